@@ -1,0 +1,188 @@
+"""NetCDF and text I/O with units, long names and provenance.
+
+* :func:`write_dataset` refuses a variable without ``units``/``long_name``,
+  adds provenance attributes and writes atomically (temporary file + rename),
+  so a failed write never leaves a partial file behind.
+* :func:`read_dataset` opens a NetCDF file and checks required variables,
+  their units and dimensions, raising :class:`~scimodel.errors.InputError`.
+* :func:`read_spectrum` reads a two-column text spectrum (alpha2F, F, DOS)
+  with the frequency unit given in the header and converts it to meV.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import xarray as xr
+
+from . import units
+from .errors import InputError
+from .provenance import provenance_attrs
+
+NETCDF_ENGINE = "netcdf4"
+
+
+def check_cf(ds: xr.Dataset, path: str | Path | None = None) -> None:
+    """Require ``units`` and ``long_name`` on every data variable and coordinate."""
+    for name in list(ds.data_vars) + list(ds.coords):
+        attrs = ds[name].attrs
+        for key in ("units", "long_name"):
+            if key not in attrs:
+                raise InputError(path, str(name), f"variable has no '{key}' attribute")
+
+
+def write_dataset(
+    ds: xr.Dataset,
+    path: str | Path,
+    *,
+    source: str,
+    references: str = "",
+    config: Mapping | None = None,
+    wildcards: Mapping | None = None,
+    extra_attrs: Mapping | None = None,
+) -> Path:
+    """Write ``ds`` to NetCDF with provenance, atomically.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Every variable and coordinate must carry ``units`` and ``long_name``.
+    path : path-like
+        Destination; parent folders are created.
+    source, references : str
+        What produced the data and the literature it reproduces.
+    config, wildcards : mapping, optional
+        The config subset and wildcards used (stored as JSON text).
+    extra_attrs : mapping, optional
+        More global attributes (seed, grids, ...).
+    """
+    path = Path(path)
+    check_cf(ds, path)
+    ds = ds.copy()
+    ds.attrs.update(
+        provenance_attrs(
+            source=source, references=references, config=config,
+            wildcards=wildcards, extra=extra_attrs,
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine=NETCDF_ENGINE)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def read_dataset(
+    path: str | Path,
+    required: Mapping[str, str | None] | Iterable[str] = (),
+    dims: Mapping[str, tuple[str, ...]] | None = None,
+) -> xr.Dataset:
+    """Open a NetCDF file (loaded into memory) and validate it.
+
+    Parameters
+    ----------
+    required : mapping name -> expected units (None: any units) or iterable of names
+    dims : mapping name -> expected dimension names
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    try:
+        with xr.open_dataset(path, engine=NETCDF_ENGINE) as ds:
+            ds = ds.load()
+    except (OSError, ValueError) as exc:
+        raise InputError(path, "<file>", f"not a readable NetCDF file ({exc})") from None
+    if not isinstance(required, Mapping):
+        required = {name: None for name in required}
+    for name, unit in required.items():
+        if name not in ds.variables:
+            raise InputError(path, name, "required variable is missing")
+        got = ds[name].attrs.get("units")
+        if got is None:
+            raise InputError(path, name, "variable has no 'units' attribute")
+        if unit is not None and got != unit:
+            raise InputError(path, name, f"units are {got!r}, expected {unit!r}")
+    for name, want in (dims or {}).items():
+        if name in ds.variables and tuple(ds[name].dims) != tuple(want):
+            raise InputError(
+                path, name, f"dimensions are {tuple(ds[name].dims)}, expected {tuple(want)}"
+            )
+    return ds
+
+
+def da(values, dims, units_: str, long_name: str, **attrs) -> xr.DataArray:
+    """Shorthand for a DataArray with CF ``units`` and ``long_name``."""
+    return xr.DataArray(np.asarray(values), dims=dims,
+                        attrs=dict(units=units_, long_name=long_name, **attrs))
+
+
+def read_spectrum(path: str | Path, value_name: str = "alpha2F") -> tuple[np.ndarray, np.ndarray]:
+    """Read a two-column text spectrum and return ``(omega_meV, values)``.
+
+    Format: comment lines start with ``#``; the first non-comment line is the
+    header ``omega_<unit>,<value_name>`` (comma or whitespace separated),
+    where ``<unit>`` is one of :data:`scimodel.units.ENERGY_UNITS`
+    (``omega_meV``, ``omega_THz``, ``omega_Ry`` ...).  The frequency grid
+    must be strictly increasing and non-negative, values finite and >= 0.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    lines = [ln.strip() for ln in path.read_text().splitlines()]
+    rows = [(i + 1, ln) for i, ln in enumerate(lines) if ln and not ln.startswith("#")]
+    if not rows:
+        raise InputError(path, "<header>", f"file is empty; expected header 'omega_<unit>,{value_name}' and data rows")
+    hline, header = rows[0]
+    cols = header.replace(",", " ").split()
+    if len(cols) != 2 or not cols[0].startswith("omega_") or cols[1] != value_name:
+        raise InputError(path, f"header (line {hline})",
+                         f"got {header!r}, expected 'omega_<unit>,{value_name}'")
+    unit = cols[0][len("omega_"):]
+    try:
+        factor = units.energy_factor_to_mev(unit)
+    except KeyError as exc:
+        raise InputError(path, cols[0], str(exc.args[0])) from None
+    data = []
+    for lineno, ln in rows[1:]:
+        parts = ln.replace(",", " ").split()
+        if len(parts) != 2:
+            raise InputError(path, f"line {lineno}", f"expected 2 columns, got {len(parts)}: {ln!r}")
+        try:
+            data.append((float(parts[0]), float(parts[1])))
+        except ValueError:
+            raise InputError(path, f"line {lineno}", f"not two numbers: {ln!r}") from None
+    if len(data) < 3:
+        raise InputError(path, "<data>", f"only {len(data)} data rows; expected at least 3 (truncated file?)")
+    arr = np.array(data)
+    w, v = arr[:, 0], arr[:, 1]
+    for name, col in ((cols[0], w), (value_name, v)):
+        bad = ~np.isfinite(col)
+        if bad.any():
+            raise InputError(path, name, f"non-finite value at data row {int(np.argmax(bad)) + 1}")
+    if (w < 0).any():
+        raise InputError(path, cols[0], f"negative frequency {w[w < 0][0]}; expected omega >= 0")
+    if (np.diff(w) <= 0).any():
+        i = int(np.argmax(np.diff(w) <= 0))
+        raise InputError(path, cols[0], f"grid not strictly increasing at data row {i + 2}")
+    if (v < 0).any():
+        raise InputError(path, value_name, f"negative value {v[v < 0][0]}; expected >= 0")
+    return w * factor, v
+
+
+def write_spectrum(path: str | Path, omega_mev, values, value_name: str = "alpha2F",
+                   comment: str = "") -> None:
+    """Write a spectrum in the format :func:`read_spectrum` reads (omega in meV)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = "".join(f"# {c}\n" for c in comment.splitlines())
+    body = "\n".join(f"{w:.10g},{v:.10g}" for w, v in zip(omega_mev, values))
+    path.write_text(f"{head}omega_meV,{value_name}\n{body}\n")
