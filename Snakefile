@@ -1,0 +1,39 @@
+# Reproduction workflow: SCDFT for elemental metals (Marques et al., PRB 72,
+# 024546 (2005)) and the defectal model (ElMassalami & Silva Neto,
+# arXiv:1904.04773).  This file only wires things together; rules live in
+# workflow/rules/*.smk, physics in the `scimodel` package (src/scimodel).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+# common.smk validates the config and defines the target lists that each
+# rule file extends (FIGURES, TABLES, DATA).
+include: "workflow/rules/common.smk"
+include: "workflow/rules/eliashberg.smk"
+include: "workflow/rules/abinitio.smk"
+include: "workflow/rules/scdft.smk"
+include: "workflow/rules/paper004.smk"
+include: "workflow/rules/defectal.smk"
+include: "workflow/rules/datasets.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        FIGURES,
+        TABLES,
+        DATA,
+
+
+rule figures:
+    input:
+        FIGURES,
+
+
+rule tables:
+    input:
+        TABLES,
