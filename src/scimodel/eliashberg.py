@@ -299,7 +299,8 @@ def largest_eigenvalue(omega, a2f=None, *, mu_star: float, t_k: float, omega_c=N
 
 
 def tc_eliashberg(omega, a2f=None, mu_star: float = 0.1, omega_c=None, cutoff=None,
-                  t_min: float = 1e-3, rtol: float = 1e-6, numba: bool = True) -> float:
+                  t_min: float = 1e-3, rtol: float = 1e-6, numba: bool = True,
+                  max_matsubara: int = 3000) -> float:
     """Tc (K) of the linearised isotropic Eliashberg equations.
 
     Parameters
@@ -314,11 +315,16 @@ def tc_eliashberg(omega, a2f=None, mu_star: float = 0.1, omega_c=None, cutoff=No
         numerical parameter (Tc must not depend on it, see tests).
     t_min : float
         Lowest temperature searched (K); returns 0.0 if no instability above it.
+    max_matsubara : int
+        Largest number of positive Matsubara frequencies allowed; it raises
+        the lowest searchable temperature to cutoff / (2 pi k_B max_matsubara).
 
     The root of ln rho(T) = 0 (rho: largest eigenvalue) is bracketed on a
     logarithmic temperature scale and refined with Brent's method.
     """
     spec = _spectrum(omega, a2f)
+    _, cut = _defaults(spec, omega_c, cutoff)
+    t_min = max(t_min, cut / (2.0 * np.pi * max_matsubara * KB_MEV_PER_K))
 
     def f(logt):
         return np.log(largest_eigenvalue(spec, mu_star=mu_star, t_k=np.exp(logt),

@@ -1,0 +1,53 @@
+"""Shared pytest fixtures and paths."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def snakemake_exe() -> str:
+    """The snakemake next to the running interpreter (the project venv)."""
+    cand = VENV_BIN / "snakemake"
+    return str(cand) if cand.exists() else (shutil.which("snakemake") or "snakemake")
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the tracked (and new, not ignored) workflow files into ``dest``.
+
+    Tests build targets there so that the checkout's results/ is never touched.
+    """
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    for rel in files:
+        src = ROOT / rel
+        if not src.is_file():
+            continue
+        dst = dest / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    return dest
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: int = 900, env=None):
+    """Run snakemake in ``workdir``; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    e.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    e.update(env or {})
+    return subprocess.run([snakemake_exe(), *args], cwd=workdir, capture_output=True,
+                          text=True, timeout=timeout, env=e)
+
+
+@pytest.fixture
+def workflow_copy(tmp_path) -> Path:
+    """A fresh copy of the workflow in a temporary directory."""
+    return copy_workflow(tmp_path / "wf")
