@@ -40,6 +40,14 @@ say() { echo "[slurm-up] $*"; }
 cannot() { echo "[slurm-up] cannot run a local SLURM cluster here: $*" >&2; exit 3; }
 die() { echo "[slurm-up] ERROR: $*" >&2; exit 1; }
 
+# Already up (e.g. started by an earlier call, or by an administrator)?
+# Then nothing to do, for any user.
+if command -v sinfo >/dev/null 2>&1 && timeout 10 scontrol ping >/dev/null 2>&1 &&
+   timeout 10 sinfo -h -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated|completing)$'; then
+    say "cluster already up: $(sinfo -h -o '%P %a %D %T %c cpus %m MB')"
+    exit 0
+fi
+
 # ---------------------------------------------------------------- packages
 need_pkgs=()
 for exe in munged:munge slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client; do
