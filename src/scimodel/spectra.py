@@ -64,3 +64,29 @@ def two_peak(omega_t: float, omega_l: float, lam: float, width_frac: float = 0.0
     return lorentzian_peaks(
         [omega_t, omega_l], [width_frac * omega_t, width_frac * omega_l], [ratio, 1.0],
         lam, wmax=1.15 * omega_l, n=n)
+
+
+def from_config(spec: dict, name: str = "spectrum") -> tuple[np.ndarray, np.ndarray]:
+    """Build a model spectrum from a config entry (see config/README.md).
+
+    ``{'kind': 'einstein', 'omega_e_meV': 10, 'lambda': 1}``,
+    ``{'kind': 'debye', 'omega_d_meV': 30, 'lambda': 0.5}`` or
+    ``{'kind': 'two_peak', 'omega_t_meV': 4.4, 'omega_l_meV': 8.5, 'lambda': 1.5}``.
+    """
+    from .errors import InputError
+
+    kind = spec.get("kind")
+    need = {"einstein": ["omega_e_meV"], "debye": ["omega_d_meV"],
+            "two_peak": ["omega_t_meV", "omega_l_meV"]}
+    if kind not in need:
+        raise InputError("config", f"eliashberg.spectra.{name}.kind",
+                         f"got {kind!r}, expected one of {sorted(need)}")
+    for key in need[kind] + ["lambda"]:
+        if key not in spec:
+            raise InputError("config", f"eliashberg.spectra.{name}.{key}", "missing")
+    lam = float(spec["lambda"])
+    if kind == "einstein":
+        return einstein(float(spec["omega_e_meV"]), lam)
+    if kind == "debye":
+        return debye(float(spec["omega_d_meV"]), lam)
+    return two_peak(float(spec["omega_t_meV"]), float(spec["omega_l_meV"]), lam)
