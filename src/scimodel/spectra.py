@@ -71,13 +71,17 @@ def from_config(spec: dict, name: str = "spectrum") -> tuple[np.ndarray, np.ndar
 
     ``{'kind': 'einstein', 'omega_e_meV': 10, 'lambda': 1}``,
     ``{'kind': 'debye', 'omega_d_meV': 30, 'lambda': 0.5}`` or
-    ``{'kind': 'two_peak', 'omega_t_meV': 4.4, 'omega_l_meV': 8.5, 'lambda': 1.5}``.
+    ``{'kind': 'two_peak', 'omega_t_meV': 4.4, 'omega_l_meV': 8.5, 'lambda': 1.5}`` or
+    ``{'kind': 'file', 'path': 'resources/x.csv', 'lambda': 1.0, 'rescale': False}``
+    (a text file read by :func:`scimodel.io.read_spectrum`; with
+    ``rescale: true`` it is rescaled to ``lambda``, otherwise ``lambda`` is
+    ignored and the file's own coupling is used).
     """
     from .errors import InputError
 
     kind = spec.get("kind")
     need = {"einstein": ["omega_e_meV"], "debye": ["omega_d_meV"],
-            "two_peak": ["omega_t_meV", "omega_l_meV"]}
+            "two_peak": ["omega_t_meV", "omega_l_meV"], "file": ["path"]}
     if kind not in need:
         raise InputError("config", f"eliashberg.spectra.{name}.kind",
                          f"got {kind!r}, expected one of {sorted(need)}")
@@ -85,6 +89,11 @@ def from_config(spec: dict, name: str = "spectrum") -> tuple[np.ndarray, np.ndar
         if key not in spec:
             raise InputError("config", f"eliashberg.spectra.{name}.{key}", "missing")
     lam = float(spec["lambda"])
+    if kind == "file":
+        from .io import read_spectrum
+
+        w, a = read_spectrum(spec["path"], "alpha2F")
+        return w, _normalise(w, a, lam) if spec.get("rescale", False) else a
     if kind == "einstein":
         return einstein(float(spec["omega_e_meV"]), lam)
     if kind == "debye":

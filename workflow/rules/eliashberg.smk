@@ -1,15 +1,13 @@
 # Eliashberg vertical slice: model spectra -> moments and Tc by McMillan,
 # Allen-Dynes and the full Matsubara Eliashberg equations -> table + figure.
 
-ELI = config["eliashberg"]
-ELI_SPECTRA = sorted(ELI["spectra"])
-
-
-def eliashberg_spectrum_files(wildcards=None):
-    return expand("results/eliashberg/spectra/{spectrum}.nc", spectrum=ELI_SPECTRA)
+# ELI, ELI_SPECTRA, eliashberg_spectrum_files and eliashberg_spectrum_input
+# are defined in common.smk.
 
 
 rule eliashberg_spectrum:
+    input:
+        unpack(eliashberg_spectrum_input),
     output:
         nc="results/eliashberg/spectra/{spectrum}.nc",
     params:
@@ -27,6 +25,8 @@ rule eliashberg_spectrum:
 
 
 rule eliashberg_lambda_scan:
+    input:
+        files=eliashberg_file_inputs,
     output:
         nc="results/eliashberg/lambda_scan.nc",
     params:

@@ -1,0 +1,96 @@
+"""Core: units, NetCDF I/O with provenance, spectrum reader, config validation."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from numpy.testing import assert_allclose
+
+from scimodel import units
+from scimodel.config import validate_config
+from scimodel.errors import InputError
+from scimodel.io import da, read_dataset, read_spectrum, write_dataset, write_spectrum
+from conftest import ROOT
+
+
+def test_unit_factors_against_textbook_values():
+    assert_allclose(units.KB_MEV_PER_K, 0.08617333262, rtol=1e-10)
+    assert_allclose(units.THZ_TO_MEV, 4.135667696, rtol=1e-9)
+    assert_allclose(units.RY_TO_MEV, 13605.693122994, rtol=1e-10)
+    assert_allclose(units.HA_TO_MEV, 2 * units.RY_TO_MEV, rtol=1e-11)
+    assert_allclose(units.CM1_TO_MEV, 0.1239841984, rtol=1e-9)
+    assert_allclose(units.mev_to_kelvin(units.kelvin_to_mev(7.2)), 7.2, rtol=1e-15)
+
+
+def _ds():
+    return xr.Dataset({"x": da([1.0, 2.0], "i", "meV", "an energy")},
+                      coords={"i": da([0, 1], "i", "1", "index")})
+
+
+def test_write_read_roundtrip_with_provenance(tmp_path):
+    path = write_dataset(_ds(), tmp_path / "a/b.nc", source="test", references="ref",
+                         config={"k": 1}, wildcards={"w": "x"})
+    ds = read_dataset(path, required={"x": "meV"})
+    assert ds.attrs["source"] == "test" and ds.attrs["config"] == '{"k": 1}'
+    assert ds.attrs["scimodel_version"] and "git_commit" in ds.attrs
+    assert_allclose(ds["x"].values, [1.0, 2.0])
+
+
+def test_write_refuses_variable_without_units(tmp_path):
+    ds = _ds()
+    del ds["x"].attrs["units"]
+    with pytest.raises(InputError, match="'x'.*units"):
+        write_dataset(ds, tmp_path / "c.nc", source="t")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda ds: ds.drop_vars("x"), "x"),
+    (lambda ds: ds.assign(x=ds["x"].assign_attrs(units="eV")), "x"),
+])
+def test_read_validates(tmp_path, mutate, field):
+    p = tmp_path / "d.nc"
+    mutate(_ds()).to_netcdf(p)
+    with pytest.raises(InputError) as exc:
+        read_dataset(p, required={"x": "meV"})
+    assert str(p) in str(exc.value) and f"'{field}'" in str(exc.value)
+
+
+def test_spectrum_roundtrip_and_unit_conversion(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text("# test\nomega_THz,alpha2F\n0,0\n1,0.5\n2,0.25\n")
+    w, a = read_spectrum(p)
+    assert_allclose(w, [0, units.THZ_TO_MEV, 2 * units.THZ_TO_MEV])
+    write_spectrum(tmp_path / "t.csv", w, a)
+    w2, a2 = read_spectrum(tmp_path / "t.csv")
+    assert_allclose(w2, w, rtol=1e-9) and assert_allclose(a2, a)
+
+
+@pytest.mark.parametrize("text,field", [
+    ("", "<header>"),
+    ("omega_meV,alpha2F\n", "<data>"),
+    ("omega_meV,alpha2F\n0,0\n1,0.1\n", "<data>"),                    # truncated
+    ("freq,alpha2F\n0,0\n1,1\n2,1\n", "header"),                       # wrong columns
+    ("omega_furlong,alpha2F\n0,0\n1,1\n2,1\n", "omega_furlong"),       # unknown unit
+    ("omega_meV,alpha2F\n0,0\n1,nan\n2,1\n", "alpha2F"),
+    ("omega_meV,alpha2F\n0,0\n-1,1\n2,1\n", "omega_meV"),
+    ("omega_meV,alpha2F\n0,0\n2,1\n1,1\n", "omega_meV"),               # not monotonic
+    ("omega_meV,alpha2F\n0,0\n1,-1\n2,1\n", "alpha2F"),
+    ("omega_meV,alpha2F\n0,0\n1,x\n2,1\n", "line 3"),
+])
+def test_spectrum_reader_rejects_bad_files(tmp_path, text, field):
+    p = tmp_path / "bad.csv"
+    p.write_text(text)
+    with pytest.raises(InputError) as exc:
+        read_spectrum(p)
+    assert str(p) in str(exc.value) and field in str(exc.value)
+
+
+def test_config_validation_fills_defaults_and_names_field():
+    schema = ROOT / "workflow/schemas/config.schema.yaml"
+    cfg = {"eliashberg": {"spectra": {"e": {"kind": "einstein", "omega_e_meV": 10, "lambda": 1}}}}
+    validate_config(cfg, schema)
+    assert cfg["eliashberg"]["mu_star"] == 0.1
+    cfg["eliashberg"]["spectra"]["e"]["kind"] = "lorentz"
+    with pytest.raises(InputError, match="eliashberg.spectra.e.kind"):
+        validate_config(cfg, schema, ["my.yaml"])
