@@ -80,3 +80,36 @@ def kelvin_to_mev(t_k):
 def mev_to_kelvin(e_mev):
     """Energy in meV -> temperature E / k_B in K."""
     return e_mev * MEV_TO_K
+
+
+# --- Transport and irradiation units (added for the digitization issue) ----
+# Canonical units of the literature datasets: resistivity in uOhm cm,
+# temperature in K, fluence in particles/cm^2.  Readers convert once with
+# these factors (value_in_canonical = value * factor).
+
+#: Resistivity units -> uOhm cm.
+RESISTIVITY_UNITS = {
+    "uOhm cm": 1.0,
+    "µΩ cm": 1.0,
+    "uOhm*cm": 1.0,
+    "uOhmcm": 1.0,
+    "nOhm cm": 1e-3,
+    "mOhm cm": 1e3,
+    "Ohm cm": 1e6,
+    "uOhm m": 1e2,
+    "nOhm m": 1e-1,
+    "Ohm m": 1e8,
+}
+#: Temperature units -> K.
+TEMPERATURE_UNITS = {"K": 1.0, "mK": 1e-3}
+#: Fluence units -> particles per cm^2.
+FLUENCE_UNITS = {
+    "n/cm^2": 1.0,
+    "cm^-2": 1.0,
+    "1e18 n/cm^2": 1e18,
+    "10^18 n/cm^2": 1e18,
+    "1e16 n/cm^2": 1e16,
+    "10^16 n/cm^2": 1e16,
+    "n/m^2": 1e-4,
+    "m^-2": 1e-4,
+}
