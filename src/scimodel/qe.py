@@ -1,0 +1,918 @@
+"""Quantum ESPRESSO (6.7) driver, output parsers and the ab-initio NetCDF contract.
+
+This module turns one metal's configuration (structure, lattice constant,
+pseudopotential, cutoffs, k and q grids, smearings) into a chain of QE runs
+and the results into one NetCDF file per metal, ``resources/abinitio/<M>.nc``,
+the contract with the SCDFT / paper-004 code:
+
+* pw.x scf on a dense k grid with ``la2F=.true.`` (the "fit" run that stores
+  the dense-grid eigenvalues), pw.x scf on the coarse grid, ph.x with
+  ``electron_phonon='interpolated'`` on a q grid, q2r.x and matdyn.x with
+  ``la2F=.true.``: alpha2F(Omega) for each electron-phonon smearing, the
+  phonon DOS and matdyn's own lambda table;
+* pw.x nscf on a dense grid with ``tetrahedra_opt`` and enough bands to reach
+  E_F + 20 eV, dos.x with Gaussian broadening (whole window) and with the
+  optimised tetrahedra (narrow window around E_F, a check of N(0)).
+
+Everything is converted to meV at the boundary (:mod:`scimodel.units`);
+moments of alpha2F come from :mod:`scimodel.eliashberg`.
+
+Public API
+----------
+:class:`MetalSpec`, :func:`metal_spec` (config -> spec),
+:func:`pw_input`, :func:`ph_input`, :func:`q2r_input`, :func:`matdyn_input`,
+:func:`dos_input` (input text), :func:`run_pipeline` (run the chain),
+:func:`parse_pw_xml`, :func:`read_a2f_dos`, :func:`read_matdyn_lambda`,
+:func:`read_phonon_dos`, :func:`read_dos_x` (parsers),
+:func:`build_abinitio_dataset` (run folder -> Dataset), :func:`read_abinitio`
+(validate the contract), :func:`sha256_file`, :func:`qe_available`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from . import units
+from .errors import InputError
+from .io import da, read_dataset
+
+log = logging.getLogger(__name__)
+
+#: QE executables the pipeline needs.
+QE_EXECUTABLES = ("pw.x", "ph.x", "q2r.x", "matdyn.x", "dos.x")
+
+#: ibrav of the supported Bravais lattices (QE convention, celldm(1) = a).
+IBRAV = {"fcc": 2, "bcc": 3}
+
+#: Primitive-cell volume in units of a^3.
+CELL_VOLUME_FACTOR = {"fcc": 0.25, "bcc": 0.5}
+
+#: Files of a finished run folder that :func:`build_abinitio_dataset` reads.
+RUN_FILES = ("summary.json", "nscf.xml", "scf.xml", "phonon.dos", "lambda", "dos_gauss.dat",
+             "dos_tetra.dat")
+
+#: Variables of the NetCDF contract: name -> (units, dims).
+CONTRACT: dict[str, tuple[str, tuple[str, ...]]] = {
+    "omega": ("meV", ("omega",)),
+    "xi": ("meV", ("xi",)),
+    "smearing": ("meV", ("smearing",)),
+    "a2f": ("1", ("omega",)),
+    "a2f_by_smearing": ("1", ("smearing", "omega")),
+    "phonon_dos": ("1/meV", ("omega",)),
+    "dos": ("1/(meV spin atom)", ("xi",)),
+    "lambda": ("1", ()),
+    "omega_log": ("meV", ()),
+    "omega2": ("meV", ()),
+    "dos_ef": ("1/(meV spin atom)", ()),
+    "fermi_energy": ("eV", ()),
+    "band_bottom": ("meV", ()),
+    "electron_density": ("1/bohr^3", ()),
+    "kf": ("1/bohr", ()),
+    "volume": ("bohr^3", ()),
+    "n_valence": ("1", ()),
+}
+
+
+# --------------------------------------------------------------------------- spec
+@dataclass
+class MetalSpec:
+    """Everything QE needs for one elemental metal (one atom per cell).
+
+    Energies of QE inputs stay in Rydberg here (they are QE input values);
+    the NetCDF writer converts to meV.
+    """
+
+    name: str
+    structure: str                 # "fcc" | "bcc"
+    a_angstrom: float              # cubic lattice constant
+    mass_amu: float
+    pseudo: str                    # UPF file name (looked up in pseudo_dir)
+    ecutwfc_ry: float
+    ecutrho_ry: float
+    k_scf: int                     # coarse scf/phonon k grid (n x n x n)
+    k_dense: int                   # dense k grid of the la2F fit run
+    q_grid: int                    # phonon q grid
+    degauss_ry: float              # Marzari-Vanderbilt smearing of the scf runs
+    elph_sigma0_ry: float          # first electron-phonon (double-delta) smearing
+    elph_nsigma: int               # smearings sigma_i = i * sigma0, i = 1..n
+    elph_sigma_ry: float           # the chosen smearing (one of sigma_i)
+    stability_window_ry: tuple[float, float]   # window for the lambda-stability check
+    k_dos: int                     # nscf k grid for the electronic DOS
+    nbnd: int                      # bands of the nscf run (must reach E_F + 20 eV)
+    n_valence: float               # chemical valence (electron density, k_F)
+    semicore_bands: int            # bands below the valence band (excluded from the DOS)
+    matdyn_grid: int = 24          # matdyn interpolation grid for DOS and alpha2F
+    dos_degauss_ry: float = 0.002  # Gaussian broadening of the DOS (dos.x)
+    dos_step_ev: float = 0.005     # energy step of the DOS grid
+    dos_above_ef_ev: float = 20.5  # top of the DOS window, above E_F
+    dos_below_bottom_ev: float = 0.5   # margin of the DOS window below the band bottom
+    tetra_window_ev: float = 0.05  # half width of the tetrahedron DOS check around E_F
+    conv_thr: float = 1e-10
+    tr2_ph: float = 1e-14
+    asr: str = "crystal"
+    pseudo_dir: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ibrav(self) -> int:
+        return IBRAV[self.structure]
+
+    @property
+    def alat_bohr(self) -> float:
+        return self.a_angstrom * units.ANGSTROM_TO_BOHR
+
+    @property
+    def volume_bohr3(self) -> float:
+        return CELL_VOLUME_FACTOR[self.structure] * self.alat_bohr ** 3
+
+    @property
+    def prefix(self) -> str:
+        return self.name.lower()
+
+    def sigma_list_ry(self) -> np.ndarray:
+        return self.elph_sigma0_ry * np.arange(1, self.elph_nsigma + 1)
+
+    def chosen_sigma_index(self) -> int:
+        s = self.sigma_list_ry()
+        i = int(np.argmin(np.abs(s - self.elph_sigma_ry)))
+        if abs(s[i] - self.elph_sigma_ry) > 1e-9:
+            raise InputError(None, f"abinitio.elements.{self.name}.elph_sigma_Ry",
+                             f"{self.elph_sigma_ry} is not one of the ph.x smearings {s.tolist()}")
+        return i
+
+
+_SPEC_KEYS = {
+    # config key -> MetalSpec field
+    "structure": "structure", "a_angstrom": "a_angstrom", "mass_amu": "mass_amu",
+    "pseudo": "pseudo", "ecutwfc_Ry": "ecutwfc_ry", "ecutrho_Ry": "ecutrho_ry",
+    "k_scf": "k_scf", "k_dense": "k_dense", "q_grid": "q_grid", "degauss_Ry": "degauss_ry",
+    "elph_sigma0_Ry": "elph_sigma0_ry", "elph_nsigma": "elph_nsigma",
+    "elph_sigma_Ry": "elph_sigma_ry", "stability_window_Ry": "stability_window_ry",
+    "k_dos": "k_dos", "nbnd": "nbnd", "n_valence": "n_valence",
+    "semicore_bands": "semicore_bands", "matdyn_grid": "matdyn_grid",
+    "dos_degauss_Ry": "dos_degauss_ry", "dos_step_eV": "dos_step_ev",
+}
+
+
+def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
+               pseudo_dir: str | os.PathLike = "", file: str | None = None) -> MetalSpec:
+    """Build a :class:`MetalSpec` from the merged config of one metal.
+
+    ``params`` is ``abinitio.defaults`` updated with ``abinitio.elements.<name>``;
+    ``q_grid`` overrides the configured q grid (q-grid convergence runs).
+    """
+    kw: dict = {"name": name, "pseudo_dir": str(pseudo_dir)}
+    for key, fld in _SPEC_KEYS.items():
+        if key in params:
+            kw[fld] = params[key]
+    missing = [k for k, f in _SPEC_KEYS.items()
+               if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev")]
+    if missing:
+        raise InputError(file, f"abinitio.elements.{name}", f"missing keys {missing}")
+    if kw["structure"] not in IBRAV:
+        raise InputError(file, f"abinitio.elements.{name}.structure",
+                         f"got {kw['structure']!r}, expected one of {sorted(IBRAV)}")
+    kw["stability_window_ry"] = tuple(float(x) for x in kw["stability_window_ry"])
+    if q_grid is not None:
+        kw["q_grid"] = int(q_grid)
+    spec = MetalSpec(**kw)
+    if spec.elph_nsigma != 10:
+        # q2r.x and matdyn.x of QE 6.7 read exactly ten a2Fq2r/a2Fmatdyn smearing files
+        # (hard-coded nsig = 10): any other el_ph_nsigma makes q2r.x stop.
+        raise InputError(file, f"abinitio.elements.{name}.elph_nsigma",
+                         f"got {spec.elph_nsigma}; QE 6.7 q2r.x/matdyn.x need exactly 10")
+    spec.chosen_sigma_index()
+    return spec
+
+
+# --------------------------------------------------------------------------- inputs
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return ".true." if v else ".false."
+    if isinstance(v, str):
+        return f"'{v}'"
+    if isinstance(v, float):
+        return repr(v).replace("e", "d") if "e" in repr(v) else repr(v)
+    return str(v)
+
+
+def namelist(name: str, values: Mapping) -> str:
+    """Fortran namelist text ``&name ... /``."""
+    body = "".join(f"  {k} = {_fmt(v)}\n" for k, v in values.items())
+    return f"&{name}\n{body}/\n"
+
+
+def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
+             la2f: bool = False, outdir: str = "./tmp", nbnd: int | None = None,
+             occupations: str = "smearing") -> str:
+    """pw.x input for a one-atom fcc/bcc cell."""
+    control = {"calculation": calculation, "prefix": spec.prefix, "outdir": outdir,
+               "pseudo_dir": spec.pseudo_dir or "./"}
+    system = {"ibrav": spec.ibrav, "celldm(1)": round(spec.alat_bohr, 8), "nat": 1, "ntyp": 1,
+              "ecutwfc": float(spec.ecutwfc_ry), "ecutrho": float(spec.ecutrho_ry),
+              "occupations": occupations}
+    if occupations == "smearing":
+        system.update(smearing="mv", degauss=float(spec.degauss_ry))
+    if nbnd is not None:
+        system["nbnd"] = int(nbnd)
+    if la2f:
+        system["la2F"] = True
+    electrons = {"conv_thr": spec.conv_thr}
+    kk = spec.k_scf if k is None else k
+    return (namelist("control", control) + namelist("system", system)
+            + namelist("electrons", electrons)
+            + f"ATOMIC_SPECIES\n {spec.name} {spec.mass_amu} {spec.pseudo}\n"
+            + f"ATOMIC_POSITIONS alat\n {spec.name} 0.0 0.0 0.0\n"
+            + f"K_POINTS automatic\n {kk} {kk} {kk} 0 0 0\n")
+
+
+def ph_input(spec: MetalSpec, outdir: str = "./tmp") -> str:
+    """ph.x input: phonons on the q grid and interpolated electron-phonon coupling."""
+    v = {"tr2_ph": spec.tr2_ph, "prefix": spec.prefix, "outdir": outdir,
+         "fildyn": f"{spec.prefix}.dyn", "fildvscf": f"{spec.prefix}dv",
+         "electron_phonon": "interpolated", "el_ph_sigma": float(spec.elph_sigma0_ry),
+         "el_ph_nsigma": int(spec.elph_nsigma), "trans": True, "ldisp": True,
+         "nq1": spec.q_grid, "nq2": spec.q_grid, "nq3": spec.q_grid}
+    return f"phonons of {spec.name}\n" + namelist("inputph", v)
+
+
+def q2r_input(spec: MetalSpec) -> str:
+    return namelist("input", {"zasr": spec.asr, "fildyn": f"{spec.prefix}.dyn",
+                              "flfrc": f"{spec.prefix}.fc", "la2F": True})
+
+
+def matdyn_input(spec: MetalSpec, delta_e_cm1: float = 1.0) -> str:
+    n = spec.matdyn_grid
+    return namelist("input", {"asr": spec.asr, "amass(1)": float(spec.mass_amu),
+                              "flfrc": f"{spec.prefix}.fc", "flfrq": f"{spec.prefix}.freq",
+                              "la2F": True, "dos": True, "fldos": "phonon.dos",
+                              "nk1": n, "nk2": n, "nk3": n, "deltaE": float(delta_e_cm1)})
+
+
+def dos_input(spec: MetalSpec, emin_ev: float, emax_ev: float, step_ev: float, fildos: str,
+              degauss_ry: float | None, outdir: str = "./tmp") -> str:
+    v = {"prefix": spec.prefix, "outdir": outdir, "fildos": fildos,
+         "Emin": float(emin_ev), "Emax": float(emax_ev), "DeltaE": float(step_ev)}
+    if degauss_ry is not None:
+        v.update(ngauss=0, degauss=float(degauss_ry))
+    return namelist("dos", v)
+
+
+# --------------------------------------------------------------------------- running
+def qe_available() -> bool:
+    """True if every executable of :data:`QE_EXECUTABLES` is on PATH."""
+    return all(shutil.which(x) for x in QE_EXECUTABLES)
+
+
+def qe_version() -> str:
+    """QE version reported by pw.x (runs pw.x on an empty input), or 'unknown'."""
+    if not shutil.which("pw.x"):
+        return "unknown"
+    import tempfile
+    try:
+        # pw.x writes input_tmp.in / CRASH into its working folder: use a throw-away one.
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(["pw.x"], input="", capture_output=True, text=True, timeout=60,
+                                 cwd=tmp, env=_mpi_env()).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    m = re.search(r"Program PWSCF v\.(\S+)", out)
+    return m.group(1) if m else "unknown"
+
+
+def _mpi_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Open MPI refuses to run as root without these (containers, CI).
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    return env
+
+
+def run_qe(exe: str, input_text: str, stem: str, cwd: Path, *, nproc: int = 1,
+           mpi_command: str = "mpirun -np {nproc}", pools: bool = False) -> float:
+    """Run one QE executable with ``stem.in`` -> ``stem.out`` in ``cwd``; return wall seconds.
+
+    A non-zero exit status or a missing ``JOB DONE`` raises RuntimeError with the
+    tail of the output (the QE error message).
+    """
+    cwd = Path(cwd)
+    (cwd / f"{stem}.in").write_text(input_text)
+    cmd = [exe]
+    if nproc > 1 and exe in ("pw.x", "ph.x"):
+        cmd = mpi_command.format(nproc=nproc).split() + [exe]
+        if pools:
+            cmd += ["-nk", str(nproc)]
+    cmd += ["-in", f"{stem}.in"]
+    log.info("running %s in %s", " ".join(cmd), cwd)
+    t0 = time.perf_counter()
+    with open(cwd / f"{stem}.out", "w") as out:
+        rc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                            env=_mpi_env()).returncode
+    wall = time.perf_counter() - t0
+    text = (cwd / f"{stem}.out").read_text(errors="replace")
+    if rc != 0 or (exe in ("pw.x", "ph.x") and "JOB DONE" not in text):
+        tail = "\n".join(text.splitlines()[-25:])
+        raise RuntimeError(f"{exe} failed in {cwd} (exit {rc}); tail of {stem}.out:\n{tail}")
+    log.info("%s done in %.1f s", stem, wall)
+    return wall
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
+                 scratch: str | os.PathLike, *, nproc: int = 1,
+                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
+                 with_dos: bool = True) -> dict:
+    """Run the whole QE chain for one metal.
+
+    Parameters
+    ----------
+    pseudo_file : the UPF file (copied into the scratch folder).
+    rundir : folder that receives inputs, outputs and the small result files
+        (:data:`RUN_FILES`); the wave functions stay in ``scratch``.
+    scratch : working folder (large files), removed at the end unless ``keep_scratch``.
+    with_dos : False skips the nscf + dos.x steps (q-grid convergence runs).
+
+    Returns the summary dict also written to ``rundir/summary.json``.
+    """
+    rundir, scratch = Path(rundir), Path(scratch)
+    if not Path(pseudo_file).exists():
+        raise InputError(pseudo_file, "<file>", "pseudopotential file does not exist")
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+    rundir.mkdir(parents=True, exist_ok=True)
+    spec = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})
+    shutil.copy(pseudo_file, scratch / spec.pseudo)
+    walls: dict[str, float] = {}
+    kw = dict(nproc=nproc, mpi_command=mpi_command)
+    t_all = time.perf_counter()
+    walls["pw_fit"] = run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
+                             scratch, pools=True, **kw)
+    walls["pw_scf"] = run_qe("pw.x", pw_input(spec), "scf", scratch, pools=True, **kw)
+    shutil.copy(scratch / "tmp" / f"{spec.prefix}.save" / "data-file-schema.xml",
+                rundir / "scf.xml")
+    summary: dict = {"metal": spec.name, "spec": asdict(spec), "pseudo_file": str(pseudo_file),
+                     "pseudo_sha256": sha256_file(pseudo_file), "qe_version": qe_version(),
+                     "nproc": nproc}
+    files = []
+    if with_dos:
+        # The DOS runs first, in a copy of the scf save folder (./tmp_dos), so that a
+        # too-small nbnd fails within minutes and the phonon run keeps its own save folder.
+        src, dst = scratch / "tmp" / f"{spec.prefix}.save", scratch / "tmp_dos" / f"{spec.prefix}.save"
+        dst.mkdir(parents=True)
+        for f in src.iterdir():
+            if f.is_file() and not f.name.startswith("wfc"):
+                shutil.copy(f, dst / f.name)
+        walls["pw_nscf"] = run_qe(
+            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd, outdir="./tmp_dos",
+                             occupations="tetrahedra_opt"), "nscf", scratch, pools=True, **kw)
+        xml = dst / "data-file-schema.xml"
+        shutil.copy(xml, rundir / "nscf.xml")
+        bands = parse_pw_xml(xml)
+        window = dos_window(spec, bands)
+        summary["dos_window_eV"] = window
+        walls["dos_gauss"] = run_qe("dos.x", dos_input(
+            spec, window["emin_eV"], window["emax_eV"], spec.dos_step_ev, "dos_gauss.dat",
+            spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_gauss", scratch)
+        ef = bands["fermi_energy_eV"]
+        walls["dos_tetra"] = run_qe("dos.x", dos_input(
+            spec, ef - spec.tetra_window_ev, ef + spec.tetra_window_ev, 0.005, "dos_tetra.dat",
+            None, outdir="./tmp_dos"), "dos_tetra", scratch)
+        shutil.rmtree(scratch / "tmp_dos", ignore_errors=True)
+        files += ["dos_gauss.dat", "dos_tetra.dat"]
+    walls["ph"] = run_qe("ph.x", ph_input(spec), "ph", scratch, pools=True, **kw)
+    walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
+    walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
+    files += ["phonon.dos", "lambda", f"{spec.prefix}.freq"]
+    files += sorted(p.name for p in scratch.glob("a2F.dos*"))
+    for f in files:
+        shutil.copy(scratch / f, rundir / f)
+    for p in scratch.glob("*.in"):
+        shutil.copy(p, rundir / p.name)
+    for p in scratch.glob("*.out"):
+        shutil.copy(p, rundir / p.name)
+    walls["total"] = time.perf_counter() - t_all
+    summary["wall_times_s"] = walls
+    (rundir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    if not keep_scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def dos_window(spec: MetalSpec, bands: Mapping) -> dict:
+    """Energy window of the DOS (absolute eV) from the nscf eigenvalues.
+
+    Lower end: ``dos_below_bottom_ev`` below the bottom of the valence band
+    (band index ``semicore_bands``); upper end: E_F + ``dos_above_ef_ev``.
+    Raises InputError when the highest computed band does not reach the top of
+    the window everywhere in the zone (the DOS would be cut off: raise ``nbnd``).
+    """
+    eig = bands["eigenvalues_eV"]
+    ef = bands["fermi_energy_eV"]
+    if eig.shape[1] <= spec.semicore_bands:
+        raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
+                         f"{spec.semicore_bands} >= number of bands {eig.shape[1]}")
+    bottom = float(eig[:, spec.semicore_bands].min())
+    if spec.semicore_bands > 0:
+        top_semicore = float(eig[:, spec.semicore_bands - 1].max())
+        if top_semicore > bottom - 2 * spec.dos_below_bottom_ev:
+            raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
+                             f"semicore band top {top_semicore - ef:.2f} eV is not separated "
+                             f"from the valence band bottom {bottom - ef:.2f} eV (rel. E_F)")
+    emax = ef + spec.dos_above_ef_ev
+    top_min = float(eig[:, -1].min())
+    margin = 5 * spec.dos_degauss_ry * units.RY_TO_EV
+    if top_min < emax + margin:
+        raise InputError(None, f"abinitio.elements.{spec.name}.nbnd",
+                         f"highest band (nbnd={eig.shape[1]}) starts at {top_min - ef:.2f} eV "
+                         f"above E_F; need > {emax + margin - ef:.2f} eV: raise nbnd")
+    return {"emin_eV": bottom - spec.dos_below_bottom_ev, "emax_eV": emax,
+            "band_bottom_eV": bottom, "fermi_energy_eV": ef, "top_band_min_eV": top_min}
+
+
+# --------------------------------------------------------------------------- parsers
+def parse_pw_xml(path: str | os.PathLike) -> dict:
+    """Fermi energy, eigenvalues, cell volume, electrons and version from ``data-file-schema.xml``.
+
+    Returns energies in eV (QE writes Hartree), volume in bohr^3.
+    """
+    path = Path(path)
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise InputError(path, "<file>", f"not a readable QE XML file ({exc})") from None
+    out = root.find("output")
+    if out is None:
+        raise InputError(path, "output", "no <output> element (unfinished pw.x run?)")
+    bs = out.find("band_structure")
+    if bs is None:
+        raise InputError(path, "output/band_structure", "missing")
+    ef_node = bs.find("fermi_energy")
+    if ef_node is None:
+        raise InputError(path, "band_structure/fermi_energy", "missing (not a metal run?)")
+    eig, wk = [], []
+    for ks in bs.findall("ks_energies"):
+        kp = ks.find("k_point")
+        wk.append(float(kp.attrib["weight"]))
+        eig.append([float(x) for x in ks.find("eigenvalues").text.split()])
+    cell = out.find("atomic_structure/cell")
+    a = np.array([[float(x) for x in cell.find(t).text.split()] for t in ("a1", "a2", "a3")])
+    creator = root.find("general_info/creator")
+    return {
+        "fermi_energy_eV": float(ef_node.text) * units.HA_TO_EV,
+        "eigenvalues_eV": np.array(eig) * units.HA_TO_EV,
+        "k_weights": np.array(wk),
+        "nelec": float(bs.find("nelec").text),
+        "volume_bohr3": float(abs(np.linalg.det(a))),
+        "qe_version": creator.attrib.get("VERSION", "unknown") if creator is not None else "unknown",
+    }
+
+
+def _numeric_rows(path: Path, ncol_min: int) -> np.ndarray:
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    rows = []
+    for i, ln in enumerate(path.read_text().splitlines(), 1):
+        s = ln.strip()
+        if not s or s.startswith("#"):
+            continue
+        parts = s.split()
+        try:
+            vals = [float(x.replace("D", "E")) for x in parts]
+        except ValueError:
+            if rows:
+                break          # trailing text block (e.g. "lambda = ..." in a2F.dos)
+            raise InputError(path, f"line {i}", f"expected numbers, got {s!r}") from None
+        if len(vals) < ncol_min:
+            raise InputError(path, f"line {i}", f"expected >= {ncol_min} columns, got {len(vals)}")
+        rows.append(vals[:ncol_min])
+    if len(rows) < 3:
+        raise InputError(path, "<data>", f"only {len(rows)} data rows (truncated file?)")
+    return np.array(rows)
+
+
+def read_a2f_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """matdyn's ``a2F.dosN``: (omega in meV, total alpha2F). QE writes omega in Ry."""
+    path = Path(path)
+    text = path.read_text() if path.exists() else ""
+    if text and "Rydberg" not in text.split("\n", 4)[2] + text.split("\n", 4)[1]:
+        raise InputError(path, "header", "expected '# frequencies in Rydberg' (matdyn a2F.dos)")
+    arr = _numeric_rows(path, 2)
+    return arr[:, 0] * units.RY_TO_MEV, arr[:, 1]
+
+
+def read_matdyn_lambda(path: str | os.PathLike) -> dict:
+    """matdyn's ``lambda`` table: smearing (Ry) -> lambda, N(E_F) (states/Ry/cell, both spins), omega_log (K)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    pat = re.compile(r"Broadening\s+(\S+)\s+lambda\s+(\S+)\s+dos\(Ef\)\s+(\S+)\s+omega_ln \[K\]\s+(\S+)")
+    rows = [tuple(float(x) for x in m.groups()) for m in pat.finditer(path.read_text())]
+    if not rows:
+        raise InputError(path, "<data>", "no 'Broadening ... lambda ... omega_ln [K]' lines")
+    a = np.array(rows)
+    return {"sigma_ry": a[:, 0], "lambda": a[:, 1], "dos_ef_per_ry": a[:, 2],
+            "omega_log_K": a[:, 3]}
+
+
+def read_phonon_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """matdyn's phonon DOS: (omega in meV, F in 1/meV per cell); QE writes cm^-1."""
+    arr = _numeric_rows(Path(path), 2)
+    return arr[:, 0] * units.CM1_TO_MEV, arr[:, 1] / units.CM1_TO_MEV
+
+
+def read_dos_x(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
+    """dos.x output: (E in eV, DOS in states/eV/cell for both spins, E_F in eV from the header)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    head = path.read_text().split("\n", 1)[0]
+    m = re.search(r"EFermi\s*=\s*(\S+)\s*eV", head)
+    if not m:
+        raise InputError(path, "header", f"expected 'EFermi = ... eV' in {head!r}")
+    arr = _numeric_rows(path, 2)
+    return arr[:, 0], arr[:, 1], float(m.group(1))
+
+
+def read_ld1_test(path: str | os.PathLike) -> list[dict]:
+    """ld1.x transferability test: per configuration, Etot(AE) - Etot(PS) differences in mRy.
+
+    Parses the 'dEtot_ae' / 'dEtot_ps' lines of an ``iswitch=2`` output.
+    """
+    text = Path(path).read_text()
+    out = []
+    for m in re.finditer(r"dEtot_ae\s*=\s*(\S+)\s*Ry.*?\n.*?dEtot_ps\s*=\s*(\S+)\s*Ry,\s*Delta E=\s*(\S+)\s*Ry",
+                         text, flags=re.S):
+        ae, ps, d = (float(x) for x in m.groups())
+        out.append({"dEtot_ae_Ry": ae, "dEtot_ps_Ry": ps, "delta_mRy": d * 1e3})
+    return out
+
+
+# --------------------------------------------------------------------------- NetCDF
+def _positive_grid(omega: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep omega > 0 and prepend omega = 0 with value 0 (the contract's grid starts at 0)."""
+    keep = omega > 0
+    return np.concatenate([[0.0], omega[keep]]), np.concatenate([[0.0], values[keep]])
+
+
+def _trapz(y, x) -> float:
+    return float(np.trapezoid(y, x)) if len(x) > 1 else 0.0
+
+
+def a2f_table(rundir: str | os.PathLike, spec: MetalSpec) -> dict:
+    """alpha2F of every smearing on one omega grid (meV, from 0) plus diagnostics.
+
+    alpha2F at omega <= 0 (imaginary or zero-frequency modes) is dropped; its
+    weight Int |a2F| dw relative to the total is returned as ``a2f_negative_fraction``.
+    Small negative values at omega > 0 (tetrahedron noise) are set to zero; the
+    removed weight is returned as ``a2f_clipped_fraction``.
+    """
+    rundir = Path(rundir)
+    grids, vals, neg, clipped = [], [], [], []
+    for i in range(1, spec.elph_nsigma + 1):
+        w, a = read_a2f_dos(rundir / f"a2F.dos{i}")
+        tot = _trapz(np.abs(a), w)
+        neg.append(_trapz(np.abs(a) * (w <= 0), w) / tot if tot > 0 else 0.0)
+        wp, ap = _positive_grid(w, a)
+        clipped.append(_trapz(np.clip(-ap, 0, None), wp) / tot if tot > 0 else 0.0)
+        grids.append(wp)
+        vals.append(np.clip(ap, 0, None))
+    omega = grids[0]
+    for g in grids[1:]:
+        if g.shape != omega.shape or not np.allclose(g, omega, rtol=1e-6, atol=1e-9):
+            raise InputError(rundir, "a2F.dos*", "the smearings do not share one frequency grid")
+    return {"omega": omega, "a2f": np.array(vals), "sigma_ry": spec.sigma_list_ry(),
+            "a2f_negative_fraction": float(max(neg)), "a2f_clipped_fraction": float(max(clipped))}
+
+
+def _moments(omega, a2f) -> dict:
+    from . import eliashberg
+    return eliashberg.moments(omega, a2f)
+
+
+def lambda_by_smearing(omega: np.ndarray, a2f_by_sigma: np.ndarray) -> np.ndarray:
+    """lambda = 2 Int a2F/w dw for every row (scimodel.eliashberg)."""
+    return np.array([_moments(omega, a)["lam"] for a in a2f_by_sigma])
+
+
+def stability(sigma_ry: np.ndarray, lam: np.ndarray, chosen: int,
+              window_ry: Sequence[float]) -> float:
+    """Largest |lambda(sigma) - lambda(chosen)| / lambda(chosen) for sigma in the window."""
+    lo, hi = window_ry
+    sel = (sigma_ry >= lo - 1e-12) & (sigma_ry <= hi + 1e-12)
+    if not sel.any():
+        raise InputError(None, "stability_window_Ry", f"no smearing of {sigma_ry.tolist()} in {window_ry}")
+    return float(np.max(np.abs(lam[sel] - lam[chosen])) / lam[chosen])
+
+
+def imaginary_weight(omega: np.ndarray, f: np.ndarray) -> float:
+    """Fraction of the phonon DOS weight at omega < 0 (imaginary modes, plotted as negative)."""
+    tot = _trapz(f, omega)
+    neg = _trapz(np.where(omega < 0, f, 0.0), omega)
+    return float(neg / tot) if tot > 0 else 0.0
+
+
+def free_electron_kf(n_per_bohr3: float) -> float:
+    """k_F = (3 pi^2 n)^(1/3) in 1/bohr for the density n in 1/bohr^3."""
+    return float((3.0 * np.pi ** 2 * n_per_bohr3) ** (1.0 / 3.0))
+
+
+def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.PathLike | None = None,
+                           tolerances: Mapping | None = None) -> tuple[xr.Dataset, dict]:
+    """Assemble the contract Dataset of one metal from a finished run folder.
+
+    Parameters
+    ----------
+    rundir : folder written by :func:`run_pipeline` (with the DOS steps).
+    check_rundir : optional second run on another q grid (q-grid check).
+    tolerances : ``imaginary_weight`` (0.001), ``lambda_stability`` (0.05),
+        ``q_grid`` (0.10): thresholds of the verdicts.
+
+    Returns ``(dataset, attrs)``; attrs go to :func:`scimodel.io.write_dataset`
+    as ``extra_attrs``.
+    """
+    rundir = Path(rundir)
+    tol = {"imaginary_weight": 1e-3, "lambda_stability": 0.05, "q_grid": 0.10}
+    tol.update(tolerances or {})
+    sfile = rundir / "summary.json"
+    if not sfile.exists():
+        raise InputError(sfile, "<file>", "missing: not a finished run folder of scimodel.qe.run_pipeline")
+    summary = json.loads(sfile.read_text())
+    spec = MetalSpec(**{**summary["spec"],
+                        "stability_window_ry": tuple(summary["spec"]["stability_window_ry"])})
+    # --- alpha2F for every smearing, the chosen one, moments
+    tab = a2f_table(rundir, spec)
+    omega, a2f_s = tab["omega"], tab["a2f"]
+    ic = spec.chosen_sigma_index()
+    lam_s = lambda_by_smearing(omega, a2f_s)
+    mom = _moments(omega, a2f_s[ic])
+    stab = stability(tab["sigma_ry"], lam_s, ic, spec.stability_window_ry)
+    mat = read_matdyn_lambda(rundir / "lambda")
+    # --- phonon DOS, normalised to 3 modes per atom over the whole computed grid
+    wf, ff = read_phonon_dos(rundir / "phonon.dos")
+    norm = _trapz(ff, wf)
+    if norm <= 0:
+        raise InputError(rundir / "phonon.dos", "DOS", "non-positive total weight")
+    ff = ff * 3.0 / norm
+    imag = imaginary_weight(wf, ff)
+    f_grid = np.interp(omega, wf, ff, left=0.0, right=0.0)
+    # --- electrons
+    bands = parse_pw_xml(rundir / "nscf.xml")
+    ef = bands["fermi_energy_eV"]
+    e, g, ef_dos = read_dos_x(rundir / "dos_gauss.dat")
+    if abs(ef_dos - ef) > 1e-3:
+        raise InputError(rundir / "dos_gauss.dat", "EFermi",
+                         f"{ef_dos} eV differs from the nscf Fermi energy {ef} eV")
+    per_spin = 1.0 / (2.0 * units.EV_TO_MEV)           # states/eV/cell (2 spins) -> /meV/spin/atom
+    xi = (e - ef) * units.EV_TO_MEV
+    dos = g * per_spin
+    et, gt, _ = read_dos_x(rundir / "dos_tetra.dat")
+    dos_ef_tetra = float(np.interp(ef, et, gt)) * per_spin
+    dos_ef_gauss = float(np.interp(0.0, xi, dos))
+    eig = bands["eigenvalues_eV"]
+    bottom_mev = (float(eig[:, spec.semicore_bands].min()) - ef) * units.EV_TO_MEV
+    n_below = 2.0 * _trapz(np.where(xi <= 0, dos, 0.0), xi)
+    n_band_electrons = bands["nelec"] - 2 * spec.semicore_bands
+    volume = bands["volume_bohr3"]
+    density = spec.n_valence / volume
+    # --- q-grid check
+    q_check, lam_q_check, q_rel = None, None, None
+    if check_rundir is not None:
+        cs = json.loads((Path(check_rundir) / "summary.json").read_text())
+        ctab = a2f_table(check_rundir, spec)
+        lam_q_check = float(_moments(ctab["omega"], ctab["a2f"][ic])["lam"])
+        q_check = int(cs["spec"]["q_grid"])
+        q_rel = abs(mom["lam"] - lam_q_check) / mom["lam"]
+    verdict = {
+        "verdict_imaginary_modes": "pass" if imag < tol["imaginary_weight"] else "FAIL",
+        "verdict_lambda_smearing_stability": "pass" if stab <= tol["lambda_stability"] else "FAIL",
+        "verdict_q_grid": ("not checked" if q_rel is None
+                           else ("pass" if q_rel <= tol["q_grid"] else "FAIL")),
+    }
+    sm = tab["sigma_ry"] * units.RY_TO_MEV
+    ds = xr.Dataset(
+        {
+            "a2f": da(a2f_s[ic], ("omega",), "1", "Eliashberg function alpha2F (chosen smearing)",
+                      smearing_meV=float(sm[ic])),
+            "a2f_by_smearing": da(a2f_s, ("smearing", "omega"), "1",
+                                  "Eliashberg function alpha2F per electron-phonon smearing"),
+            "lambda_by_smearing": da(lam_s, ("smearing",), "1",
+                                     "lambda = 2 Int a2F/w dw per smearing"),
+            "lambda_matdyn": da(np.interp(tab["sigma_ry"], mat["sigma_ry"], mat["lambda"]),
+                                ("smearing",), "1", "lambda as printed by matdyn.x (cross-check)"),
+            "phonon_dos": da(f_grid, ("omega",), "1/meV",
+                             "phonon DOS F(omega) per atom, normalised to 3 modes incl. omega<0"),
+            "dos": da(dos, ("xi",), "1/(meV spin atom)",
+                      "electronic DOS per spin per atom (Gaussian broadening)",
+                      broadening_meV=spec.dos_degauss_ry * units.RY_TO_MEV),
+            "lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
+            "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
+            "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)"),
+            "dos_ef": da(dos_ef_tetra, (), "1/(meV spin atom)",
+                         "N(0): DOS at E_F per spin per atom (optimised tetrahedra)",
+                         gaussian_value=dos_ef_gauss),
+            "fermi_energy": da(ef, (), "eV", "Kohn-Sham Fermi energy (QE absolute scale)"),
+            "band_bottom": da(bottom_mev, (), "meV",
+                              "bottom of the valence band relative to E_F"),
+            "electron_density": da(density, (), "1/bohr^3", "valence electrons per volume"),
+            "kf": da(free_electron_kf(density), (), "1/bohr",
+                     "free-electron Fermi wave vector of electron_density"),
+            "volume": da(volume, (), "bohr^3", "volume per atom"),
+            "n_valence": da(float(spec.n_valence), (), "1", "valence electrons per atom"),
+        },
+        coords={
+            "omega": da(omega, ("omega",), "meV", "phonon energy"),
+            "xi": da(xi, ("xi",), "meV", "electron energy relative to E_F"),
+            "smearing": da(sm, ("smearing",), "meV", "electron-phonon (double-delta) smearing"),
+        },
+    )
+    walls = summary.get("wall_times_s", {})
+    attrs = {
+        "metal": spec.name, "structure": spec.structure, "lattice_constant_angstrom": spec.a_angstrom,
+        "mass_amu": spec.mass_amu,
+        "qe_version": summary.get("qe_version") or bands["qe_version"],
+        "pseudopotential": spec.pseudo, "pseudopotential_sha256": summary["pseudo_sha256"],
+        "ecutwfc_Ry": spec.ecutwfc_ry, "ecutrho_Ry": spec.ecutrho_ry,
+        "k_grid_scf": spec.k_scf, "k_grid_dense_elph": spec.k_dense, "q_grid": spec.q_grid,
+        "q_grid_check": q_check if q_check is not None else "none",
+        "k_grid_dos": spec.k_dos, "nbnd_dos": spec.nbnd, "degauss_scf_Ry": spec.degauss_ry,
+        "smearing_scf": "Marzari-Vanderbilt", "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,
+        "elph_smearings_Ry": json.dumps([round(x, 6) for x in tab["sigma_ry"].tolist()]),
+        "elph_smearing_chosen_Ry": float(tab["sigma_ry"][ic]),
+        "lambda_stability_window_Ry": json.dumps(list(spec.stability_window_ry)),
+        "lambda_stability_max_rel_dev": stab,
+        "imaginary_mode_weight": imag,
+        "a2f_negative_frequency_fraction": tab["a2f_negative_fraction"],
+        "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
+        "lambda_q_grid_check": lam_q_check if lam_q_check is not None else "none",
+        "lambda_q_grid_rel_change": q_rel if q_rel is not None else "none",
+        "dos_ef_gaussian": dos_ef_gauss,
+        "dos_ef_rel_diff_gauss_vs_tetra": abs(dos_ef_gauss - dos_ef_tetra) / dos_ef_tetra,
+        "electrons_below_ef_from_dos": n_below,
+        "electrons_in_dos_bands": n_band_electrons,
+        "semicore_bands_excluded": spec.semicore_bands,
+        "tolerances": json.dumps(tol, sort_keys=True),
+        "nproc": summary.get("nproc", 1),
+        **verdict,
+        **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
+    }
+    if check_rundir is not None:
+        for k, v in cs.get("wall_times_s", {}).items():
+            attrs[f"wall_time_qcheck_{k}_s"] = round(float(v), 2)
+    return ds, attrs
+
+
+def read_abinitio(path: str | os.PathLike) -> xr.Dataset:
+    """Open ``resources/abinitio/<M>.nc`` and validate the contract (:data:`CONTRACT`).
+
+    Raises InputError on a missing variable, missing or wrong units, wrong
+    dimensions, an omega grid that does not start at 0, a DOS grid that does
+    not reach 20 eV above E_F, or non-positive scalars where they must be positive.
+    """
+    ds = read_dataset(path, required={k: u for k, (u, _) in CONTRACT.items()},
+                      dims={k: d for k, (_, d) in CONTRACT.items()})
+    om = ds["omega"].values
+    if om.size < 3 or om[0] != 0.0 or np.any(np.diff(om) <= 0):
+        raise InputError(path, "omega", "expected a strictly increasing grid starting at 0")
+    if ds["a2f_by_smearing"].shape != (ds.sizes["smearing"], ds.sizes["omega"]):
+        raise InputError(path, "a2f_by_smearing", "shape is not (smearing, omega)")
+    xi = ds["xi"].values
+    if xi.size < 3 or np.any(np.diff(xi) <= 0):
+        raise InputError(path, "xi", "expected a strictly increasing grid")
+    if xi[-1] < 20.0 * units.EV_TO_MEV:
+        raise InputError(path, "xi", f"DOS ends at {xi[-1]:.0f} meV; expected >= 20000 meV above E_F")
+    if float(ds["band_bottom"]) >= 0 or xi[0] > float(ds["band_bottom"]):
+        raise InputError(path, "band_bottom",
+                         "expected a negative value inside the xi grid (DOS from the band bottom)")
+    for name in ("lambda", "omega_log", "omega2", "dos_ef", "electron_density", "kf", "volume",
+                 "n_valence"):
+        v = float(ds[name])
+        if not np.isfinite(v) or v <= 0:
+            raise InputError(path, name, f"got {v}; expected a positive finite number")
+    if np.any(ds["a2f"].values < 0) or np.any(ds["dos"].values < 0):
+        raise InputError(path, "a2f/dos", "negative values")
+    return ds
+
+
+# --------------------------------------------------------------------------- pseudopotentials
+def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
+                    upf_out: str | os.PathLike, gen_out: str | os.PathLike,
+                    test_out: str | os.PathLike, table_out: str | os.PathLike) -> list[dict]:
+    """Run ld1.x generation (``iswitch=3``) and the transferability test (``iswitch=2``).
+
+    Writes the UPF file, both ld1.x outputs and a CSV table of
+    Delta E = dEtot_AE - dEtot_PS per test configuration (mRy).
+    Raises RuntimeError if ld1.x fails or the UPF file is not produced.
+    """
+    import tempfile
+    gen_text = Path(gen_input).read_text()
+    m = re.search(r"file_pseudopw\s*=\s*'([^']+)'", gen_text)
+    if not m:
+        raise InputError(gen_input, "file_pseudopw", "not set in the &inputp namelist")
+    name = m.group(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for stem, text, out in (("gen", gen_text, gen_out),
+                                ("test", Path(test_input).read_text(), test_out)):
+            with open(Path(tmp) / f"{stem}.out", "w") as fh:
+                rc = subprocess.run(["ld1.x"], input=text, text=True, cwd=tmp, stdout=fh,
+                                    stderr=subprocess.STDOUT).returncode
+            res = (Path(tmp) / f"{stem}.out").read_text(errors="replace")
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(res)
+            if rc != 0 or "Error" in res:
+                raise RuntimeError(f"ld1.x ({stem}) failed; see {out}")
+            if stem == "gen":
+                if not (Path(tmp) / name).exists():
+                    raise RuntimeError(f"ld1.x did not write {name}; see {out}")
+                shutil.copy(Path(tmp) / name, upf_out)
+    rows = read_ld1_test(test_out)
+    if not rows:
+        raise RuntimeError(f"no transferability results in {test_out}")
+    lines = ["configuration,dEtot_ae_Ry,dEtot_ps_Ry,delta_mRy"]
+    lines += [f"{i + 2},{r['dEtot_ae_Ry']:.6f},{r['dEtot_ps_Ry']:.6f},{r['delta_mRy']:.3f}"
+              for i, r in enumerate(rows)]
+    Path(table_out).write_text("\n".join(lines) + "\n")
+    return rows
+
+
+def read_reference_lambda(path: str | os.PathLike) -> dict[str, float]:
+    """Two-column CSV ``metal,lambda`` (comment lines '#') -> {metal: lambda}."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    rows = [ln.strip() for ln in path.read_text().splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+    if not rows or rows[0].replace(" ", "") != "metal,lambda":
+        raise InputError(path, "header", "expected 'metal,lambda'")
+    out = {}
+    for i, ln in enumerate(rows[1:], 2):
+        parts = [p.strip() for p in ln.split(",")]
+        try:
+            name, lam = parts[0], float(parts[1])
+        except (IndexError, ValueError):
+            raise InputError(path, f"row {i}", f"expected 'metal,lambda', got {ln!r}") from None
+        if not lam > 0:
+            raise InputError(path, f"row {i}", f"lambda must be > 0, got {lam}")
+        out[name] = lam
+    return out
+
+
+def summary_tables(datasets: Mapping[str, xr.Dataset], reference: Mapping[str, float],
+                   tolerance: float = 0.15):
+    """Two DataFrames: physics (lambda, omega_log, omega2, N(0), E_F - band bottom, paper 004's
+    lambda and the deviation) and the convergence record (grids, verdicts, wall time)."""
+    import pandas as pd
+    phys, conv = [], []
+    for m, ds in datasets.items():
+        lam = float(ds["lambda"])
+        ref = reference.get(m)
+        dev = (lam - ref) / ref if ref else float("nan")
+        phys.append({
+            "metal": m, "lambda": lam, "lambda_paper004": ref if ref else float("nan"),
+            "rel_dev": dev,
+            "within_tol": ("yes" if abs(dev) <= tolerance else "no") if ref else "-",
+            "omega_log_meV": float(ds["omega_log"]),
+            "omega_log_K": float(ds["omega_log"]) * units.MEV_TO_K,
+            "omega2_meV": float(ds["omega2"]),
+            "N0_per_eV_spin_atom": float(ds["dos_ef"]) * units.EV_TO_MEV,
+            "band_bottom_eV": float(ds["band_bottom"]) * units.MEV_TO_EV,
+            "kf_per_bohr": float(ds["kf"]),
+        })
+        a = ds.attrs
+        conv.append({
+            "metal": m, "q_grid": a.get("q_grid"), "q_check": a.get("q_grid_check"),
+            "lambda_q_check": a.get("lambda_q_grid_check"),
+            "q_rel_change": a.get("lambda_q_grid_rel_change"),
+            "verdict_q": a.get("verdict_q_grid"),
+            "sigma_Ry": a.get("elph_smearing_chosen_Ry"),
+            "smearing_max_rel_dev": a.get("lambda_stability_max_rel_dev"),
+            "verdict_smearing": a.get("verdict_lambda_smearing_stability"),
+            "imag_weight": a.get("imaginary_mode_weight"),
+            "verdict_imag": a.get("verdict_imaginary_modes"),
+            "k_dense": a.get("k_grid_dense_elph"), "k_dos": a.get("k_grid_dos"),
+            "wall_min": float(a.get("wall_time_total_s", float("nan"))) / 60.0
+            + float(a.get("wall_time_qcheck_total_s", 0.0)) / 60.0,
+        })
+    return pd.DataFrame(phys), pd.DataFrame(conv)

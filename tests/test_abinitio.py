@@ -1,0 +1,378 @@
+"""Ab-initio inputs (issue 4): QE input writers, output parsers, the NetCDF
+contract (scimodel.qe.read_abinitio), the committed cache and, where
+Quantum ESPRESSO is installed, a tiny Al run through the real rules' scripts.
+
+Published numbers used (with tolerances):
+* free-electron k_F of Al = 1.75 1/Angstrom, E_F = 11.7 eV (Ashcroft & Mermin,
+  Solid State Physics, Table 2.1) -> our k_F from 3 electrons in the fcc cell
+  with a = 4.05 Angstrom (A&M Table 4.3) within 1 %;
+* paper 004's lambda (Table 2) only for the honest "aim" record, and Cu's
+  lambda < 0.2 (issue 4 "done when").
+"""
+from __future__ import annotations
+
+import json
+import runpy
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from scimodel import eliashberg, qe, units
+from scimodel.errors import InputError
+from scimodel.io import da, write_dataset
+from scimodel.workflow import mock_snakemake
+
+from conftest import ROOT, run_snakemake
+
+CACHE = ROOT / "resources" / "abinitio"
+CACHED = sorted(p for p in CACHE.glob("*.nc"))
+needs_qe = pytest.mark.skipif(not qe.qe_available(),
+                              reason="Quantum ESPRESSO (pw.x, ph.x, ...) not on PATH: "
+                                     "install with `apt-get install -y quantum-espresso`")
+
+
+def _params(**over):
+    p = dict(structure="fcc", a_angstrom=4.05, mass_amu=26.9815, pseudo="shipped/Al.pz-vbc.UPF",
+             ecutwfc_Ry=12.0, ecutrho_Ry=48.0, k_scf=4, k_dense=8, q_grid=2, degauss_Ry=0.05,
+             elph_sigma0_Ry=0.005, elph_nsigma=10, elph_sigma_Ry=0.03,
+             stability_window_Ry=[0.02, 0.04], k_dos=8, nbnd=16, n_valence=3,
+             semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02)
+    p.update(over)
+    return p
+
+
+# --------------------------------------------------------------------------- spec / inputs
+def test_lattice_and_volume_from_angstrom():
+    spec = qe.metal_spec("Al", _params())
+    assert spec.alat_bohr == pytest.approx(4.05 / 0.529177210903, rel=1e-9)
+    assert spec.volume_bohr3 == pytest.approx(spec.alat_bohr ** 3 / 4, rel=1e-12)
+    bcc = qe.metal_spec("Nb", _params(structure="bcc", a_angstrom=3.30))
+    assert bcc.volume_bohr3 == pytest.approx(bcc.alat_bohr ** 3 / 2, rel=1e-12)
+
+
+def test_free_electron_kf_of_aluminium_matches_ashcroft_mermin():
+    spec = qe.metal_spec("Al", _params())
+    kf = qe.free_electron_kf(3 / spec.volume_bohr3)             # 1/bohr
+    assert kf * units.ANGSTROM_TO_BOHR == pytest.approx(1.75, rel=0.01)
+    ef_ev = 0.5 * kf ** 2 * units.HA_TO_EV
+    assert ef_ev == pytest.approx(11.7, rel=0.01)
+
+
+@pytest.mark.parametrize("bad, field", [
+    (dict(elph_nsigma=5), "elph_nsigma"),
+    (dict(elph_sigma_Ry=0.033), "elph_sigma_Ry"),
+    (dict(structure="hcp"), "structure"),
+])
+def test_metal_spec_rejects_bad_config(bad, field):
+    with pytest.raises(InputError, match=field):
+        qe.metal_spec("Al", _params(**bad))
+
+
+def test_metal_spec_reports_missing_keys():
+    p = _params()
+    del p["nbnd"]
+    with pytest.raises(InputError, match="nbnd"):
+        qe.metal_spec("Al", p)
+
+
+def test_inputs_carry_the_configured_grids():
+    spec = qe.metal_spec("Nb", _params(structure="bcc", a_angstrom=3.3, q_grid=6, k_dense=24))
+    fit = qe.pw_input(spec, k=spec.k_dense, la2f=True)
+    assert "ibrav = 3" in fit and "la2F = .true." in fit and "\n 24 24 24 0 0 0" in fit
+    ph = qe.ph_input(spec)
+    for s in ("electron_phonon = 'interpolated'", "nq1 = 6", "el_ph_nsigma = 10",
+              "fildvscf = 'nbdv'"):
+        assert s in ph
+    nscf = qe.pw_input(spec, "nscf", k=32, nbnd=26, occupations="tetrahedra_opt")
+    assert "nbnd = 26" in nscf and "degauss" not in nscf
+
+
+# --------------------------------------------------------------------------- parsers
+def test_read_a2f_dos_converts_rydberg(tmp_path):
+    f = tmp_path / "a2F.dos1"
+    f.write_text(" # Eliashberg function a2F (per both spin)\n #  frequencies in Rydberg  \n"
+                 " # DOS normalized to E in Rydberg: a2F_total, a2F(mode) \n\n"
+                 "  0.1E-02  0.5E+00  0.1\n  0.2E-02  0.25E+00  0.1\n  0.3E-02  0.0E+00 0.0\n"
+                 "  lambda =  0.8  Delta = 1e-5\n")
+    w, a = qe.read_a2f_dos(f)
+    assert w == pytest.approx(np.array([1e-3, 2e-3, 3e-3]) * units.RY_TO_MEV)
+    assert a == pytest.approx([0.5, 0.25, 0.0])
+
+
+def test_read_a2f_dos_rejects_other_units(tmp_path):
+    f = tmp_path / "a2F.dos1"
+    f.write_text(" # header\n #  frequencies in THz\n # x\n 1 2\n 2 3\n 3 4\n")
+    with pytest.raises(InputError, match="Rydberg"):
+        qe.read_a2f_dos(f)
+
+
+def test_read_matdyn_lambda(tmp_path):
+    f = tmp_path / "lambda"
+    f.write_text("  Electron-phonon coupling constant, lambda \n\n"
+                 " Broadening   0.0050 lambda       0.8233 dos(Ef)  3.5028 omega_ln [K]    281.1632\n"
+                 " Broadening   0.0100 lambda       0.6213 dos(Ef)  3.2881 omega_ln [K]    281.8350\n")
+    t = qe.read_matdyn_lambda(f)
+    assert t["sigma_ry"].tolist() == [0.005, 0.01]
+    assert t["lambda"].tolist() == [0.8233, 0.6213]
+    (tmp_path / "empty").write_text("nothing\n")
+    with pytest.raises(InputError):
+        qe.read_matdyn_lambda(tmp_path / "empty")
+
+
+def test_read_dos_x_and_truncation(tmp_path):
+    f = tmp_path / "dos.dat"
+    f.write_text("#  E (eV)   dos(E)     Int dos(E) EFermi =    7.645 eV\n"
+                 "  -4.0  0.1  0.0\n  -3.0  0.2  0.1\n  -2.0  0.3  0.3\n")
+    e, g, ef = qe.read_dos_x(f)
+    assert ef == 7.645 and e.tolist() == [-4.0, -3.0, -2.0] and g.tolist() == [0.1, 0.2, 0.3]
+    f.write_text("#  E (eV)   dos(E)     Int dos(E) EFermi =    7.645 eV\n  -4.0  0.1  0.0\n")
+    with pytest.raises(InputError, match="truncated"):
+        qe.read_dos_x(f)
+
+
+def test_read_phonon_dos_keeps_normalisation(tmp_path):
+    # F(nu) = 3 / 100 per cm^-1 on 0..100 cm^-1 -> 3 modes; stays 3 after the meV conversion
+    nu = np.linspace(0, 100, 101)
+    f = tmp_path / "phonon.dos"
+    f.write_text("# Frequency[cm^-1] DOS PDOS\n" + "".join(f"{x} {0.03} {0.03}\n" for x in nu))
+    w, g = qe.read_phonon_dos(f)
+    assert np.trapezoid(g, w) == pytest.approx(3.0, rel=1e-12)
+    assert w[-1] == pytest.approx(100 * units.CM1_TO_MEV)
+
+
+def test_read_ld1_test(tmp_path):
+    f = tmp_path / "t.out"
+    f.write_text("     dEtot_ae =      -0.041234 Ry\n"
+                 "     dEtot_ps =      -0.041364 Ry,   Delta E=       0.000130 Ry\n")
+    rows = qe.read_ld1_test(f)
+    assert rows == [pytest.approx({"dEtot_ae_Ry": -0.041234, "dEtot_ps_Ry": -0.041364,
+                                   "delta_mRy": 0.130})]
+
+
+def test_reference_lambda_file_is_paper004_table2():
+    ref = qe.read_reference_lambda(CACHE / "paper004_lambda.csv")
+    assert ref == {"Al": 0.44, "Mo": 0.42, "Ta": 0.84, "Pb": 1.62, "Nb": 1.18}
+
+
+# --------------------------------------------------------------------------- diagnostics
+def test_imaginary_weight_of_a_shifted_box():
+    w = np.linspace(-1.0, 9.0, 10001)           # box DOS from -1 to 9: 10 % below zero
+    f = np.ones_like(w)
+    assert qe.imaginary_weight(w, f) == pytest.approx(0.1, rel=1e-3)
+    assert qe.imaginary_weight(w[w >= 0], f[w >= 0]) == 0.0
+
+
+def test_stability_window():
+    s = np.array([0.01, 0.02, 0.03, 0.04])
+    lam = np.array([2.0, 1.05, 1.0, 0.97])
+    assert qe.stability(s, lam, 2, (0.02, 0.04)) == pytest.approx(0.05)
+    with pytest.raises(InputError):
+        qe.stability(s, lam, 2, (0.1, 0.2))
+
+
+# --------------------------------------------------------------------------- contract
+def _synthetic_dataset(xi_top_mev=20500.0):
+    """A contract-conforming SYNTHETIC dataset: Debye alpha2F and free-electron DOS."""
+    omega = np.linspace(0, 30, 301)
+    a2f = np.where(omega < 25, 0.5 * (omega / 25) ** 2, 0.0)
+    lam = eliashberg.moments(omega, a2f)
+    volume = 112.0
+    xi = np.linspace(-11000.0, xi_top_mev, 400)
+    e_ha = (xi + 11000.0) / units.HA_TO_MEV
+    dos = volume / (4 * np.pi ** 2) * 2 ** 1.5 * np.sqrt(np.clip(e_ha, 0, None)) / units.HA_TO_MEV
+    sm = np.array([68.0, 136.0])
+    n = 3 / volume
+    ds = xr.Dataset(
+        {"a2f": da(a2f, ("omega",), "1", "alpha2F"),
+         "a2f_by_smearing": da(np.vstack([a2f, a2f]), ("smearing", "omega"), "1", "alpha2F"),
+         "phonon_dos": da(3 * np.ones_like(omega) / 30, ("omega",), "1/meV", "F"),
+         "dos": da(dos, ("xi",), "1/(meV spin atom)", "N"),
+         "lambda": da(lam["lam"], (), "1", "lambda"),
+         "omega_log": da(lam["omega_log"], (), "meV", "w_log"),
+         "omega2": da(lam["omega2"], (), "meV", "w2"),
+         "dos_ef": da(float(np.interp(0, xi, dos)), (), "1/(meV spin atom)", "N0"),
+         "fermi_energy": da(7.6, (), "eV", "E_F"),
+         "band_bottom": da(-11000.0, (), "meV", "bottom"),
+         "electron_density": da(n, (), "1/bohr^3", "n"),
+         "kf": da(qe.free_electron_kf(n), (), "1/bohr", "kF"),
+         "volume": da(volume, (), "bohr^3", "V"),
+         "n_valence": da(3.0, (), "1", "Z")},
+        coords={"omega": da(omega, ("omega",), "meV", "omega"),
+                "xi": da(xi, ("xi",), "meV", "xi"),
+                "smearing": da(sm, ("smearing",), "meV", "smearing")})
+    return ds
+
+
+def _write(ds, path):
+    write_dataset(ds, path, source="SYNTHETIC test data (tests/test_abinitio.py)",
+                  extra_attrs={"synthetic": "true"})
+    return path
+
+
+def test_read_abinitio_accepts_a_conforming_file(tmp_path):
+    ds = qe.read_abinitio(_write(_synthetic_dataset(), tmp_path / "synthetic_Al.nc"))
+    assert set(qe.CONTRACT) <= set(ds.variables)
+
+
+@pytest.mark.parametrize("damage, field", [
+    (lambda d: d.drop_vars("dos_ef"), "dos_ef"),
+    (lambda d: d.assign(kf=d["kf"].assign_attrs(units="1/angstrom")), "kf"),
+    (lambda d: d.assign(a2f_by_smearing=da(d["a2f_by_smearing"].values.T,
+                                           ("omega", "smearing"), "1", "x")), "a2f_by_smearing"),
+    (lambda d: d.assign(band_bottom=da(500.0, (), "meV", "bottom")), "band_bottom"),
+])
+def test_read_abinitio_rejects_broken_files(tmp_path, damage, field):
+    path = _write(damage(_synthetic_dataset()), tmp_path / "synthetic_bad.nc")
+    with pytest.raises(InputError, match=field):
+        qe.read_abinitio(path)
+
+
+def test_read_abinitio_rejects_missing_units(tmp_path):
+    ds = _synthetic_dataset()
+    path = _write(ds, tmp_path / "synthetic_nounits.nc")
+    with xr.open_dataset(path) as d:
+        d = d.load()
+    del d["omega_log"].attrs["units"]
+    d.to_netcdf(tmp_path / "synthetic_nounits2.nc")
+    with pytest.raises(InputError, match="omega_log"):
+        qe.read_abinitio(tmp_path / "synthetic_nounits2.nc")
+
+
+def test_read_abinitio_rejects_short_dos(tmp_path):
+    path = _write(_synthetic_dataset(xi_top_mev=10000.0), tmp_path / "synthetic_short.nc")
+    with pytest.raises(InputError, match="xi"):
+        qe.read_abinitio(path)
+
+
+def test_synthetic_free_electron_dos_holds_three_electrons():
+    # analytic check of the DOS convention (per spin, per atom, 1/meV):
+    # 2 Int_{bottom}^{E_F} N dxi = Z when E_F - bottom is the free-electron E_F
+    ds = _synthetic_dataset()
+    kf = float(ds["kf"])
+    ef_mev = 0.5 * kf ** 2 * units.HA_TO_MEV
+    xi = np.linspace(-11000, -11000 + ef_mev, 20001)
+    n = np.interp(xi, ds["xi"], ds["dos"])
+    assert 2 * np.trapezoid(n, xi) == pytest.approx(3.0, rel=2e-3)
+
+
+# --------------------------------------------------------------------------- the cache
+@pytest.mark.skipif(not CACHED, reason="no cached NetCDF in resources/abinitio yet")
+@pytest.mark.parametrize("path", CACHED, ids=lambda p: p.stem)
+def test_cached_file_honours_the_contract(path):
+    ds = qe.read_abinitio(path)
+    a = ds.attrs
+    for key in ("qe_version", "pseudopotential_sha256", "ecutwfc_Ry", "q_grid",
+                "verdict_imaginary_modes", "verdict_lambda_smearing_stability",
+                "wall_time_total_s", "git_commit" if "git_commit" in a else "source"):
+        assert key in a, key
+    # stored moments are those of the stored alpha2F (scimodel.eliashberg)
+    mom = eliashberg.moments(ds["omega"].values, ds["a2f"].values)
+    assert float(ds["lambda"]) == pytest.approx(mom["lam"], rel=1e-10)
+    # ... and agree with QE's own integration (matdyn.x 'lambda' file) within 1 %
+    i = int(np.argmin(np.abs(ds["smearing"].values / units.RY_TO_MEV
+                             - a["elph_smearing_chosen_Ry"])))
+    assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][i]), rel=0.01)
+    # the DOS holds the electrons of its bands (2 spins) below E_F
+    xi, n = ds["xi"].values, ds["dos"].values
+    below = 2 * np.trapezoid(np.where(xi <= 0, n, 0.0), xi)
+    assert below == pytest.approx(a["electrons_in_dos_bands"], rel=0.02)
+    # phonon DOS: 3 modes per atom (minus any imaginary weight)
+    assert np.trapezoid(ds["phonon_dos"], ds["omega"]) == pytest.approx(
+        3.0 * (1 - a["imaginary_mode_weight"]), rel=0.02)
+    # k_F is the free-electron value of the stored density
+    assert float(ds["kf"]) == pytest.approx(
+        (3 * np.pi ** 2 * float(ds["electron_density"])) ** (1 / 3), rel=1e-12)
+
+
+@pytest.mark.skipif(not CACHED, reason="no cached NetCDF in resources/abinitio yet")
+@pytest.mark.parametrize("path", CACHED, ids=lambda p: p.stem)
+def test_cached_pseudopotential_hash_matches_resources(path):
+    a = qe.read_abinitio(path).attrs
+    cands = list((ROOT / "resources" / "pseudo").rglob(a["pseudopotential"]))
+    assert cands, f"{a['pseudopotential']} not kept in resources/pseudo"
+    if "generated" in str(cands[0]):
+        pytest.skip("ld1.x stamps the date into generated UPF files; hash recorded only")
+    assert qe.sha256_file(cands[0]) == a["pseudopotential_sha256"]
+
+
+@pytest.mark.skipif(not (CACHE / "Cu.nc").exists(), reason="Cu not cached yet")
+def test_copper_is_a_weak_coupler():
+    # issue 4: "Cu has lambda < 0.2" (Cu is not a superconductor; paper 004 finds no gap)
+    assert float(qe.read_abinitio(CACHE / "Cu.nc")["lambda"]) < 0.2
+
+
+def test_default_dry_run_schedules_no_qe_job():
+    res = run_snakemake(ROOT, "-n", "--cores", "2", "--quiet", "rules", timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    for rule in ("abinitio_qe", "abinitio_pseudo", "abinitio_netcdf"):
+        assert rule not in out, f"default DAG schedules {rule}:\n{out[-2000:]}"
+
+
+def test_recompute_dry_run_schedules_qe(tmp_path):
+    res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
+                        "--config", 'abinitio={"use_cache": false}', "--quiet", "rules",
+                        timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    for rule in ("abinitio_qe", "abinitio_pseudo", "abinitio_netcdf"):
+        assert rule in out
+
+
+# --------------------------------------------------------------------------- real QE
+@pytest.mark.qe
+@needs_qe
+def test_pseudopotential_generation_and_transferability(tmp_path):
+    o = tmp_path
+    sm = mock_snakemake(input={"gen": str(ROOT / "resources/pseudo/Nb.ld1.in"),
+                               "test": str(ROOT / "resources/pseudo/Nb.ld1test.in")},
+                        output={"upf": str(o / "Nb.pz-spn-rrkjus.UPF"), "gen_out": str(o / "g.out"),
+                                "test_out": str(o / "t.out"),
+                                "transferability": str(o / "t.csv")},
+                        log=[str(o / "log")])
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_pseudo.py"),
+                   init_globals={"snakemake": sm})
+    rows = qe.read_ld1_test(o / "t.out")
+    assert len(rows) == 4
+    # issue 4 measured 0.2 mRy for Nb; 1 mRy is the usual transferability target
+    assert max(abs(r["delta_mRy"]) for r in rows) < 1.0
+
+
+@pytest.mark.qe
+@needs_qe
+def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
+    """pw.x -> ph.x -> q2r.x -> matdyn.x -> nscf -> dos.x for a tiny Al cell (seconds)."""
+    run = tmp_path / "results/abinitio/qe/Al_q2"
+    sm = mock_snakemake(input={"pseudo": str(ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")},
+                        output={"run": str(run)},
+                        params={"element": _params(), "scratch": str(tmp_path / "scratch"),
+                                "mpi_command": "mpirun -np {nproc}", "with_dos": True},
+                        wildcards={"metal": "Al", "q": "2"}, log=[str(tmp_path / "qe.log")],
+                        threads=1)
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_qe.py"), init_globals={"snakemake": sm})
+    assert not (tmp_path / "scratch").exists()
+    nc = tmp_path / "Al.nc"
+    sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
+                         params={"element": _params(), "tolerances": {}},
+                         wildcards={"metal": "Al"}, log=[str(tmp_path / "nc.log")])
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"),
+                   init_globals={"snakemake": sm2})
+    ds = qe.read_abinitio(nc)
+    a = ds.attrs
+    assert a["qe_version"].startswith("6.")
+    assert a["pseudopotential_sha256"] == qe.sha256_file(
+        ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")
+    # our lambda per smearing vs matdyn.x's own (independent quadrature), 1 %
+    np.testing.assert_allclose(ds["lambda_by_smearing"], ds["lambda_matdyn"], rtol=0.01)
+    # Al is nearly free-electron: 3 electrons below E_F in the DOS, band bottom near
+    # -11.7 eV (A&M Table 2.1 free-electron E_F), within 10 % on this tiny grid
+    assert a["electrons_below_ef_from_dos"] == pytest.approx(3.0, rel=0.03)
+    assert float(ds["band_bottom"]) == pytest.approx(-11700.0, rel=0.10)
+    # a 4^3 k grid at q = 2^3 has no imaginary mode
+    assert a["verdict_imaginary_modes"] == "pass"
+    summary = json.loads((run / "summary.json").read_text())
+    assert set(summary["wall_times_s"]) >= {"pw_fit", "pw_scf", "ph", "q2r", "matdyn",
+                                            "pw_nscf", "dos_gauss", "dos_tetra"}

@@ -1,0 +1,33 @@
+"""Figure like Fig. 3 of paper 004: alpha2F of the five metals (QE), and lambda vs smearing."""
+import matplotlib.pyplot as plt
+
+from scimodel import qe, units
+from scimodel.plotting import savefig
+from scimodel.workflow import run_script
+
+
+def main(sm):
+    ref = qe.read_reference_lambda(sm.input.reference)
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for i, (m, path) in enumerate(zip(sm.params.metals, sm.input.nc)):
+        ds = qe.read_abinitio(path)
+        lam = float(ds["lambda"])
+        lab = f"{m}: $\\lambda$ = {lam:.2f}"
+        if m in ref:
+            lab += f" (paper 004: {ref[m]:.2f})"
+        ax0.plot(ds["omega"] * units.MEV_TO_THZ, ds["a2f"], color=f"C{i}", label=lab)
+        sig = ds["smearing"].values * units.MEV_TO_EV / units.RY_TO_EV
+        ax1.plot(sig, ds["lambda_by_smearing"], "o-", ms=3, color=f"C{i}", label=m)
+        ax1.plot([float(ds.attrs["elph_smearing_chosen_Ry"])], [lam], "*", ms=10, color=f"C{i}")
+        if m in ref:
+            ax1.axhline(ref[m], color=f"C{i}", ls=":", lw=0.8)
+    ax0.set(xlabel=r"$\Omega$ (THz)", ylabel=r"$\alpha^2F(\Omega)$",
+            title=r"(a) $\alpha^2F$ from QE (LDA, linear response)", xlim=(0, None), ylim=(0, None))
+    ax0.legend(fontsize=7)
+    ax1.set(xlabel="electron-phonon smearing (Ry)", ylabel=r"$\lambda$",
+            title="(b) $\\lambda$ vs smearing (star: chosen; dotted: paper 004)")
+    ax1.legend(fontsize=7, ncol=2)
+    savefig(fig, sm.output.png)
+
+
+run_script(main, snakemake)  # noqa: F821
