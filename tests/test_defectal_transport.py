@@ -1,0 +1,117 @@
+"""Momentum-relaxation efficiency F_l^2 (Monte Carlo) and A(l) (paper 000,
+Eqs. 21-39)."""
+import numpy as np
+import pytest
+
+from scimodel.defectal import model
+from scimodel.defectal import transport as tr
+from scimodel.errors import InputError
+
+KF_A0 = 1.4          # 4 k_F < 2 pi / a0: only normal processes in the pristine lattice
+N = 256_000
+
+
+def test_normal_only_efficiency_vanishes_as_l_to_infinity():
+    e = {L: tr.efficiency(L, KF_A0, n_samples=N, seed=1).mean for L in (10.0, 1e3, 1e5)}
+    assert e[1e5] < 2e-3 * e[10.0]
+    # leading behaviour ~ 1/l (Lorentzian tails of the broadened g != 0 peaks)
+    assert e[1e5] * 1e5 == pytest.approx(e[1e3] * 1e3, rel=1e-3)
+    assert tr.efficiency(np.inf, KF_A0).mean == 0.0
+
+
+def test_efficiency_grows_monotonically_as_l_decreases():
+    ls = [1e4, 1e3, 300.0, 100.0, 30.0, 10.0, 3.0, 1.4]
+    res = [tr.efficiency(L, KF_A0, n_samples=N, seed=2) for L in ls]
+    e = np.array([r.mean for r in res])
+    err = np.array([r.stderr for r in res])
+    assert np.all(np.diff(e) > 3 * np.hypot(err[1:], err[:-1]))
+
+
+def test_mc_error_halves_when_samples_quadruple():
+    r1 = tr.efficiency(20.0, KF_A0, n_samples=100_000, seed=3)
+    r4 = tr.efficiency(20.0, KF_A0, n_samples=400_000, seed=3)
+    assert r4.stderr / r1.stderr == pytest.approx(0.5, rel=0.1)
+    # and the two estimates agree within their errors
+    assert abs(r4.mean - r1.mean) < 4 * r1.stderr
+
+
+def test_same_seed_same_number_other_seed_within_error():
+    a = tr.efficiency(20.0, KF_A0, n_samples=N, seed=4)
+    b = tr.efficiency(20.0, KF_A0, n_samples=N, seed=4)
+    c = tr.efficiency(20.0, KF_A0, n_samples=N, seed=5)
+    assert a.mean == b.mean and a.stderr == b.stderr
+    assert a.mean != c.mean
+    assert abs(a.mean - c.mean) < 5 * np.hypot(a.stderr, c.stderr)
+
+
+def test_field_average_is_unbiased():
+    """(u.P)^2 with u = z and |P|^2/3 have the same expectation (cubic symmetry)."""
+    a = tr.efficiency(5.0, KF_A0, n_samples=1_000_000, seed=6, field_average=True)
+    b = tr.efficiency(5.0, KF_A0, n_samples=1_000_000, seed=7, field_average=False)
+    assert abs(a.mean - b.mean) < 4 * np.hypot(a.stderr, b.stderr)
+    assert a.stderr < b.stderr
+
+
+def test_sampler_is_uniform_on_the_sphere():
+    d = tr.sample_directions(8, 0, np.arange(40_000))
+    np.testing.assert_allclose((d**2).sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(d.mean(axis=0), 0.0, atol=4 * np.sqrt(1 / 3 / 40_000))
+    np.testing.assert_allclose((d**2).mean(axis=0), 1 / 3, atol=4 * np.sqrt(4 / 45 / 40_000))
+
+
+def test_uniforms_are_uniform():
+    u = tr.uniforms(1, 0, 0, 200_000)
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert u.mean() == pytest.approx(0.5, abs=4 * np.sqrt(1 / 12 / 200_000))
+
+
+def test_numba_numpy_twins():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(-4, 4, size=(2000, 3))
+    for fa in (True, False):
+        np.testing.assert_allclose(tr.integrand(p, 7.0, KF_A0, 3, fa),
+                                   tr.integrand(p, 7.0, KF_A0, 3, fa, numba=False), rtol=1e-10)
+    d1 = tr.sample_directions(9, 3, np.arange(3000))
+    d2 = tr.sample_directions(9, 3, np.arange(3000), numba=False)
+    np.testing.assert_allclose(d1, d2, rtol=1e-10, atol=1e-15)
+    a = tr.efficiency(7.0, KF_A0, n_samples=64 * 500, seed=9)
+    b = tr.efficiency(7.0, KF_A0, n_samples=64 * 500, seed=9, numba=False)
+    assert a.mean == pytest.approx(b.mean, rel=1e-10)
+    assert a.stderr == pytest.approx(b.stderr, rel=1e-8)
+
+
+def test_eq36_exact_coefficients_and_convergence():
+    lam0, mu = 0.4, 0.1
+    c = tr.eq36_coefficients(lam0, mu)
+    h = lambda lam: tr.coupling_factor(lam, mu)  # noqa: E731
+    eps = 1e-4
+    assert (h(lam0 + eps) - h(lam0 - eps)) / (2 * eps) == pytest.approx(c["a1"], rel=1e-7)
+    assert (h(lam0 + eps) - 2 * h(lam0) + h(lam0 - eps)) / (2 * eps**2) == pytest.approx(c["a2_exact"], rel=1e-5)
+    # the second-order truncation error is cubic in delta lambda
+    e = [abs(h(lam0 + d) - (h(lam0) + c["a1"] * d + c["a2_exact"] * d**2)) for d in (0.02, 0.01)]
+    assert e[0] / e[1] == pytest.approx(8.0, rel=0.1)
+    # Eq. 36's printed a2 differs from the Taylor coefficient (documented reading)
+    assert c["a2_paper"] != pytest.approx(c["a2_exact"], rel=0.05)
+
+
+def test_flow_eq39_identity_and_a_positive():
+    """Tc = theta exp(-F_l/sqrt(A_l)) (Eq. 39) holds along the flow with F_l^2 = E_l."""
+    cfg = dict(lambda_inf=0.4, omega_E_inf_meV=20.0, omega_opt_meV=2.2, omega_c_meV=20.0,
+               kF_l0=40.0, heavy_mass_ratio=300.0, omega_D_meV=25.0)
+    mc = model.MaterialClass.from_config("weak", cfg, 0.1)
+    ds = model.flow(mc, kf_a0=KF_A0, n_points=6, mc_samples=64_000, seed=1)
+    sel = ds.drho.values > 0
+    np.testing.assert_allclose(ds.Tc_eq39.values[sel], ds.Tc.values[sel], rtol=1e-12)
+    assert np.all(ds.A_rel.values[sel] > 0)
+    assert ds.A_rel.values[0] == 0.0
+
+
+def test_kadowaki_woods_scaling():
+    base = tr.kadowaki_woods(1.0, 1e28, 1e46, 1e12)
+    assert tr.kadowaki_woods(3.0, 1e28, 1e46, 1e12) == pytest.approx(3 * base)
+    assert tr.kadowaki_woods(1.0, 1e28, 2e46, 1e12) == pytest.approx(base / 4)
+
+
+def test_bad_sample_count():
+    with pytest.raises(InputError):
+        tr.efficiency(5.0, KF_A0, n_samples=10)
