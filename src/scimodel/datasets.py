@@ -420,7 +420,8 @@ def series_attrs(s: Series) -> dict:
     m = s.meta
     src = m["source"]
     attrs = {
-        "title": (f"{SYNTHETIC_TAG} " if s.synthetic else "") + m.get("title", s.id),
+        "title": (f"{SYNTHETIC_TAG} " if s.synthetic and not m.get("title", "").startswith(SYNTHETIC_TAG)
+                  else "") + m.get("title", s.id),
         "series_id": s.id,
         "group": s.group,
         "kind": m["kind"],
@@ -986,6 +987,8 @@ def synthetic_record(rid: str, role: str, source: Mapping, x, y, *, xunit: str, 
         "noise": (f"Gaussian pick noise, sigma = {sigma_px} px in each pixel coordinate, on a "
                   f"virtual {size[0]}x{size[1]} figure" + (f" rotated by {rotation_deg} deg" if rotation_deg else "")),
         "truth": _plain(truth),
+        "truth_units": ("canonical: rho/rho0 uOhm cm, T/Tc/theta K, A uOhm cm/K^2, beta uOhm cm/K^5, "
+                        "F (uOhm cm)^1/2/K, fluence_1e18 in 1e18 n/cm^2"),
     }
     return rec
 
@@ -1019,3 +1022,261 @@ def dump_yaml(obj, path: str | Path, header: str = "") -> Path:
     head = "".join(f"# {ln}\n" if ln else "#\n" for ln in header.splitlines())
     path.write_text(head + text)
     return path
+
+
+# --------------------------------------------------------------------------- figures
+FIG2_PANELS = {
+    "a": dict(title="(a) all series, Fig. 2(a)", materials=None, xlog=True, ylog=False),
+    "b": dict(title="(b) In, log-log", materials=("In",), xlog=True, ylog=True),
+    "c": dict(title="(c) Al-O, log-log", materials=("Al-O",), xlog=True, ylog=True),
+    "d": dict(title="(d) Nb, V3Si, semi-log", materials=("Nb", "V3Si"), xlog=True, ylog=False),
+    "e": dict(title="(e) ref. [25]", materials=(), xlog=True, ylog=False),
+}
+
+
+def _note(ax, text, y=0.5, colour="0.3"):
+    ax.text(0.5, y, text, transform=ax.transAxes, ha="center", va="center", fontsize=6.5,
+            color=colour, wrap=True)
+
+
+def _overlay(ax, model: Mapping, keys, label_prefix="defectal model", xscale=None) -> bool:
+    done = False
+    for k, ls in zip(keys, ("-", "--")):
+        if k in model:
+            x, y = model[k]
+            m = np.isfinite(x) & np.isfinite(y)
+            if xscale == "log":
+                m &= x > 0
+            ax.plot(x[m], y[m], ls, color="0.4", lw=1.0, label=f"{label_prefix}: {k.split('_')[-1]}")
+            done = True
+    return done
+
+
+def _errorbar(ax, s: Series, **kw):
+    ax.errorbar(s.x, s.y, xerr=s.sigma_x, yerr=s.sigma_y, fmt="o", ms=3, lw=0.8, capsize=0, **kw)
+
+
+def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material: Mapping[str, str],
+              awaiting: Sequence[str], model: Mapping, synthetic: bool, path) -> None:
+    """Fig. 2 of paper 000: dTc/Tc0 versus drho0/rho0 with the Eq. 19/20 fits.
+
+    ``series``: the dTc_drho series with data; ``fits``: group -> fit dataset;
+    ``material``: group -> material; ``awaiting``: ids of series without data;
+    ``model``: :func:`read_model_curves` output.
+    """
+    import matplotlib.pyplot as plt
+    from .plotting import savefig, stamp_synthetic
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6.5))
+    axes = dict(zip("abcdef", axes.ravel()))
+    colours = {s.id: f"C{i % 10}" for i, s in enumerate(series)}
+    for key, spec in FIG2_PANELS.items():
+        ax = axes[key]
+        mats = spec["materials"]
+        sel = [s for s in series if mats is None or material[s.group] in mats]
+        for s in sel:
+            c = colours[s.id]
+            lab = s.meta.get("source", {}).get("series") or s.name
+            _errorbar(ax, s, color=c, label=lab[:38])
+            f = fits.get(s.group)
+            cls = s.meta.get("class")
+            pre = f"{s.name}__"
+            if f is not None and f"{pre}chi2_red" in f:
+                names = ["s"] if cls == "weak" else ["t1", "t2"]
+                p = {n: float(f[pre + n]) for n in names}
+                xx = np.geomspace(max(np.min(s.x), 1e-3) * 0.8, np.max(s.x) * 1.2, 100)
+                par = ", ".join(f"{n}={p[n]:.3g}({float(f[pre + n + '_stderr']):.1g})" for n in names)
+                ax.plot(xx, dtc_law(xx, p, cls), "-", color=c, lw=0.9,
+                        label=None if key == "a" else f"Eq. {'19' if cls == 'weak' else '20'}: {par}")
+        ov = _overlay(ax, model, ("dtc_weak", "dtc_strong"), xscale="log")
+        if not sel:
+            wait = [a for a in awaiting if mats is None or any(a.startswith(g) for g in
+                                                                 [g for g, m in material.items() if m in mats])]
+            msg = "no data record yet"
+            if key == "e":
+                msg = "no data set registered (ref. [25] is outside the four data sets of this issue)"
+            elif wait:
+                msg += f"\nawaiting source figure: {len(wait)} series"
+            msg += "\nmodel curve only" if ov else "\nmodel curves not available (defectal rule absent)"
+            _note(ax, msg, y=0.85)
+        if spec["xlog"]:
+            ax.set_xscale("log")
+        if spec["ylog"] and sel and all(np.all(s.y > 0) for s in sel):
+            ax.set_yscale("log")
+        ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$", ylabel=r"$\delta T_c/T_c^\circ$", title=spec["title"])
+        ax.axhline(0, color="0.7", lw=0.5)
+        if sel or ov:
+            ax.legend(fontsize=5, loc="best")
+        if synthetic:
+            stamp_synthetic(ax)
+    axes["f"].axis("off")
+    _note(axes["f"], ("Weak coupling (Eq. 19): dTc/Tc0 = s x\nStrong coupling (Eq. 20): dTc/Tc0 = -t1 x - t2 x^2\n"
+                      "x = drho0/rho0; fits weighted by the propagated pick uncertainty\n"
+                      "(standard errors in parentheses)"), y=0.6, colour="k")
+    fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") + "paper 000, Fig. 2: "
+                 r"$\delta T_c/T_c^\circ$ vs $\delta\rho_0/\rho_0^\circ$", fontsize=10)
+    if synthetic:
+        stamp_synthetic(fig)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    savefig(fig, path)
+
+
+def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material: Mapping[str, str],
+              awaiting: Sequence[str], model: Mapping, synthetic: bool, path) -> None:
+    """Fig. 3 of paper 000: (a) V3Si rho(T) fits and correlations, (b) In correlations, (c) Tc-A."""
+    import matplotlib.pyplot as plt
+    from .plotting import savefig, stamp_synthetic
+    fig, axs = plt.subplots(4, 4, figsize=(13, 11.5))
+    axs = axs.ravel()
+    names = [f"a.{i}" for i in range(1, 11)] + ["b.1", "b.2", "b.3", "c"]
+    ax_of = dict(zip(names, axs))
+    axs[-2].axis("off")
+    axs[-1].axis("off")
+    grp_a = [g for g, m in material.items() if m == "V3Si" and any(s.group == g and s.meta["role"] == "rho_T"
+                                                                    for s in series)]
+    grp_b = [g for g, m in material.items() if m == "In" and any(s.group == g and s.meta["role"] in
+                                                                  ("A_rho0", "Tc_rho0", "lnTc_Ainvsqrt")
+                                                                  for s in series)]
+    fa = fits.get(grp_a[0]) if grp_a else None
+    ga = grp_a[0] if grp_a else None
+    gb = grp_b[0] if grp_b else None
+    fb = fits.get(gb) if gb else None
+    has = set()
+
+    def role(g, r):
+        return [s for s in series if s.group == g and s.meta["role"] == r]
+
+    # a.1-a.4 rho(T) with fits
+    curves = sorted(role(ga, "rho_T"), key=lambda s: -s.meta["params_canonical"].get("fluence", 0)) if ga else []
+    for i, s in enumerate(curves[:4]):
+        ax = ax_of[f"a.{i + 1}"]
+        _errorbar(ax, s, color="k", label="points")
+        if fa is not None and "curve" in fa.dims:
+            j = list(fa["curve"].values).index(s.name)
+            ax.plot(fa["T_model"][j], fa["rho_model"][j], "r-", lw=1,
+                    label=(f"fit: rho0={float(fa['rho0'][j]):.3g}, A={float(fa['A'][j]):.3g},\n"
+                           f"beta={float(fa['beta'][j]):.3g}"))
+        flu = s.meta["params_canonical"].get("fluence", np.nan)
+        ax.set(xlabel="T (K)", ylabel=r"$\rho$ ($\mu\Omega$ cm)",
+               title=f"(a.{i + 1}) V3Si, {flu / 1e18:g}e18 n/cm$^2$")
+        ax.legend(fontsize=5)
+        has.add(f"a.{i + 1}")
+    if fa is not None and "curve" in fa.dims:
+        flu = fa["fluence"].values / 1e18
+        for key, var, lab in (("a.6", "A", r"A ($\mu\Omega$ cm/K$^2$)"), ("a.7", "rho0", r"$\rho_0$ ($\mu\Omega$ cm)")):
+            ax = ax_of[key]
+            ax.errorbar(flu, fa[var], yerr=fa[f"{var}_stderr"], fmt="s", ms=4, color="C0", label="from rho(T) fits")
+            ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=lab, title=f"({key}) {var} vs fluence")
+            has.add(key)
+        ax = ax_of["a.8"]
+        ax.errorbar(fa["rho0"], fa["A"], xerr=fa["rho0_stderr"], yerr=fa["A_stderr"], fmt="s", ms=4, label="fits")
+        if "A_rho0_A0" in fa:
+            rr = np.linspace(0, float(fa["rho0"].max()) * 1.1, 100)
+            p = [float(fa[f"A_rho0_{n}"]) for n in ("A0", "A1", "A2")]
+            ax.plot(rr, p[0] + p[1] * rr + p[2] * rr**2, "r-", lw=1,
+                    label=f"A0={p[0]:.3g}, A1={p[1]:.3g}, A2={p[2]:.3g}")
+        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"A ($\mu\Omega$ cm/K$^2$)", title="(a.8) A vs rho0 (quadratic)")
+        has.add("a.8")
+        ax = ax_of["a.9"]
+        ax.errorbar(fa["rho0"], fa["Tc"], xerr=fa["rho0_stderr"], yerr=fa["Tc_stderr"], fmt="s", ms=4)
+        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"$T_c$ (K)", title="(a.9) Tc vs rho0")
+        has.add("a.9")
+        ax = ax_of["a.10"]
+        A, sA = fa["A"].values, fa["A_stderr"].values
+        ok = A > 0
+        ax.errorbar(A[ok] ** -0.5, np.log(fa["Tc"].values[ok]), xerr=0.5 * A[ok] ** -1.5 * sA[ok],
+                    yerr=(fa["Tc_stderr"] / fa["Tc"]).values[ok], fmt="s", ms=4)
+        if "TcA_theta" in fa:
+            xx = np.linspace(0, np.nanmax(A[ok] ** -0.5) * 1.1, 50)
+            th, F = float(fa["TcA_theta"]), float(fa["TcA_F"])
+            ax.plot(xx, np.log(th) - F * xx, "r-", lw=1,
+                    label=f"theta={th:.3g}({float(fa['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fa['TcA_F_stderr']):.1g})")
+            ax.legend(fontsize=5)
+        ax.set(xlabel=r"$A^{-1/2}$", ylabel=r"ln $T_c$", title="(a.10) ln Tc vs A^-1/2")
+        has.add("a.10")
+    for s in role(ga, "Tc_fluence") if ga else []:
+        ax = ax_of["a.5"]
+        ax.errorbar(s.x / 1e18, s.y, xerr=s.sigma_x / 1e18, yerr=s.sigma_y, fmt="o", ms=4)
+        ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=r"$T_c$ (K)", title="(a.5) Tc vs fluence")
+        has.add("a.5")
+    # digitized derived panels (a.6-a.10 read off the paper), if present: overlay
+    for r, key in (("A_fluence", "a.6"), ("rho0_fluence", "a.7"), ("A_rho0", "a.8"), ("Tc_rho0", "a.9"),
+                   ("lnTc_Ainvsqrt", "a.10")):
+        for s in role(ga, r) if ga else []:
+            xs = s.x / 1e18 if s.xq == "fluence" else s.x
+            ax_of[key].plot(xs, s.y, "x", color="C3", label="digitized panel")
+            has.add(key)
+    # (b) In
+    if gb:
+        for r, key, xl, yl in (("A_rho0", "b.1", r"$\rho_0$ ($\mu\Omega$ cm)", r"A ($\mu\Omega$ cm/K$^2$)"),
+                               ("Tc_rho0", "b.2", r"$\rho_0$ ($\mu\Omega$ cm)", r"$T_c$ (K)"),
+                               ("lnTc_Ainvsqrt", "b.3", r"$A^{-1/2}$", r"ln $T_c$")):
+            ax = ax_of[key]
+            for s in role(gb, r):
+                _errorbar(ax, s, color="k", label="points")
+                has.add(key)
+                xx = np.linspace(np.min(s.x) * 0.9, np.max(s.x) * 1.05, 100)
+                if r == "A_rho0" and fb is not None and "A_rho0_A0" in fb:
+                    p = [float(fb[f"A_rho0_{n}"]) for n in ("A0", "A1", "A2")]
+                    ax.plot(xx, p[0] + p[1] * xx + p[2] * xx**2, "r-", lw=1,
+                            label=f"A0={p[0]:.3g}, A1={p[1]:.3g}, A2={p[2]:.3g}")
+                if r == "Tc_rho0" and fb is not None and "lnTc_invrho0_c0" in fb:
+                    c0, c1 = float(fb["lnTc_invrho0_c0"]), float(fb["lnTc_invrho0_c1"])
+                    ax.plot(xx, np.exp(c0 - c1 / xx), "r--", lw=1, label=f"ln Tc = {c0:.3g} - {c1:.3g}/rho0")
+                if r == "lnTc_Ainvsqrt" and fb is not None and "TcA_theta" in fb:
+                    th, F = float(fb["TcA_theta"]), float(fb["TcA_F"])
+                    ax.plot(xx, np.log(th) - F * xx, "r-", lw=1,
+                            label=f"theta={th:.3g}({float(fb['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fb['TcA_F_stderr']):.1g})")
+                ax.legend(fontsize=5)
+            ax.set(xlabel=xl, ylabel=yl, title=f"({key}) In, implanted at 2 K")
+    # panels without data
+    model_keys = {"a.8": ("A_weak", "A_strong"), "b.1": ("A_weak", "A_strong"),
+                  "a.10": ("lntc_weak", "lntc_strong"), "b.3": ("lntc_weak", "lntc_strong"),
+                  "c": ("lntc_weak", "lntc_strong")}
+    for key in names:
+        if key in has:
+            if synthetic:
+                stamp_synthetic(ax_of[key])
+            continue
+        ax = ax_of[key]
+        ax.axis("on")
+        ov = _overlay(ax, model, model_keys.get(key, ()))
+        if key == "c":
+            msg = "(c) ref. [26]: no data set registered (outside this issue)"
+        else:
+            msg = f"({key}) no data record yet (awaiting source figure)"
+        msg += "\nmodel curve only (model units)" if ov else (
+            "\nno model curve for this panel" if key not in model_keys
+            else "\nmodel curves not available (defectal rule absent)")
+        _note(ax, msg)
+        ax.set_title(f"({key})")
+        if ov:
+            ax.legend(fontsize=5)
+    fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") +
+                 "paper 000, Fig. 3: (a) V3Si neutron-irradiated [29], (b) In implanted at 2 K [10]", fontsize=10)
+    if synthetic:
+        stamp_synthetic(fig)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    savefig(fig, path)
+
+
+def fit_table(fits: Mapping[str, xr.Dataset], synthetic: bool) -> tuple[str, str]:
+    """CSV and Markdown text of all fit parameters (value, standard error, unit, chi2/dof)."""
+    import io as _io
+    from tabulate import tabulate
+    rows = []
+    for g in sorted(fits):
+        rows += fit_rows(fits[g], g, synthetic)
+    cols = ["group", "fit", "item", "parameter", "value", "stderr", "unit", "chi2_red", "synthetic"]
+    buf = _io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in cols})
+    head = (f"**{SYNTHETIC_TAG} DATA** -- pipeline demonstration, not literature values.\n\n"
+            if synthetic else "Fits to literature digitizations (paper 000, Figs. 2-3).\n\n")
+    if rows:
+        md = tabulate([[r[k] for k in cols[:-1]] for r in rows], headers=cols[:-1], tablefmt="github",
+                      floatfmt=".4g")
+    else:
+        md = "No data record with data yet (all series 'awaiting source figure')."
+    return buf.getvalue(), head + md + "\n"
