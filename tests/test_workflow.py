@@ -73,6 +73,7 @@ def test_schema_violation_names_file_and_field(workflow_copy):
 ])
 def test_bad_alpha2f_file_fails_cleanly(workflow_copy, content, field):
     bad = workflow_copy / "resources/bad_a2f.csv"
+    bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_text(content)
     _edit_config(workflow_copy, lambda c: c["eliashberg"]["spectra"].update(
         bad={"kind": "file", "path": "resources/bad_a2f.csv", "lambda": 1.0}))
