@@ -1,0 +1,139 @@
+"""Helpers to run the workflow on the local SLURM cluster (used by
+tests/test_slurm.py and benchmarks/bench_slurm.py).
+
+Every run happens in a temporary copy of the repository (the files
+``git ls-files`` lists, tracked and untracked-but-not-ignored), so nothing is
+written to the checkout: results/, logs/, .snakemake/ and the Numba cache of
+a run all live in the copy or under /tmp.  Snakemake is always wrapped in
+``timeout -s INT -k 30`` because a hung Snakemake ignores SIGTERM; SIGINT
+makes it cancel its SLURM jobs.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]          # profiles/slurm/local-cluster -> repository root
+UP = HERE / "up.sh"
+DOWN = HERE / "down.sh"
+CANNOT_RUN = 3                  # exit status of up.sh: this machine cannot run the daemons
+
+SUBMIT_RE = re.compile(
+    r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)\.?$", re.M)
+RULE_RE = re.compile(r"^(local)?(?:rule|checkpoint) (\w+):\n(?:    .*\n)*?    jobid: (\d+)$", re.M)
+
+
+# ------------------------------------------------------------------ cluster
+def cluster_answers() -> bool:
+    """A SLURM controller answers and a node is usable."""
+    if not shutil.which("sinfo"):
+        return False
+    try:
+        ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=15)
+        states = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
+                                timeout=15)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return ping.returncode == 0 and bool(
+        re.search(r"^(idle|mixed|allocated|completing)$", states.stdout, re.M))
+
+
+def cluster_up(timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run up.sh (installs the Debian packages when missing; ~1-10 s otherwise)."""
+    return subprocess.run(["bash", str(UP)], capture_output=True, text=True, timeout=timeout)
+
+
+def cluster_down() -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(DOWN)], capture_output=True, text=True, timeout=120)
+
+
+def squeue_states(job_ids) -> dict[str, str]:
+    """SLURM state of each job id, from squeue (finished jobs stay listed for MinJobAge)."""
+    out = subprocess.run(
+        ["squeue", "--states=all", "--noheader", "--format=%i|%T", "--jobs", ",".join(job_ids)],
+        capture_output=True, text=True, timeout=30)
+    states = {}
+    for line in out.stdout.splitlines():
+        if "|" in line:
+            jid, state = line.split("|", 1)
+            states[jid.strip()] = state.strip()
+    return states
+
+
+# ------------------------------------------------------------------ workflow copy
+def repo_files(root: Path = ROOT) -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, capture_output=True, text=True, check=True)
+    return [f for f in out.stdout.split("\0") if f]
+
+
+def copy_workflow(dest: Path, root: Path = ROOT) -> Path:
+    """Copy the repository's files (git ls-files) to ``dest``; returns ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in repo_files(root):
+        src = root / rel
+        if not src.is_file():        # deleted in the work tree, or a submodule
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    return dest
+
+
+@dataclass
+class Run:
+    returncode: int
+    wall_s: float
+    log: str             # Snakemake's stdout+stderr
+
+    def submissions(self) -> list[tuple[str, str, str]]:
+        """(snakemake job id, SLURM job id, rule name) of every sbatch submission."""
+        subs = []
+        for sm_id, slurm_id, logpath in SUBMIT_RE.findall(self.log):
+            m = re.search(r"/rule_(\w+?)/", logpath)
+            subs.append((sm_id, slurm_id, m.group(1) if m else "?"))
+        return subs
+
+    def jobs(self) -> list[tuple[bool, str, str]]:
+        """(is local rule, rule name, snakemake job id) of every job Snakemake started."""
+        return [(bool(m.group(1)), m.group(2), m.group(3)) for m in RULE_RE.finditer(self.log)]
+
+
+def snakemake(workdir: Path, args: list[str], *, timeout_s: int, env: dict | None = None,
+              logfile: Path | None = None) -> Run:
+    """Run ``python -m snakemake ARGS`` in ``workdir`` under ``timeout -s INT -k 30``."""
+    full_env = dict(os.environ)
+    # the copy's scimodel, not the checkout's editable install
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        [str(workdir / "src")] + ([full_env["PYTHONPATH"]] if full_env.get("PYTHONPATH") else []))
+    full_env.pop("SLURM_JOB_ID", None)
+    if env:
+        full_env.update(env)
+    cmd = ["timeout", "-s", "INT", "-k", "30", str(timeout_s),
+           sys.executable, "-m", "snakemake", *args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, env=full_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    wall = time.perf_counter() - t0
+    if logfile:
+        logfile.write_text(proc.stdout)
+    return Run(proc.returncode, wall, proc.stdout)
+
+
+def slice_targets(config: dict) -> list[str]:
+    """The Eliashberg vertical slice (outputs of workflow/rules/eliashberg.smk)."""
+    spectra = sorted(config["eliashberg"]["spectra"])
+    return ([f"results/eliashberg/spectra/{s}.nc" for s in spectra]
+            + ["results/eliashberg/lambda_scan.nc",
+               "results/figures/eliashberg_tc_vs_lambda.png",
+               "results/tables/eliashberg_models.csv",
+               "results/tables/eliashberg_models.md",
+               "results/tables/eliashberg_models.nc"])
