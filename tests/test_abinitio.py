@@ -86,8 +86,8 @@ def test_inputs_carry_the_configured_grids():
     for s in ("electron_phonon = 'interpolated'", "nq1 = 6", "el_ph_nsigma = 10",
               "fildvscf = 'nbdv'"):
         assert s in ph
-    nscf = qe.pw_input(spec, "nscf", k=32, nbnd=26, occupations="tetrahedra_opt")
-    assert "nbnd = 26" in nscf and "degauss" not in nscf
+    nscf = qe.pw_input(spec, "nscf", k=32, nbnd=26, smearing="gaussian", degauss_ry=0.002)
+    assert "nbnd = 26" in nscf and "degauss = 0.002" in nscf and "gaussian" in nscf
 
 
 # --------------------------------------------------------------------------- parsers
@@ -312,9 +312,9 @@ def test_default_dry_run_schedules_no_qe_job():
         assert rule not in out, f"default DAG schedules {rule}:\n{out[-2000:]}"
 
 
-def test_recompute_dry_run_schedules_qe(tmp_path):
+def test_recompute_dry_run_schedules_qe():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
-                        "--config", 'abinitio={"use_cache": false}', "--quiet", "rules",
+                        "--configfile", "config/abinitio_recompute.yaml", "--quiet", "rules",
                         timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
@@ -375,4 +375,4 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     assert a["verdict_imaginary_modes"] == "pass"
     summary = json.loads((run / "summary.json").read_text())
     assert set(summary["wall_times_s"]) >= {"pw_fit", "pw_scf", "ph", "q2r", "matdyn",
-                                            "pw_nscf", "dos_gauss", "dos_tetra"}
+                                            "pw_nscf", "dos_gauss", "dos_wide"}

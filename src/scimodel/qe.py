@@ -10,9 +10,9 @@ the contract with the SCDFT / paper-004 code:
   ``electron_phonon='interpolated'`` on a q grid, q2r.x and matdyn.x with
   ``la2F=.true.``: alpha2F(Omega) for each electron-phonon smearing, the
   phonon DOS and matdyn's own lambda table;
-* pw.x nscf on a dense grid with ``tetrahedra_opt`` and enough bands to reach
-  E_F + 20 eV, dos.x with Gaussian broadening (whole window) and with the
-  optimised tetrahedra (narrow window around E_F, a check of N(0)).
+* pw.x nscf on a dense grid with Gaussian smearing and enough bands to reach
+  E_F + 20 eV, dos.x with the same Gaussian broadening (whole window) and
+  with twice that broadening near E_F (a check of N(0)'s sensitivity).
 
 Everything is converted to meV at the boundary (:mod:`scimodel.units`);
 moments of alpha2F come from :mod:`scimodel.eliashberg`.
@@ -38,7 +38,7 @@ import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -62,7 +62,7 @@ CELL_VOLUME_FACTOR = {"fcc": 0.25, "bcc": 0.5}
 
 #: Files of a finished run folder that :func:`build_abinitio_dataset` reads.
 RUN_FILES = ("summary.json", "nscf.xml", "scf.xml", "phonon.dos", "lambda", "dos_gauss.dat",
-             "dos_tetra.dat")
+             "dos_wide.dat")
 
 #: Variables of the NetCDF contract: name -> (units, dims).
 CONTRACT: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -119,7 +119,7 @@ class MetalSpec:
     dos_step_ev: float = 0.005     # energy step of the DOS grid
     dos_above_ef_ev: float = 20.5  # top of the DOS window, above E_F
     dos_below_bottom_ev: float = 0.5   # margin of the DOS window below the band bottom
-    tetra_window_ev: float = 0.05  # half width of the tetrahedron DOS check around E_F
+    ef_window_ev: float = 0.05  # half width of the broadening check around E_F
     conv_thr: float = 1e-10
     tr2_ph: float = 1e-14
     asr: str = "crystal"
@@ -217,7 +217,8 @@ def namelist(name: str, values: Mapping) -> str:
 
 def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
              la2f: bool = False, outdir: str = "./tmp", nbnd: int | None = None,
-             occupations: str = "smearing") -> str:
+             occupations: str = "smearing", smearing: str = "mv",
+             degauss_ry: float | None = None) -> str:
     """pw.x input for a one-atom fcc/bcc cell."""
     control = {"calculation": calculation, "prefix": spec.prefix, "outdir": outdir,
                "pseudo_dir": spec.pseudo_dir or "./"}
@@ -225,7 +226,8 @@ def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
               "ecutwfc": float(spec.ecutwfc_ry), "ecutrho": float(spec.ecutrho_ry),
               "occupations": occupations}
     if occupations == "smearing":
-        system.update(smearing="mv", degauss=float(spec.degauss_ry))
+        system.update(smearing=smearing,
+                      degauss=float(spec.degauss_ry if degauss_ry is None else degauss_ry))
     if nbnd is not None:
         system["nbnd"] = int(nbnd)
     if la2f:
@@ -385,9 +387,13 @@ def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | 
         for f in src.iterdir():
             if f.is_file() and not f.name.startswith("wfc"):
                 shutil.copy(f, dst / f.name)
+        # Gaussian smearing = the DOS broadening, so that E_F and N(xi) are consistent.
+        # (tetrahedra_opt: QE 6.7's tetrahedron set-up scales like N_k(full) x N_k(irr)
+        # and did not finish in minutes on a 32^3 grid.)
         walls["pw_nscf"] = run_qe(
             "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd, outdir="./tmp_dos",
-                             occupations="tetrahedra_opt"), "nscf", scratch, pools=True, **kw)
+                             smearing="gaussian", degauss_ry=spec.dos_degauss_ry),
+            "nscf", scratch, pools=True, **kw)
         xml = dst / "data-file-schema.xml"
         shutil.copy(xml, rundir / "nscf.xml")
         bands = parse_pw_xml(xml)
@@ -397,11 +403,12 @@ def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | 
             spec, window["emin_eV"], window["emax_eV"], spec.dos_step_ev, "dos_gauss.dat",
             spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_gauss", scratch)
         ef = bands["fermi_energy_eV"]
-        walls["dos_tetra"] = run_qe("dos.x", dos_input(
-            spec, ef - spec.tetra_window_ev, ef + spec.tetra_window_ev, 0.005, "dos_tetra.dat",
-            None, outdir="./tmp_dos"), "dos_tetra", scratch)
+        # broadening check: the same DOS near E_F with twice the broadening
+        walls["dos_wide"] = run_qe("dos.x", dos_input(
+            spec, ef - spec.ef_window_ev, ef + spec.ef_window_ev, 0.005, "dos_wide.dat",
+            2 * spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_wide", scratch)
         shutil.rmtree(scratch / "tmp_dos", ignore_errors=True)
-        files += ["dos_gauss.dat", "dos_tetra.dat"]
+        files += ["dos_gauss.dat", "dos_wide.dat"]
     walls["ph"] = run_qe("ph.x", ph_input(spec), "ph", scratch, pools=True, **kw)
     walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
     walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
@@ -586,7 +593,7 @@ def a2f_table(rundir: str | os.PathLike, spec: MetalSpec) -> dict:
 
     alpha2F at omega <= 0 (imaginary or zero-frequency modes) is dropped; its
     weight Int |a2F| dw relative to the total is returned as ``a2f_negative_fraction``.
-    Small negative values at omega > 0 (tetrahedron noise) are set to zero; the
+    Small negative values at omega > 0 (interpolation noise) are set to zero; the
     removed weight is returned as ``a2f_clipped_fraction``.
     """
     rundir = Path(rundir)
@@ -660,7 +667,8 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     if not sfile.exists():
         raise InputError(sfile, "<file>", "missing: not a finished run folder of scimodel.qe.run_pipeline")
     summary = json.loads(sfile.read_text())
-    spec = MetalSpec(**{**summary["spec"],
+    known = {f.name for f in fields(MetalSpec)}
+    spec = MetalSpec(**{**{k: v for k, v in summary["spec"].items() if k in known},
                         "stability_window_ry": tuple(summary["spec"]["stability_window_ry"])})
     # --- alpha2F for every smearing, the chosen one, moments
     tab = a2f_table(rundir, spec)
@@ -688,9 +696,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     per_spin = 1.0 / (2.0 * units.EV_TO_MEV)           # states/eV/cell (2 spins) -> /meV/spin/atom
     xi = (e - ef) * units.EV_TO_MEV
     dos = g * per_spin
-    et, gt, _ = read_dos_x(rundir / "dos_tetra.dat")
-    dos_ef_tetra = float(np.interp(ef, et, gt)) * per_spin
-    dos_ef_gauss = float(np.interp(0.0, xi, dos))
+    ew, gw, _ = read_dos_x(rundir / "dos_wide.dat")
+    dos_ef_wide = float(np.interp(ef, ew, gw)) * per_spin
+    dos_ef = float(np.interp(0.0, xi, dos))
     eig = bands["eigenvalues_eV"]
     bottom_mev = (float(eig[:, spec.semicore_bands].min()) - ef) * units.EV_TO_MEV
     n_below = 2.0 * _trapz(np.where(xi <= 0, dos, 0.0), xi)
@@ -730,9 +738,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
             "lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
             "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
             "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)"),
-            "dos_ef": da(dos_ef_tetra, (), "1/(meV spin atom)",
-                         "N(0): DOS at E_F per spin per atom (optimised tetrahedra)",
-                         gaussian_value=dos_ef_gauss),
+            "dos_ef": da(dos_ef, (), "1/(meV spin atom)",
+                         "N(0): DOS at E_F per spin per atom (= dos at xi = 0)",
+                         value_with_double_broadening=dos_ef_wide),
             "fermi_energy": da(ef, (), "eV", "Kohn-Sham Fermi energy (QE absolute scale)"),
             "band_bottom": da(bottom_mev, (), "meV",
                               "bottom of the valence band relative to E_F"),
@@ -768,8 +776,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
         "lambda_q_grid_check": lam_q_check if lam_q_check is not None else "none",
         "lambda_q_grid_rel_change": q_rel if q_rel is not None else "none",
-        "dos_ef_gaussian": dos_ef_gauss,
-        "dos_ef_rel_diff_gauss_vs_tetra": abs(dos_ef_gauss - dos_ef_tetra) / dos_ef_tetra,
+        "dos_broadening_meV": spec.dos_degauss_ry * units.RY_TO_MEV,
+        "dos_ef_double_broadening": dos_ef_wide,
+        "dos_ef_rel_change_double_broadening": abs(dos_ef_wide - dos_ef) / dos_ef,
         "electrons_below_ef_from_dos": n_below,
         "electrons_in_dos_bands": n_band_electrons,
         "semicore_bands_excluded": spec.semicore_bands,

@@ -5,39 +5,13 @@
 # resources/abinitio/<M>.nc are the inputs of everything downstream; no QE job
 # is scheduled.  Recompute (needs pw.x ... on PATH):
 #
-#     snakemake --cores 2 abinitio_recompute --config 'abinitio={"use_cache": false}'
+#     snakemake --cores 2 abinitio_recompute --configfile config/abinitio_recompute.yaml
 #
 # builds results/abinitio/<M>.nc (pseudopotentials -> QE runs -> NetCDF);
 # `cp results/abinitio/*.nc resources/abinitio/` refreshes the cache.
 # Consumers (paper004.smk) call abinitio_nc(metal) for the right path.
-from pathlib import Path as _Path
-
-AB = config["abinitio"]
-AB_METALS = list(AB["metals"])
-AB_ELEMENTS = AB["elements"]
-
-
-def abinitio_nc(metal):
-    """The ab-initio NetCDF of ``metal`` that the rest of the DAG reads."""
-    if AB["use_cache"]:
-        return f"resources/abinitio/{metal}.nc"
-    return f"results/abinitio/{metal}.nc"
-
-
-def _ab_pseudo(wc):
-    """UPF input of a QE run: generated/<file> -> built by abinitio_pseudo, else resources/pseudo/."""
-    p = AB_ELEMENTS[wc.metal]["pseudo"]
-    if p.startswith("generated/"):
-        return f"results/abinitio/pseudo/{_Path(p).name}"
-    return f"resources/pseudo/{p}"
-
-
-def _ab_netcdf_input(wc):
-    el = AB_ELEMENTS[wc.metal]
-    d = {"run": f"results/abinitio/qe/{wc.metal}_q{el['q_grid']}"}
-    if el.get("q_check", 0):
-        d["check"] = f"results/abinitio/qe/{wc.metal}_q{el['q_check']}"
-    return d
+# AB, AB_METALS, AB_ELEMENTS, AB_AVAILABLE, AB_FIGURE, abinitio_nc() and the
+# input functions are defined in common.smk (section 'Ab-initio inputs').
 
 
 rule abinitio_pseudo:
@@ -63,7 +37,7 @@ rule abinitio_pseudo:
 
 rule abinitio_qe:
     input:
-        pseudo=_ab_pseudo,
+        pseudo=abinitio_pseudo_input,
     output:
         run=directory("results/abinitio/qe/{metal}_q{q}"),
     wildcard_constraints:
@@ -74,7 +48,7 @@ rule abinitio_qe:
         # the main q grid carries the nscf + DOS steps; the check grid only phonons
         with_dos=lambda wc: int(wc.q) == AB_ELEMENTS[wc.metal]["q_grid"],
         scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_q{wc.q}",
-        mpi_command=AB["mpi_command"],
+        mpi_command=lambda wc: AB["mpi_command"],
     threads: 2
     resources:
         runtime=120,
@@ -90,7 +64,7 @@ rule abinitio_qe:
 
 rule abinitio_netcdf:
     input:
-        unpack(_ab_netcdf_input),
+        unpack(abinitio_netcdf_input),
     output:
         nc="results/abinitio/{metal}.nc",
     wildcard_constraints:
@@ -115,7 +89,7 @@ rule abinitio_recompute:
 
 rule abinitio_table:
     input:
-        nc=[abinitio_nc(m) for m in AB_METALS],
+        nc=[abinitio_nc(m) for m in AB_AVAILABLE],
         reference="resources/abinitio/paper004_lambda.csv",
     output:
         csv="results/tables/abinitio_summary.csv",
@@ -125,7 +99,7 @@ rule abinitio_table:
             category="Ab-initio inputs (QE)",
         ),
     params:
-        metals=AB_METALS,
+        metals=AB_AVAILABLE,
         tolerance=AB["tolerances"]["lambda_vs_paper"],
     log:
         "logs/abinitio_table/all.log",
@@ -137,7 +111,7 @@ rule abinitio_table:
 
 rule abinitio_figure:
     input:
-        nc=[abinitio_nc(m) for m in AB["figure_metals"]],
+        nc=[abinitio_nc(m) for m in AB_FIGURE],
         reference="resources/abinitio/paper004_lambda.csv",
     output:
         png=report(
@@ -146,7 +120,7 @@ rule abinitio_figure:
             category="Ab-initio inputs (QE)",
         ),
     params:
-        metals=AB["figure_metals"],
+        metals=AB_FIGURE,
     log:
         "logs/abinitio_figure/all.log",
     conda:
@@ -157,7 +131,7 @@ rule abinitio_figure:
 
 rule abinitio_dos_figure:
     input:
-        nc=[abinitio_nc(m) for m in AB_METALS],
+        nc=[abinitio_nc(m) for m in AB_AVAILABLE],
     output:
         png=report(
             "results/figures/abinitio_dos.png",
@@ -165,7 +139,7 @@ rule abinitio_dos_figure:
             category="Ab-initio inputs (QE)",
         ),
     params:
-        metals=AB_METALS,
+        metals=AB_AVAILABLE,
     log:
         "logs/abinitio_dos_figure/all.log",
     conda:
@@ -174,6 +148,9 @@ rule abinitio_dos_figure:
         "../scripts/abinitio_dos_figure.py"
 
 
-FIGURES += ["results/figures/abinitio_a2f.png", "results/figures/abinitio_dos.png"]
-TABLES += ["results/tables/abinitio_summary.csv", "results/tables/abinitio_summary.md"]
-DATA += [abinitio_nc(m) for m in AB_METALS]
+if AB_FIGURE:
+    FIGURES += ["results/figures/abinitio_a2f.png"]
+if AB_AVAILABLE:
+    FIGURES += ["results/figures/abinitio_dos.png"]
+    TABLES += ["results/tables/abinitio_summary.csv", "results/tables/abinitio_summary.md"]
+DATA += [abinitio_nc(m) for m in AB_AVAILABLE]

@@ -49,6 +49,50 @@ def eliashberg_file_inputs(wildcards=None):
     return [s["path"] for s in ELI["spectra"].values() if s["kind"] == "file"]
 
 
+# ---------------------------------------------------------------- Ab-initio inputs (QE issue)
+# Used by workflow/rules/abinitio.smk and by consumers of the cached NetCDF files.
+import sys as _sys
+from pathlib import Path as _Path
+
+AB = config["abinitio"]
+AB_METALS = list(AB["metals"])
+AB_ELEMENTS = AB["elements"]
+
+
+def abinitio_nc(metal):
+    """The ab-initio NetCDF of ``metal`` that the rest of the DAG reads."""
+    if AB["use_cache"]:
+        return f"resources/abinitio/{metal}.nc"
+    return f"results/abinitio/{metal}.nc"
+
+
+# Metals whose NetCDF the default targets can use.  With the cache, a metal
+# whose resources/abinitio/<M>.nc is not committed yet is left out of the
+# default targets (with a warning) instead of breaking everybody's DAG.
+AB_AVAILABLE = [m for m in AB_METALS if not AB["use_cache"] or os.path.exists(abinitio_nc(m))]
+if len(AB_AVAILABLE) < len(AB_METALS):
+    print(f"abinitio: no cached NetCDF for {sorted(set(AB_METALS) - set(AB_AVAILABLE))} in "
+          "resources/abinitio; left out of the default targets", file=_sys.stderr)
+AB_FIGURE = [m for m in AB["figure_metals"] if m in AB_AVAILABLE]
+
+
+def abinitio_pseudo_input(wc):
+    """UPF input of a QE run: generated/<file> -> built by abinitio_pseudo, else resources/pseudo/."""
+    p = AB_ELEMENTS[wc.metal]["pseudo"]
+    if p.startswith("generated/"):
+        return f"results/abinitio/pseudo/{_Path(p).name}"
+    return f"resources/pseudo/{p}"
+
+
+def abinitio_netcdf_input(wc):
+    """Main QE run folder and, if configured, the q-grid check run of one metal."""
+    el = AB_ELEMENTS[wc.metal]
+    d = {"run": f"results/abinitio/qe/{wc.metal}_q{el['q_grid']}"}
+    if el.get("q_check", 0):
+        d["check"] = f"results/abinitio/qe/{wc.metal}_q{el['q_check']}"
+    return d
+
+
 def log_path(rule_name, stem="all"):
     """logs/<rule>/<stem>.log"""
     return f"logs/{rule_name}/{stem}.log"
