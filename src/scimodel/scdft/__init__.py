@@ -1,0 +1,17 @@
+"""Density-functional theory for superconductors in energy space (paper 004).
+
+Modules
+-------
+kernels   phononic kernels K^ph(xi, xi'), Z^ph(xi) (Numba + NumPy twins)
+coulomb   Thomas-Fermi Coulomb kernels TF-FE (Eq. 26) and TF-SK (Eq. 29)
+inputs    :class:`ScdftInput` (from the first-principles dataset or a parabolic-band model)
+solver    mesh, linearised (Tc) and nonlinear (Delta(xi, T)) gap equation, entropy
+observables  Tc, Delta0, Delta0(T), C_S/C_N, order parameter, isotope coefficient,
+          decompositions, convergence controls
+"""
+from .inputs import ScdftInput, parabolic_band_input  # noqa: F401
+from .solver import GapEquation, GapSolution, Settings, build_mesh  # noqa: F401
+from .observables import (  # noqa: F401
+    T_GAP, convergence, cutoff_scan, decomposition, delta0, delta0_curve, gap,
+    heat_capacity_jump, isotope_coefficient, order_parameter, tc, thermodynamics,
+)
