@@ -49,6 +49,31 @@ CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 TARGETS = harness.slice_targets(CONFIG)
 RUN_TIMEOUT_S = 900          # per Snakemake run; a hung run is interrupted (SIGINT)
 
+FAIL_RULES = '''
+# Extra rules of tests/test_slurm.py (only in the temporary copy).
+rule slurm_test_always_fails:
+    output:
+        txt="results/slurm_test/always_fails.txt",
+    log:
+        "logs/slurm_test_always_fails/all.log",
+    shell:
+        "echo 'failing on purpose with mem_mb={resources.mem_mb}' | tee {log} >&2; exit 3"
+
+
+rule slurm_test_needs_retry:
+    output:
+        txt="results/slurm_test/needs_retry.txt",
+    params:
+        need_mb=MEM_NEEDED,
+    log:
+        "logs/slurm_test_needs_retry/all.log",
+    shell:
+        "if [ {resources.mem_mb} -lt {params.need_mb} ]; then"
+        " echo 'mem_mb={resources.mem_mb} too small on purpose' | tee {log} >&2; exit 3; fi; "
+        "echo {resources.mem_mb} $SLURM_JOB_ID > {output.txt}"
+'''
+FAIL_TARGETS = ["results/slurm_test/always_fails.txt", "results/slurm_test/needs_retry.txt"]
+
 
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
@@ -70,26 +95,41 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    """The slice run locally with profiles/default (the reference)."""
-    work = harness.copy_workflow(tmp_path_factory.mktemp("local") / "wf")
-    run = harness.snakemake(
-        work, ["--workflow-profile", "profiles/default", "--cores", "2", *TARGETS],
-        timeout_s=RUN_TIMEOUT_S, env={"NUMBA_CACHE_DIR": str(work / ".numba_cache")},
-        logfile=work / "snakemake.log")
-    assert run.returncode == 0, f"local run failed:\n{run.log[-4000:]}"
-    return work, run
+def runs(cluster, tmp_path_factory):
+    """One SLURM run and one local run of the slice, side by side.
 
+    SLURM: the slice plus two rules that fail on purpose (an extra rule file
+    in the copy only), with --workflow-profile profiles/slurm, unchanged.
+    Local: the slice alone with profiles/default, started in the background
+    at the same time (it uses the CPUs while the SLURM run waits for status
+    checks).  Returns dict(local=(workdir, Run), slurm=(workdir, Run, t0), mem=...).
+    """
+    local = harness.copy_workflow(tmp_path_factory.mktemp("local") / "wf")
+    remote = harness.copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
+    retries = int(PROFILE["retries"])
+    mem = [_attempt_value(PROFILE["default-resources"]["mem_mb"], k)
+           for k in range(1, retries + 2)]
+    assert mem[-1] > mem[0], "the profile's mem_mb must grow with attempt"
+    # the retried rule needs more than the first attempt's memory, no more than the last one's
+    (remote / "workflow" / "rules" / "zz_slurm_test.smk").write_text(
+        FAIL_RULES.replace("MEM_NEEDED", str(mem[-1])))
+    with open(remote / "Snakefile", "a") as f:
+        f.write('\ninclude: "workflow/rules/zz_slurm_test.smk"\n')
 
-@pytest.fixture(scope="module")
-def slurm_run(cluster, tmp_path_factory):
-    """The same targets with --workflow-profile profiles/slurm."""
-    work = harness.copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
     t0 = time.time()
-    run = harness.snakemake(work, ["--workflow-profile", "profiles/slurm", *TARGETS],
-                            timeout_s=RUN_TIMEOUT_S, logfile=work / "snakemake.log")
-    assert run.returncode == 0, f"SLURM run failed:\n{run.log[-4000:]}"
-    return work, run, t0
+    bg = harness.start_snakemake(
+        local, ["--workflow-profile", "profiles/default", "--cores", "2", *TARGETS],
+        timeout_s=RUN_TIMEOUT_S, env={"NUMBA_CACHE_DIR": str(local / ".numba_cache")},
+        logfile=local.parent / "snakemake.log")
+    slurm = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *TARGETS, *FAIL_TARGETS],
+                              timeout_s=RUN_TIMEOUT_S, logfile=remote.parent / "snakemake.log")
+    loc = bg.wait()
+    assert loc.returncode == 0, f"local run failed:\n{loc.log[-4000:]}"
+    # the run fails (a rule fails on purpose) but keep-going finishes the rest
+    assert slurm.returncode != 0, "a failing job must make the run fail"
+    missing = [t for t in TARGETS if not (remote / t).is_file()]
+    assert not missing, f"SLURM run did not make {missing}:\n{slurm.log[-4000:]}"
+    return dict(local=(local, loc), slurm=(remote, slurm, t0), mem=mem, retries=retries)
 
 
 # ---------------------------------------------------------------- helpers
@@ -148,32 +188,37 @@ def test_profile_keys_for_the_local_cluster():
     assert "NUMBA_CACHE_DIR" in PROFILE["precommand"]
 
 
-def test_every_job_went_through_slurm(slurm_run):
-    work, run, _ = slurm_run
-    jobs = run.jobs()
-    remote = {sm_id: rule for local, rule, sm_id in jobs if not local}
-    assert remote, "no job ran"
-    assert {rule for rule in remote.values()} >= {
-        "eliashberg_spectrum", "eliashberg_lambda_scan", "eliashberg_table", "eliashberg_figure"}
+def test_every_job_went_through_slurm(runs):
+    work, run, _ = runs["slurm"]
+    remote = {sm_id: rule for local, rule, sm_id in run.jobs() if not local}
+    slice_rules = {"eliashberg_spectrum", "eliashberg_lambda_scan", "eliashberg_table",
+                   "eliashberg_figure"}
+    assert set(remote.values()) >= slice_rules
     subs = run.submissions()
-    by_sm = {sm_id: (slurm_id, rule) for sm_id, slurm_id, rule in subs}
-    assert set(by_sm) == set(remote), "every non-local job has exactly one sbatch submission"
-    assert len(subs) == len(remote), "no job was submitted twice in a clean run"
-    for sm_id, (slurm_id, rule) in by_sm.items():
+    assert {sm_id for sm_id, _, _ in subs} == set(remote), \
+        "every non-local job was submitted with sbatch"
+    n_subs: dict[str, int] = {}
+    for sm_id, _, rule in subs:
         assert rule == remote[sm_id]
-    states = harness.squeue_states([s for s, _ in by_sm.values()])
-    assert {s: states.get(s) for s, _ in by_sm.values()} == \
-           {s: "COMPLETED" for s, _ in by_sm.values()}
+        n_subs[sm_id] = n_subs.get(sm_id, 0) + 1
+    slice_jobs = {sm_id for sm_id, rule in remote.items() if rule in slice_rules}
+    assert all(n_subs[j] == 1 for j in slice_jobs), "slice jobs ran once each"
+    slice_ids = [slurm_id for sm_id, slurm_id, _ in subs if sm_id in slice_jobs]
+    states = harness.squeue_states(slice_ids)
+    assert {j: states.get(j) for j in slice_ids} == {j: "COMPLETED" for j in slice_ids}
     # SLURM's own log of every job exists (the profile keeps successful logs)
-    for sm_id, (slurm_id, rule) in by_sm.items():
+    # and shows the job's rule run by Snakemake inside the allocation
+    for sm_id, slurm_id, rule in subs:
+        if sm_id not in slice_jobs:
+            continue
         logs = list((work / ".snakemake" / "slurm_logs" / f"rule_{rule}").rglob(f"{slurm_id}.log"))
         assert logs, (rule, slurm_id)
         assert f"rule {rule}:" in logs[0].read_text()
 
 
-def test_outputs_equal_local_run(local_run, slurm_run):
-    local, _ = local_run
-    remote, _, _ = slurm_run
+def test_outputs_equal_local_run(runs):
+    local, _ = runs["local"]
+    remote, _, _ = runs["slurm"]
     for target in TARGETS:
         a, b = local / target, remote / target
         assert a.is_file() and b.is_file(), target
@@ -185,10 +230,10 @@ def test_outputs_equal_local_run(local_run, slurm_run):
             assert a.read_text() == b.read_text(), target
 
 
-def test_jobs_used_per_node_numba_cache(slurm_run):
+def test_jobs_used_per_node_numba_cache(runs):
     """The profile's precommand exported NUMBA_CACHE_DIR=/tmp/...-<user>-<node>;
     the slice's Numba kernels (cache=True) wrote their cache there during the run."""
-    _, _, t0 = slurm_run
+    remote, _, t0 = runs["slurm"]
     # the directory the precommand exports on this node (the test runs on the node)
     out = subprocess.run(["bash", "-c", PROFILE["precommand"] + ' && printf %s "$NUMBA_CACHE_DIR"'],
                          capture_output=True, text=True, check=True)
@@ -197,66 +242,29 @@ def test_jobs_used_per_node_numba_cache(slurm_run):
     assert cache.is_dir(), cache
     fresh = [p for p in cache.rglob("*.nb[ic]") if p.stat().st_mtime >= t0 - 1]
     assert fresh, f"no Numba cache file written under {cache} during the SLURM run"
+    # ... and not next to the sources of the copy (Numba's default location)
+    assert not list((remote / "src").rglob("*.nbi"))
 
 
-FAIL_RULES = '''
-# Extra rules of tests/test_slurm.py (only in the temporary copy).
-rule slurm_test_always_fails:
-    output:
-        txt="results/slurm_test/always_fails.txt",
-    log:
-        "logs/slurm_test_always_fails/all.log",
-    shell:
-        "echo 'failing on purpose with mem_mb={resources.mem_mb}' | tee {log} >&2; exit 3"
-
-
-rule slurm_test_needs_retry:
-    output:
-        txt="results/slurm_test/needs_retry.txt",
-    params:
-        need_mb=MEM_NEEDED,
-    log:
-        "logs/slurm_test_needs_retry/all.log",
-    shell:
-        "if [ {resources.mem_mb} -lt {params.need_mb} ]; then"
-        " echo 'mem_mb={resources.mem_mb} too small on purpose' | tee {log} >&2; exit 3; fi; "
-        "echo {resources.mem_mb} $SLURM_JOB_ID > {output.txt}"
-'''
-
-
-def test_failure_reported_and_retried_per_profile(cluster, tmp_path_factory):
-    work = harness.copy_workflow(tmp_path_factory.mktemp("fail") / "wf")
-    retries = int(PROFILE["retries"])
-    mem_expr = PROFILE["default-resources"]["mem_mb"]
-    mem = [_attempt_value(mem_expr, k) for k in range(1, retries + 2)]
-    assert mem[-1] > mem[0], "the profile's mem_mb must grow with attempt"
-    # needs more than the first attempt's memory, no more than the last one's
-    need = mem[-1]
-    (work / "workflow" / "rules" / "zz_slurm_test.smk").write_text(
-        FAIL_RULES.replace("MEM_NEEDED", str(need)))
-    with open(work / "Snakefile", "a") as f:
-        f.write('\ninclude: "workflow/rules/zz_slurm_test.smk"\n')
-    run = harness.snakemake(
-        work, ["--workflow-profile", "profiles/slurm",
-               "results/slurm_test/always_fails.txt", "results/slurm_test/needs_retry.txt"],
-        timeout_s=RUN_TIMEOUT_S, logfile=work / "snakemake.log")
-    assert run.returncode != 0, "a failing job must make the run fail"
-    subs = run.submissions()
+def test_failure_reported_and_retried_per_profile(runs):
+    work, run, _ = runs["slurm"]
+    retries, mem = runs["retries"], runs["mem"]
     by_rule: dict[str, list[str]] = {}
-    for _, slurm_id, rule in subs:
+    for _, slurm_id, rule in run.submissions():
         by_rule.setdefault(rule, []).append(slurm_id)
     # retried as the profile says: 1 + retries submissions of the failing rule
-    assert len(by_rule.get("slurm_test_always_fails", [])) == retries + 1, run.log[-3000:]
-    states = harness.squeue_states(by_rule["slurm_test_always_fails"])
-    assert all(states.get(j) == "FAILED" for j in by_rule["slurm_test_always_fails"]), states
-    # reported: Snakemake names the rule and SLURM's verdict, and SLURM's log keeps the message
+    fails = by_rule.get("slurm_test_always_fails", [])
+    assert len(fails) == retries + 1, run.log[-3000:]
+    states = harness.squeue_states(fails)
+    assert [states.get(j) for j in fails] == ["FAILED"] * len(fails), states
+    # reported: Snakemake names the rule and SLURM's verdict; SLURM's log keeps the message
     assert "Error in rule slurm_test_always_fails" in run.log
-    last = by_rule["slurm_test_always_fails"][-1]
-    assert re.search(rf"SLURM-job '{last}' failed, SLURM status is: 'FAILED'", run.log), run.log[-3000:]
-    slurm_logs = list((work / ".snakemake" / "slurm_logs").rglob(f"{last}.log"))
+    assert re.search(rf"SLURM-job '{fails[-1]}' failed, SLURM status is: 'FAILED'", run.log), \
+        run.log[-3000:]
+    slurm_logs = list((work / ".snakemake" / "slurm_logs").rglob(f"{fails[-1]}.log"))
     assert slurm_logs and "failing on purpose" in slurm_logs[0].read_text()
     assert not (work / "results/slurm_test/always_fails.txt").exists()
-    # the retry with the attempt-scaled memory succeeds
+    # the retry, with the profile's attempt-scaled mem_mb, succeeds
     ids = by_rule.get("slurm_test_needs_retry", [])
     assert len(ids) == retries + 1, run.log[-3000:]
     states = harness.squeue_states(ids)
@@ -265,19 +273,19 @@ def test_failure_reported_and_retried_per_profile(cluster, tmp_path_factory):
     assert int(got_mem) == mem[-1] and got_job == ids[-1]
 
 
-def test_report_of_the_slice(slurm_run):
+def test_report_of_the_slice(runs):
     """`snakemake --report` after the SLURM run: every report() output of the
     slice is in the report under a category, captions rendered from config."""
-    work, _, _ = slurm_run
+    work, _, _ = runs["slurm"]
     run = harness.snakemake(work, ["--report", "report.html", *TARGETS],
-                            timeout_s=300, logfile=work / "report.log")
+                            timeout_s=300, logfile=work.parent / "report.log")
     assert run.returncode == 0, run.log[-3000:]
     html = (work / "report.html").read_text()
     m = re.search(r"var categories = (\{.*?\});\s*</script>", html, re.S)
     assert m, "no categories in report.html"
     categories = json.loads(m.group(1))
     in_report = {p for sub in categories.values() for paths in sub.values() for p in paths}
-    # the report() outputs of eliashberg.smk (figures and Markdown tables)
+    # the report() outputs of eliashberg.smk (the figure and the Markdown table)
     expected = {t for t in TARGETS if t.endswith((".png", ".md"))}
     assert expected <= in_report, expected - in_report
     assert all(categories), "every result sits in a named category"

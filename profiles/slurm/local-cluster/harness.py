@@ -107,9 +107,23 @@ class Run:
         return [(bool(m.group(1)), m.group(2), m.group(3)) for m in RULE_RE.finditer(self.log)]
 
 
-def snakemake(workdir: Path, args: list[str], *, timeout_s: int, env: dict | None = None,
-              logfile: Path | None = None) -> Run:
-    """Run ``python -m snakemake ARGS`` in ``workdir`` under ``timeout -s INT -k 30``."""
+class Started:
+    """A Snakemake run going on in the background; ``wait()`` returns its Run."""
+
+    def __init__(self, proc: subprocess.Popen, t0: float, logfile: Path, handle):
+        self.proc, self.t0, self.logfile, self._handle = proc, t0, logfile, handle
+
+    def wait(self) -> Run:
+        rc = self.proc.wait()
+        wall = time.perf_counter() - self.t0
+        self._handle.close()
+        return Run(rc, wall, self.logfile.read_text())
+
+
+def start_snakemake(workdir: Path, args: list[str], *, timeout_s: int, logfile: Path,
+                    env: dict | None = None) -> Started:
+    """Start ``python -m snakemake ARGS`` in ``workdir`` under ``timeout -s INT -k 30``;
+    its stdout and stderr go to ``logfile``."""
     full_env = dict(os.environ)
     # the copy's scimodel, not the checkout's editable install
     full_env["PYTHONPATH"] = os.pathsep.join(
@@ -120,12 +134,16 @@ def snakemake(workdir: Path, args: list[str], *, timeout_s: int, env: dict | Non
     cmd = ["timeout", "-s", "INT", "-k", "30", str(timeout_s),
            sys.executable, "-m", "snakemake", *args]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=workdir, env=full_env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    wall = time.perf_counter() - t0
-    if logfile:
-        logfile.write_text(proc.stdout)
-    return Run(proc.returncode, wall, proc.stdout)
+    out = open(logfile, "w")
+    proc = subprocess.Popen(cmd, cwd=workdir, env=full_env, stdout=out,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return Started(proc, t0, logfile, out)
+
+
+def snakemake(workdir: Path, args: list[str], *, timeout_s: int, logfile: Path,
+              env: dict | None = None) -> Run:
+    """Run ``python -m snakemake ARGS`` in ``workdir`` and wait for it."""
+    return start_snakemake(workdir, args, timeout_s=timeout_s, logfile=logfile, env=env).wait()
 
 
 def slice_targets(config: dict) -> list[str]:
