@@ -2,14 +2,14 @@
 
 Construction ("cumulated along rows and columns", paper 000 Sec. III.A and
 appendix A): every lattice vector is drawn independently from the Gaussian of
-Eq. A5, a_1 = (a, 0) + sigma a xi, a_2 = (0, a) + sigma a eta with xi, eta
-standard 2D normal vectors.  The first column is the cumulative sum of a_2
-vectors, every row the cumulative sum of its own a_1 vectors starting from
-that column.  Along a row the x-coordinates form a 1D paracrystal with step
-characteristic function F(p) of Eq. A9, so the row-averaged line profile
+Eq. A5 with the paper's sigma_ij = sigma delta_ij (Eq. A6 ff.: a_i fluctuates
+along its own direction), a_1 = (a + sigma a xi, 0), a_2 = (0, a + sigma a eta),
+cumulated along rows and columns (:func:`paracrystal_2d`).  Each chain of
+a_1 vectors is a 1D paracrystal with step characteristic function F(p) of
+Eq. A9, so the chain-averaged line profile
 <|sum_i exp(i p x_i)|^2 / N> is the finite-chain version of Eq. A8
 (:func:`scimodel.defectal.paracrystal.finite_chain_profile`), which the tests
-check within the statistical error (standard error over the independent rows).
+check within the statistical error (standard error over the independent chains).
 
 The 2D pattern I(k) = |sum_j exp(i k.r_j)|^2 / N_sites is computed by
 depositing the sites on a periodic grid with cloud-in-cell weights
@@ -28,22 +28,45 @@ from ..errors import InputError
 from ..numba_config import jit, pjit, prange
 
 
-def paracrystal_2d(n: int, sigma: float, a: float = 1.0, seed: int = 0) -> np.ndarray:
-    """Positions ``r[n, n, 2]`` (row index j, column index i) of a 2D paracrystal."""
-    if n < 2:
-        raise InputError(None, "n_sites", f"got {n}; expected >= 2")
+def chains_1d(n_chains: int, n: int, sigma: float, a: float = 1.0, seed: int = 0) -> np.ndarray:
+    """``x[n_chains, n]``: independent 1D paracrystals, steps a (1 + sigma xi), x_0 = 0."""
+    if n < 2 or n_chains < 1:
+        raise InputError(None, "n_sites", f"got {n} sites, {n_chains} chains; expected n >= 2, chains >= 1")
     if sigma < 0:
         raise InputError(None, "sigma", f"got {sigma}; expected >= 0")
     rng = np.random.default_rng(seed)
-    a1 = rng.normal(0.0, sigma * a, size=(n, n, 2))
-    a1[..., 0] += a
-    a2 = rng.normal(0.0, sigma * a, size=(n, 2))
-    a2[:, 1] += a
-    col = np.zeros((n, 2))
-    col[1:] = np.cumsum(a2[:-1], axis=0)
-    r = np.zeros((n, n, 2))
-    r[:, 1:, :] = np.cumsum(a1[:, :-1, :], axis=1)
-    return r + col[:, None, :]
+    steps = a + rng.normal(0.0, sigma * a, size=(n_chains, n - 1))
+    x = np.zeros((n_chains, n))
+    x[:, 1:] = np.cumsum(steps, axis=1)
+    return x
+
+
+def paracrystal_2d(n: int, sigma: float, a: float = 1.0, seed: int = 0,
+                   mode: str = "product") -> np.ndarray:
+    """Positions ``r[n, n, 2]`` (row index j, column index i) of a 2D paracrystal.
+
+    Every lattice vector has the Gaussian length distribution of Eq. A5 with
+    the paper's sigma_ij = sigma delta_ij (Eq. A6 ff.: a_i fluctuates along its
+    own direction only); the vectors are cumulated along rows and columns.
+
+    mode="product": one chain of a_1 vectors shared by all rows and one chain
+        of a_2 vectors shared by all columns (x_ij = X_i, y_ij = Y_j); the
+        expected pattern is exactly the product of Eq. A8 over the two
+        directions (the paper's Eq. A8), spots broaden as m^2 along each axis.
+    mode="rows": every row has its own a_1 chain and every column its own a_2
+        chain; rows lose their mutual registry, off-axis spots fade.
+    """
+    if mode == "product":
+        xy = chains_1d(2, n, sigma, a, seed)
+        r = np.zeros((n, n, 2))
+        r[..., 0] = xy[0][None, :]
+        r[..., 1] = xy[1][:, None]
+        return r
+    if mode == "rows":
+        x = chains_1d(n, n, sigma, a, seed)
+        y = chains_1d(n, n, sigma, a, seed + 1)
+        return np.stack([x, y.T], axis=-1)
+    raise InputError(None, "mode", f"got {mode!r}; expected 'product' or 'rows'")
 
 
 # ---------------------------------------------------------------- direct line profiles (check vs Eq. A8)
@@ -90,9 +113,10 @@ class LineProfile:
 
 def simulated_line_profile(n: int, sigma: float, p, a: float = 1.0, seed: int = 0,
                            numba: bool = True) -> LineProfile:
-    """Row-averaged line profile along a_1 of a simulated paracrystal, with its error."""
-    r = paracrystal_2d(n, sigma, a, seed)
-    prof = row_profiles(r[..., 0], p, numba)
+    """Line profile of ``n`` independent n-site chains (the a_1 chains of the
+    simulation), averaged, with the standard error of the mean."""
+    x = chains_1d(n, n, sigma, a, seed)
+    prof = row_profiles(x, p, numba)
     return LineProfile(np.asarray(p, float), prof.mean(axis=0),
                        prof.std(axis=0, ddof=1) / np.sqrt(n), n, n)
 
