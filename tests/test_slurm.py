@@ -8,16 +8,17 @@ daemons (not root and the packages missing, no apt-get, not Linux) every test
 is skipped with the reason.  Each run works in a temporary copy of the
 repository (git ls-files), never in the checkout.
 
-What is checked:
-* every non-local job of the slice went through sbatch (a SLURM job id per
-  job in Snakemake's log, and squeue reports each id COMPLETED);
-* the outputs equal those of a local run of the same targets (NetCDF data and
-  attributes except the time stamp, CSV/Markdown tables, figure pixels);
-* each job ran with the per-node NUMBA_CACHE_DIR that the profile exports;
-* a rule made to fail on purpose (extra rule file in the copy only) is
-  reported, resubmitted ``retries`` times as the profile says, and a rule that
-  fails only with the first attempt's memory succeeds on the retry with the
-  profile's attempt-scaled ``mem_mb``;
+What is checked, on one SLURM run of the slice plus two rules that fail on
+purpose (an extra rule file in the copy only), next to a local run:
+* every job went through sbatch (a SLURM job id per job in Snakemake's log,
+  squeue reports the slice's jobs COMPLETED, SLURM's log of each job exists);
+* the outputs equal those of the local run of the same targets (NetCDF data
+  and attributes except the time stamp, CSV/Markdown tables, figure pixels);
+* the jobs used the per-node NUMBA_CACHE_DIR that the profile exports;
+* the failing rule is reported (Snakemake's error, SLURM state FAILED, the
+  message in SLURM's log) and submitted 1 + ``retries`` times as the profile
+  says; a rule that fails only with the first attempt's memory succeeds on
+  the retry with the profile's attempt-scaled ``mem_mb``;
 * ``snakemake --report`` builds a report of the slice with every figure and
   table under a category and captions rendered from the config.
 
@@ -42,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "profiles" / "slurm" / "local-cluster"))
 import harness  # noqa: E402
 
-pytestmark = [pytest.mark.slurm]
+# one worker runs the whole module under pytest-xdist (`--dist loadgroup`): the
+# module starts and stops one cluster and shares its runs between the tests
+pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

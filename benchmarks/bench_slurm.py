@@ -1,0 +1,78 @@
+"""Wall time of the Eliashberg slice: local run vs the local SLURM cluster.
+
+    .venv/bin/python benchmarks/bench_slurm.py [--repeat N]
+
+Starts the single-node cluster (profiles/slurm/local-cluster/up.sh) if no
+cluster answers, and stops it again afterwards.  Each run works in a fresh
+temporary copy of the repository (git ls-files) with a fresh Numba cache, so
+both runs compile their kernels; the runs are sequential (not overlapped).
+Prints a table: cluster start-up, local wall time (profiles/default,
+--cores 2), SLURM wall time (--workflow-profile profiles/slurm, unchanged),
+number of jobs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "profiles" / "slurm" / "local-cluster"))
+import harness  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    targets = harness.slice_targets(config)
+
+    rows = []
+    was_up = harness.cluster_answers()
+    if not was_up:
+        t = time.perf_counter()
+        up = harness.cluster_up()
+        if up.returncode != 0:
+            print(f"cannot start the local SLURM cluster:\n{up.stdout}{up.stderr}")
+            return 1
+        rows.append(("cluster start-up (up.sh)", time.perf_counter() - t, "-"))
+    try:
+        for k in range(args.repeat):
+            with tempfile.TemporaryDirectory(prefix="bench_slurm_") as tmp:
+                tmp = Path(tmp)
+                local = harness.copy_workflow(tmp / "local")
+                run = harness.snakemake(
+                    local, ["--workflow-profile", "profiles/default", "--cores", "2", *targets],
+                    timeout_s=1800, env={"NUMBA_CACHE_DIR": str(tmp / "numba-local")},
+                    logfile=tmp / "local.log")
+                if run.returncode:
+                    print(run.log[-3000:])
+                    return 1
+                rows.append((f"local run, profiles/default (#{k + 1})", run.wall_s,
+                             str(len(run.jobs()))))
+                remote = harness.copy_workflow(tmp / "slurm")
+                run = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *targets],
+                                        timeout_s=1800, logfile=tmp / "slurm.log")
+                if run.returncode:
+                    print(run.log[-3000:])
+                    return 1
+                rows.append((f"SLURM run, profiles/slurm (#{k + 1})", run.wall_s,
+                             f"{len(run.jobs())} ({len(run.submissions())} sbatch)"))
+    finally:
+        if not was_up:
+            harness.cluster_down()
+
+    print(f"Eliashberg slice ({len(targets)} targets), machine: 2 cores shared")
+    print(f"{'run':45s} {'wall [s]':>9s}  jobs")
+    for name, wall, jobs in rows:
+        print(f"{name:45s} {wall:9.1f}  {jobs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
