@@ -614,7 +614,9 @@ def fit_rho_T(T, rho, sigma_T, sigma_rho, tmin=None, tmax=None) -> LinearFit:
     return fit_linear_model(
         lambda t: np.column_stack([np.ones_like(t), t**5, t**2]),
         lambda t: np.column_stack([np.zeros_like(t), 5 * t**4, 2 * t]),
-        T[m], np.asarray(rho)[m], np.asarray(sigma_T)[m], np.asarray(sigma_rho)[m],
+        T[m], np.broadcast_to(np.asarray(rho, float), T.shape)[m],
+        np.broadcast_to(np.asarray(sigma_T, float), T.shape)[m],
+        np.broadcast_to(np.asarray(sigma_rho, float), T.shape)[m],
         ["rho0", "beta", "A"])
 
 
