@@ -146,6 +146,37 @@ def _clamp_xi(x, beta):
 
 
 # --------------------------------------------------------------------------- K^ph
+@jit
+def _pw(x, beta):
+    """beta * phi: p(x) = (1 - exp(-beta|x|))/|x| (inlined twin of :func:`_p`)."""
+    a = abs(x)
+    y = beta * a
+    if y > _BIG:
+        return 1.0 / a
+    if y < 1e-8:
+        return beta * (1.0 - 0.5 * y)
+    return -math.expm1(-y) / a
+
+
+@jit
+def _pw_fast(x, beta, em, ep, ewk, ewik, plus):
+    """p(x) for x = c - w (plus=False) or c + w (plus=True), with e^{-beta|x|}
+    from precomputed factors em = e^{-beta c}, ep = e^{beta c}, ewk = e^{-beta w},
+    ewik = e^{beta w} (exact identities; used for 0.1 <= beta|x| <= 40, where
+    1 - e^{-beta|x|} has no cancellation).  Falls back to :func:`_pw` otherwise."""
+    a = abs(x)
+    y = beta * a
+    if y > _BIG:
+        return 1.0 / a
+    if y < 0.1:
+        return _pw(x, beta)
+    if plus:
+        e = em * ewk if x >= 0.0 else ep * ewik
+    else:
+        e = em * ewik if x >= 0.0 else ep * ewk
+    return (1.0 - e) / a
+
+
 @pjit
 def kph_matrix_nb(xa, xb, omega, wa2f, beta, n0, symmetric):
     """K^ph(xa_i, xb_j) (Eq. 23) in meV*atom, i.e. N(0) K^ph is dimensionless.
@@ -153,8 +184,8 @@ def kph_matrix_nb(xa, xb, omega, wa2f, beta, n0, symmetric):
     Parameters
     ----------
     xa, xb : energies (meV)
-    omega, wa2f : phonon energies (meV, > 0) and quadrature weights times
-        alpha2F (so that Int dW a2F(W) h(W) = sum wa2f * h(omega))
+    omega, wa2f : phonon energies (meV, > 0, ascending) and quadrature
+        weights times alpha2F (so that Int dW a2F(W) h(W) = sum wa2f * h(omega))
     beta : 1/(k_B T) in 1/meV
     n0 : N(0) in 1/(meV spin atom)
     symmetric : if True, xa and xb are the same array and only the upper
@@ -164,27 +195,102 @@ def kph_matrix_nb(xa, xb, omega, wa2f, beta, n0, symmetric):
     nb = xb.size
     nw = omega.size
     out = np.empty((na, nb))
-    nbose = np.empty(nw)
+    wn = np.empty(nw)                 # weight * a2F * n(W)
+    wn1 = np.empty(nw)                # weight * a2F * (1 + n(W))
+    ew = np.empty(nw)                 # e^{-beta W}
+    ewi = np.empty(nw)                # e^{+beta W}
     for k in range(nw):
-        nbose[k] = bose(omega[k], beta)
-    for i in prange(na):
+        nk = bose(omega[k], beta)
+        wn[k] = wa2f[k] * nk
+        wn1[k] = wa2f[k] * (1.0 + nk)
+        ew[k] = math.exp(-beta * omega[k])
+        ewi[k] = math.exp(min(beta * omega[k], 700.0))
+    # exponential factorisation is safe only if beta*max(W) stays far from overflow
+    fast = nw > 0 and beta * omega[nw - 1] < 600.0
+    # per-point Fermi factors and tanh, once
+    ca = np.empty(na)
+    fa_ = np.empty(na)
+    fma_ = np.empty(na)
+    ta_ = np.empty(na)
+    for i in range(na):
         x = _clamp_xi(xa[i], beta)
-        fa = fermi(x, beta)
-        fma = fermi(-x, beta)
-        ta = math.tanh(0.5 * beta * x)
-        j0 = i if symmetric else 0
-        for j in range(j0, nb):
-            y = _clamp_xi(xb[j], beta)
-            fb = fermi(y, beta)
-            fmb = fermi(-y, beta)
-            tb = math.tanh(0.5 * beta * y)
-            s = 0.0
-            for k in range(nw):
-                wk = omega[k]
-                nk = nbose[k]
-                s += wa2f[k] * (_i_fun(fa, fma, fb, fmb, x, y, wk, nk, beta)
-                                - _i_fun(fa, fma, fmb, fb, x, -y, wk, nk, beta))
-            out[i, j] = 2.0 * s / (ta * tb * n0)
+        ca[i] = x
+        fa_[i] = fermi(x, beta)
+        fma_[i] = fermi(-x, beta)
+        ta_[i] = math.tanh(0.5 * beta * x)
+    cb = np.empty(nb)
+    fb_ = np.empty(nb)
+    fmb_ = np.empty(nb)
+    tb_ = np.empty(nb)
+    for j in range(nb):
+        y = _clamp_xi(xb[j], beta)
+        cb[j] = y
+        fb_[j] = fermi(y, beta)
+        fmb_[j] = fermi(-y, beta)
+        tb_[j] = math.tanh(0.5 * beta * y)
+    # rows interleaved (r, na-1-r) so that the triangular work is balanced over threads
+    nhalf = (na + 1) // 2
+    for r in prange(nhalf):
+        ri = np.int64(r)            # prange indices are unsigned; keep row arithmetic signed
+        for rep in range(2):
+            row = ri
+            if rep == 1:
+                row = np.int64(na) - 1 - ri
+                if row == ri:
+                    continue
+            x = ca[row]
+            fa = fa_[row]
+            fma = fma_[row]
+            j0 = row if symmetric else 0
+            for col in range(j0, nb):
+                y = cb[col]
+                fb = fb_[col]
+                fmb = fmb_[col]
+                d = x - y
+                sm = x + y
+                # products of Fermi factors of I(x, y) and I(x, -y)
+                p1 = fma * fb
+                p2 = fa * fmb
+                q1 = fma * fmb
+                q2 = fa * fb
+                acc = 0.0
+                if fast:
+                    # e^{+-beta d}, e^{+-beta s}: only used where beta|d -+ W| <= 40, i.e. beta|d| < 640
+                    edm = math.exp(min(-beta * d, 700.0))
+                    edp = math.exp(min(beta * d, 700.0))
+                    esm = math.exp(min(-beta * sm, 700.0))
+                    esp = math.exp(min(beta * sm, 700.0))
+                    for k in range(nw):
+                        w = omega[k]
+                        x1 = d - w
+                        t = (p1 * wn[k] if x1 >= 0.0 else p2 * wn1[k]) * \
+                            _pw_fast(x1, beta, edm, edp, ew[k], ewi[k], False)
+                        x2 = d + w
+                        t += (p2 * wn[k] if x2 <= 0.0 else p1 * wn1[k]) * \
+                            _pw_fast(x2, beta, edm, edp, ew[k], ewi[k], True)
+                        x1 = sm - w
+                        u = (q1 * wn[k] if x1 >= 0.0 else q2 * wn1[k]) * \
+                            _pw_fast(x1, beta, esm, esp, ew[k], ewi[k], False)
+                        x2 = sm + w
+                        u += (q2 * wn[k] if x2 <= 0.0 else q1 * wn1[k]) * \
+                            _pw_fast(x2, beta, esm, esp, ew[k], ewi[k], True)
+                        acc += t - u
+                    out[row, col] = 2.0 * acc / (ta_[row] * tb_[col] * n0)
+                    continue
+                for k in range(nw):
+                    w = omega[k]
+                    # I(x, y) = t1 - t2 (module docstring)
+                    x1 = d - w
+                    t = (p1 * wn[k] if x1 >= 0.0 else p2 * wn1[k]) * _pw(x1, beta)
+                    x2 = d + w
+                    t += (p2 * wn[k] if x2 <= 0.0 else p1 * wn1[k]) * _pw(x2, beta)
+                    # I(x, -y): f(y) <-> f(-y)
+                    x1 = sm - w
+                    u = (q1 * wn[k] if x1 >= 0.0 else q2 * wn1[k]) * _pw(x1, beta)
+                    x2 = sm + w
+                    u += (q2 * wn[k] if x2 <= 0.0 else q1 * wn1[k]) * _pw(x2, beta)
+                    acc += t - u
+                out[row, col] = 2.0 * acc / (ta_[row] * tb_[col] * n0)
     if symmetric:
         for i in range(na):
             for j in range(i):

@@ -309,7 +309,7 @@ class GapEquation:
             evals.append((t, lam))
             return lam - 1.0
 
-        t0 = t_guess if t_guess else 1.0
+        t0 = t_guess if t_guess else self.mcmillan_guess()
         t0 = min(max(t0, s.t_search_min), s.t_search_max)
         lo = hi = math.log(t0)
         glo = ghi = g(lo)
@@ -334,6 +334,16 @@ class GapEquation:
                 glo = g(lo)
         root = brentq(g, lo, hi, xtol=s.tc_rtol * 0.5, rtol=1e-12)
         return TcResult(tc=math.exp(root), found=True, evaluations=evals)
+
+    def mcmillan_guess(self, mu_star: float = 0.12) -> float:
+        """Starting temperature of the Tc search: McMillan's formula on the
+        phonon grid (K), 1 K when it gives no transition."""
+        lam = self.lam_grid
+        wlog = math.exp(2.0 / lam * float(np.sum(self.wa2f * np.log(self.omega) / self.omega)))
+        den = lam - mu_star * (1.0 + 0.62 * lam)
+        if den <= 0.05:
+            return 1.0
+        return units.mev_to_kelvin(wlog / 1.2 * math.exp(-1.04 * (1.0 + lam) / den))
 
     # ---------------------------------------------------------------- nonlinear
     def step_guess(self, amplitude: float) -> np.ndarray:
