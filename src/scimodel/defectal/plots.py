@@ -68,6 +68,10 @@ def fig_paracrystal(ds: xr.Dataset, path) -> None:
                 title=r"(b) heights: Eq. A8 (o), $1/\pi^2\sigma^2m^2$ (line)")
     axes[2].set(xscale="log", yscale="log", xlabel="order m", ylabel=r"width $(1/a_0)$",
                 title=r"(c) HWHM (o), $2\pi^2\sigma^2m^2/a_0$ (—), paper $\delta p$ (--)")
+    for bxx in axes[1:]:
+        bxx.set_xticks(ds.order.values)
+        bxx.set_xticklabels([str(int(m)) for m in ds.order.values])
+        bxx.minorticks_off()
     savefig(fig, path)
 
 
@@ -113,6 +117,7 @@ def fig4ab(flows: Mapping[str, xr.Dataset], path) -> None:
         bx.errorbar(d[pos], f.A_rel.values[pos], yerr=f.A_rel_err.values[pos], label=c, **st)
     ax.axhline(0, color="0.5", lw=0.6)
     ax.set_xscale("symlog", linthresh=0.1)
+    ax.set_xlim(left=0)
     ax.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$\delta T_c / T_c^0$",
            title=r"(a) $T_c(\ell)$ along the disorder flow")
     ax.legend(fontsize=7)
@@ -134,11 +139,12 @@ def fig_tc_a(flows: Mapping[str, xr.Dataset], path) -> None:
             ax.plot(x, np.polyval(k, x), "--", lw=0.8,
                     label=fr"{c}: line fit, $F$ = {-k[0]:.3g}, $\theta$ = {np.exp(k[1]):.3g} K", **st)
         bx.plot(f.drho, f.gap_ratio, label=c, **st)
-    ax.set(xlabel=r"$A^{-1/2}$ ($A_{unit}^{-1/2}$)", ylabel=r"$\ln (T_c / 1\,\mathrm{K})$", xscale="log",
+    ax.set(xlabel=r"$A^{-1/2}$ ($A_{unit}^{-1/2}$)", ylabel=r"$\ln (T_c / 1\,\mathrm{K})$",
            title=r"(a) $\ln T_c$ vs $A^{-1/2}$ (Eq. 39)")
     ax.legend(fontsize=7)
     bx.axhline(3.53, color="0.5", lw=0.6, ls=":")
     bx.set_xscale("symlog", linthresh=0.1)
+    bx.set_xlim(left=0)
     bx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$2\Delta / k_B T_c$",
            title="(b) gap ratio (Eq. 41)")
     bx.legend()
