@@ -394,3 +394,48 @@ def test_workflow_adding_a_wpd_project_reruns_exactly_its_dependents(tmp_path):
         "print(float(ds['dtc_QIV3__t1']), float(ds['dtc_QIV3__t2']))")],
         cwd=wf, capture_output=True, text=True, check=True).stdout.split()
     assert_allclose([float(v) for v in out], [0.03, 0.02], rtol=1e-6)
+
+
+def test_auto_digitized_image_record_round_trip(tmp_path):
+    """Render a figure with known points, pick them automatically into a
+    record, and read the record back: points within 0.5% of the axis span."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from skimage import io as skio
+    from skimage.transform import downscale_local_mean
+
+    T = np.linspace(5, 38, 9)
+    rho = dsm.rho_T_model(T, 10.0, 2e-7, 0.01)
+    ss = 4
+    fig = plt.figure(figsize=(6.4, 4.8), dpi=100 * ss)
+    ax = fig.add_subplot(111)
+    ax.plot(T, rho, "s", color="#2ca02c", ms=5)
+    ax.set(xlim=(0, 40), ylim=(0, 60))
+    ax.grid(False)
+    fig.canvas.draw()
+    big = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    H = big.shape[0]
+
+    def pix(x, y):
+        d = ax.transData.transform([[x, y]])[0]
+        return [d[0] / ss - 0.5, (H - d[1]) / ss - 0.5]
+
+    cal = {"x": [{"pixel": pix(0, 0), "value": 0.0}, {"pixel": pix(40, 0), "value": 40.0}],
+           "y": [{"pixel": pix(0, 0), "value": 0.0}, {"pixel": pix(0, 60), "value": 60.0}]}
+    plt.close(fig)
+    d = tmp_path / "v3si_caton1982"
+    d.mkdir()
+    skio.imsave(str(d / "fig.png"), downscale_local_mean(big, (ss, ss, 1)).round().astype(np.uint8),
+                check_contrast=False)
+    block = dsm.auto_data_block(d / "fig.png", cal, "#2ca02c", record_dir=d)
+    rec = yaml.safe_load((RES / "v3si_caton1982" / "rho_T_0.yaml").read_text())
+    rec["status"] = "digitized"
+    rec["data"] = block
+    p = d / "rho_T_0.yaml"
+    p.write_text(yaml.safe_dump(rec, sort_keys=False))
+    s = dsm.load_record(p)
+    assert len(s.x) == len(T)
+    assert np.max(np.abs(s.x - T)) <= 0.005 * 40
+    assert np.max(np.abs(s.y - rho)) <= 0.005 * 60
+    assert s.image_sha256 == dsm.sha256_file(d / "fig.png")

@@ -1282,3 +1282,88 @@ def fit_table(fits: Mapping[str, xr.Dataset], synthetic: bool) -> tuple[str, str
     else:
         md = "No data record with data yet (all series 'awaiting source figure')."
     return buf.getvalue(), head + md + "\n"
+
+
+# --------------------------------------------------------------------------- automatic digitization
+def auto_data_block(image: str | Path, calibration: Mapping, colour, mode: str = "markers",
+                    tol: float = 0.25, pick_uncertainty_px: float = 1.0, min_area: int = 4,
+                    step: int = 5, record_dir: str | Path | None = None) -> dict:
+    """The ``data:`` block of a record, picked automatically from an image.
+
+    Parameters
+    ----------
+    image : path
+        The figure (PNG/JPEG...).  Its SHA-256 goes into the block.
+    calibration : mapping
+        ``{"x": [{"pixel": [px, py], "value": v}, ...2], "y": [...2]}`` -- the
+        two reference points per axis you read off the image.
+    colour : str or RGB
+        Colour of the series' markers or line.
+    mode : 'markers' or 'curve'
+        Connected-component centroids, or the centre line of a curve
+        (every ``step``-th image column).
+    record_dir : path, optional
+        Folder of the record (the image path is stored relative to it).
+    """
+    from .digitize import extract_curve, extract_markers
+    image = Path(image)
+    img = load_image(image)
+    if mode == "markers":
+        pts = extract_markers(img, colour, tol=tol, min_area=min_area)
+    elif mode == "curve":
+        pts = extract_curve(img, colour, tol=tol, step=step)
+    else:
+        raise ValueError(f"mode must be 'markers' or 'curve', got {mode!r}")
+    if len(pts) == 0:
+        raise InputError(image, "colour", f"no pixel of colour {colour!r} within tolerance {tol}")
+    rel = Path(image).resolve().relative_to(Path(record_dir).resolve()) if record_dir else image.name
+    return {
+        "type": "pixels",
+        "image": {"file": str(rel), "sha256": sha256_file(image)},
+        "calibration": {k: [dict(pixel=[float(v) for v in p["pixel"]], value=float(p["value"]))
+                            for p in calibration[k]] for k in ("x", "y")},
+        "pick_uncertainty_px": float(pick_uncertainty_px),
+        "points": [[round(float(a), 2), round(float(b), 2)] for a, b in pts],
+    }
+
+
+def _cli(argv=None) -> None:
+    """``python -m scimodel.datasets auto IMAGE --x PX,PY,VALUE PX,PY,VALUE --y ... --colour C``
+    prints a record ``data:`` block (YAML) picked automatically from IMAGE;
+    ``python -m scimodel.datasets check REGISTRY`` validates the registry and
+    every record."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(prog="python -m scimodel.datasets")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("auto", help="pick markers or a curve of one colour from an image")
+    a.add_argument("image")
+    a.add_argument("--x", nargs=2, required=True, metavar="PX,PY,VALUE")
+    a.add_argument("--y", nargs=2, required=True, metavar="PX,PY,VALUE")
+    a.add_argument("--colour", required=True)
+    a.add_argument("--mode", choices=("markers", "curve"), default="markers")
+    a.add_argument("--tol", type=float, default=0.25)
+    a.add_argument("--pick-uncertainty-px", type=float, default=1.0)
+    c = sub.add_parser("check", help="validate the registry and all records")
+    c.add_argument("registry", nargs="?", default="resources/datasets/registry.yaml")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "auto":
+            def pts(items):
+                return [{"pixel": [float(v) for v in s.split(",")[:2]], "value": float(s.split(",")[2])}
+                        for s in items]
+            block = auto_data_block(args.image, {"x": pts(args.x), "y": pts(args.y)}, args.colour,
+                                    mode=args.mode, tol=args.tol,
+                                    pick_uncertainty_px=args.pick_uncertainty_px)
+            sys.stdout.write(yaml.safe_dump({"data": block}, sort_keys=False))
+        else:
+            reg = load_registry(args.registry)
+            n = len(reg.with_data())
+            print(f"{args.registry}: {len(reg.series)} series ({n} with data) in {len(reg.groups)} groups: OK")
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    _cli()
