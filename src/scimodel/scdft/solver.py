@@ -88,6 +88,32 @@ class Settings:
     def refined(self, **kw) -> "Settings":
         return replace(self, **kw)
 
+    @classmethod
+    def from_config(cls, section: dict | None, **overrides) -> "Settings":
+        """Settings from the ``scdft`` section of config/config.yaml (keys with units
+        in their names, see workflow/schemas/config.schema.yaml); unknown keys raise
+        :class:`~scimodel.errors.InputError`."""
+        from ..errors import InputError
+        kw = {}
+        for key, value in (section or {}).items():
+            if key not in CONFIG_KEYS:
+                raise InputError("config/config.yaml", f"scdft.{key}",
+                                 f"unknown key; expected one of {sorted(CONFIG_KEYS)}")
+            field_name = CONFIG_KEYS[key]
+            if field_name is not None:
+                kw[field_name] = value
+        kw.update(overrides)
+        return cls(**kw)
+
+
+#: config key (scdft section) -> Settings field (None: used elsewhere, e.g. t_gap_K)
+CONFIG_KEYS = {
+    "cutoff_meV": "cutoff", "xi_min_meV": "xi_min", "points_per_decade": "points_per_decade",
+    "max_spacing_meV": "max_spacing", "linear_until_meV": "linear_until", "far_step": "far_step",
+    "n_omega": "n_omega", "tol": "tol", "tc_rtol": "tc_rtol", "t_search_min_K": "t_search_min",
+    "t_search_max_K": "t_search_max", "t_gap_K": None, "coulomb": "coulomb",
+}
+
 
 # ------------------------------------------------------------------------------ mesh
 @dataclass
