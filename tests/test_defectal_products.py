@@ -47,9 +47,11 @@ def test_flow_signs(flows):
 def test_small_datasets_and_figures(flows, tmp_path):
     para = products.paracrystal_dataset(dict(sigmas=[0.03, 0.08], orders=3))
     check_cf(para)
-    # measured heights follow S_max = 1/(pi^2 sigma^2 m^2) where the peaks exist
+    # measured heights follow S_max = 1/(pi^2 sigma^2 m^2) in the small-distortion regime
     h = para["height"].values
-    ok = np.isfinite(h)
+    eps = 2 * np.pi**2 * para["sigma"].values[:, None] ** 2 * para["order"].values[None, :] ** 2
+    ok = np.isfinite(h) & (eps < 0.3)
+    assert ok.sum() >= 3
     np.testing.assert_allclose(h[ok], para["height_paper"].values[ok], rtol=0.05)
     dif = products.diffraction_dataset(dict(n_sites=48, sigma=0.05, oversample=4, k_max_orders=2.5,
                                             bin=1, seed=3, profile_sigma=0.08, profile_points=60))
