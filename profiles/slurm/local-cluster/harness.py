@@ -76,7 +76,9 @@ def repo_files(root: Path = ROOT) -> list[str]:
 
 
 def copy_workflow(dest: Path, root: Path = ROOT) -> Path:
-    """Copy the repository's files (git ls-files) to ``dest``; returns ``dest``."""
+    """Copy the repository's files (git ls-files) to ``dest``; returns ``dest``.
+
+    Files get the time of copying as modification time (permissions are kept)."""
     dest.mkdir(parents=True, exist_ok=True)
     for rel in repo_files(root):
         src = root / rel
@@ -84,7 +86,9 @@ def copy_workflow(dest: Path, root: Path = ROOT) -> Path:
             continue
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, target)
+        # fresh modification times: a copy never inherits cache stamps
+        # (Numba's index, Snakemake's mtime trigger) from an earlier copy
+        shutil.copy(src, target)
     return dest
 
 

@@ -13,8 +13,8 @@
 #   select/cons_tres with CR_Core, no accounting storage, and an explicit
 #   RealMemory on the node line (the default of 1 MB rejects every --mem);
 # * without slurmdbd `sacct` exists but fails, so profiles/slurm sets
-#   `slurm-status-command: squeue`; MinJobAge=300 keeps finished jobs
-#   visible to squeue for 5 min, more than 3 x the plugin's
+#   `slurm-status-command: squeue`; MinJobAge=3600 keeps finished jobs
+#   visible to squeue for 1 h, far more than 3 x the plugin's
 #   init-seconds-before-status-checks (else the plugin falls back to sacct).
 #
 # Needs root (installs the Debian packages munge slurmctld slurmd
@@ -40,9 +40,11 @@ say() { echo "[slurm-up] $*"; }
 cannot() { echo "[slurm-up] cannot run a local SLURM cluster here: $*" >&2; exit 3; }
 die() { echo "[slurm-up] ERROR: $*" >&2; exit 1; }
 
-# Already up (e.g. started by an earlier call, or by an administrator)?
-# Then nothing to do, for any user.
-if command -v sinfo >/dev/null 2>&1 && timeout 10 scontrol ping >/dev/null 2>&1 &&
+# Already up and not ours to update (started by an administrator, or we are
+# not root)?  Then nothing to do.  Our own cluster goes through the steps
+# below, which are idempotent and apply a changed slurm.conf.
+if { [ "$(id -u)" -ne 0 ] || ! grep -qF "$MARKER" "$CONF" 2>/dev/null; } &&
+   command -v sinfo >/dev/null 2>&1 && timeout 10 scontrol ping >/dev/null 2>&1 &&
    timeout 10 sinfo -h -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated|completing)$'; then
     say "cluster already up: $(sinfo -h -o '%P %a %D %T %c cpus %m MB')"
     exit 0
@@ -138,8 +140,8 @@ MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/backfill
 ReturnToService=2
-# keep finished jobs visible to squeue for 5 min (status checks use squeue)
-MinJobAge=300
+# keep finished jobs visible to squeue for 1 h (status checks and tests use squeue)
+MinJobAge=3600
 KillWait=5
 InactiveLimit=0
 Waittime=0
@@ -157,7 +159,9 @@ fi
 
 # ---------------------------------------------------------------- slurmctld, slurmd
 if alive "$STATE/slurmctld.pid" slurmctld; then
-    if [ "$CONF_CHANGED" = 1 ]; then scontrol reconfigure || true; fi
+    if [ "$CONF_CHANGED" = 1 ]; then
+        scontrol reconfigure && say "slurmctld reconfigured" || say "scontrol reconfigure failed"
+    fi
     say "slurmctld already running (pid $(cat "$STATE/slurmctld.pid"))"
 else
     slurmctld
