@@ -871,39 +871,35 @@ def _chi_name(name):
 
 # --------------------------------------------------------------------------- model curves
 def read_model_curves(path: str | Path | None) -> dict:
-    """Optional model curves of the defectal issue (results/defectal/model_curves.nc).
+    """Model curves of the defectal issue (``results/defectal/model_curves.nc``).
 
-    Returns a dict of 1-D (x, y) pairs under the keys 'dtc_weak', 'dtc_strong',
-    'A_weak', 'A_strong', 'lntc_weak', 'lntc_strong' for whatever the file
-    holds; an absent file gives an empty dict.  Variable names are matched
-    leniently (see the report of the defectal issue for the exact names).
+    Uses the variables documented in :func:`scimodel.defectal.products.model_curves`,
+    per coupling class ``c`` in (weak, strong):
+
+    * ``dtc_<c>``:  (``drho_<c>``, ``dTc_over_Tc0_<c>``) -- delta Tc/Tc0 vs delta rho0/rho0
+    * ``A_<c>``:    (``drho_<c>``, ``A_<c>``) -- A vs delta rho0/rho0, in the model's ``A_unit``
+    * ``lntc_<c>``: (``A_inv_sqrt_<c>``, ``lnTc_<c>``) -- ln Tc vs A^(-1/2) (model units)
+
+    Returns a dict of (x, y) arrays for whatever the file holds; no file -> {}.
+    The key ``A_unit`` carries the model's unit of A when present.
     """
     if not path or not Path(path).exists():
         return {}
-    out = {}
     with xr.open_dataset(path) as ds:
         ds = ds.load()
-    names = list(ds.data_vars)
-    def pick(*keys):
-        for n in names:
-            low = n.lower()
-            if all(k in low for k in keys):
-                return n
-        return None
-    for cls in ("weak", "strong"):
-        for key, (xk, yk) in {"dtc": (("drho",), ("dtc",)), "A": (("drho",), ("a_",)),
-                              "lntc": (("a_inv", ), ("lntc",))}.items():
-            yn = pick(*yk, cls)
-            if yn is None:
-                continue
-            y = ds[yn]
-            dim = y.dims[0] if y.ndim == 1 else None
-            if dim is None:
-                continue
-            xn = pick(*xk, cls) or (dim if dim in ds.variables else None)
-            if xn is None:
-                continue
-            out[f"{key}_{cls}"] = (np.asarray(ds[xn].values, float), np.asarray(y.values, float))
+    out: dict = {}
+    for c in ("weak", "strong"):
+        pairs = {f"dtc_{c}": (f"drho_{c}", f"dTc_over_Tc0_{c}"),
+                 f"A_{c}": (f"drho_{c}", f"A_{c}"),
+                 f"lntc_{c}": (f"A_inv_sqrt_{c}", f"lnTc_{c}")}
+        for key, (xn, yn) in pairs.items():
+            if xn in ds.variables and yn in ds.variables:
+                x = np.asarray(ds[xn].values, float)
+                y = np.asarray(ds[yn].values, float)
+                if x.shape == y.shape:
+                    out[key] = (x, y)
+    if "A_unit" in ds.attrs:
+        out["A_unit"] = str(ds.attrs["A_unit"])
     return out
 
 
@@ -1041,7 +1037,7 @@ def _note(ax, text, y=0.5, colour="0.3"):
             color=colour, wrap=True)
 
 
-def _overlay(ax, model: Mapping, keys, label_prefix="defectal model", xscale=None) -> bool:
+def _overlay(ax, model: Mapping, keys, label_prefix="defectal model", xscale=None, xlim=None) -> bool:
     done = False
     for k, ls in zip(keys, ("-", "--")):
         if k in model:
@@ -1049,6 +1045,8 @@ def _overlay(ax, model: Mapping, keys, label_prefix="defectal model", xscale=Non
             m = np.isfinite(x) & np.isfinite(y)
             if xscale == "log":
                 m &= x > 0
+            if xlim is not None:
+                m &= (x >= xlim[0]) & (x <= xlim[1])
             ax.plot(x[m], y[m], ls, color="0.4", lw=1.0, label=f"{label_prefix}: {k.split('_')[-1]}")
             done = True
     return done
@@ -1089,7 +1087,11 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
                 par = ", ".join(f"{n}={p[n]:.3g}({float(f[pre + n + '_stderr']):.1g})" for n in names)
                 ax.plot(xx, dtc_law(xx, p, cls), "-", color=c, lw=0.9,
                         label=None if key == "a" else f"Eq. {'19' if cls == 'weak' else '20'}: {par}")
-        ov = _overlay(ax, model, ("dtc_weak", "dtc_strong"), xscale="log")
+        keys = {"b": ("dtc_weak",), "c": ("dtc_weak",), "d": ("dtc_strong",)}.get(key, ("dtc_weak", "dtc_strong"))
+        xlim = None
+        if sel:
+            xlim = (min(float(np.min(s.x)) for s in sel) / 1.5, max(float(np.max(s.x)) for s in sel) * 1.5)
+        ov = _overlay(ax, model, keys, xscale="log", xlim=xlim)
         if not sel:
             wait = [a for a in awaiting if mats is None or any(a.startswith(g) for g in
                                                                  [g for g, m in material.items() if m in mats])]
@@ -1253,6 +1255,10 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
         ax.set_title(f"({key})")
         if ov:
             ax.legend(fontsize=5)
+            if model_keys[key][0].startswith("A_"):
+                ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$ (model)", ylabel="A (model A_unit)")
+            else:
+                ax.set(xlabel=r"$A^{-1/2}$ (model A_unit$^{-1/2}$)", ylabel=r"ln $T_c$ (model)")
     fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") +
                  "paper 000, Fig. 3: (a) V3Si neutron-irradiated [29], (b) In implanted at 2 K [10]", fontsize=10)
     if synthetic:
