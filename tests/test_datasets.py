@@ -439,3 +439,48 @@ def test_auto_digitized_image_record_round_trip(tmp_path):
     assert np.max(np.abs(s.x - T)) <= 0.005 * 40
     assert np.max(np.abs(s.y - rho)) <= 0.005 * 60
     assert s.image_sha256 == dsm.sha256_file(d / "fig.png")
+
+
+def test_read_model_curves(tmp_path):
+    import xarray as xr
+    from scimodel.io import da
+    assert dsm.read_model_curves(tmp_path / "absent.nc") == {}
+    x = np.linspace(0, 3, 7)
+    ds = xr.Dataset({"dTc_over_Tc0_weak": da(0.2 * x, "drho_weak", "1", "w"),
+                     "A_strong": da(x**2, "drho_strong", "A_unit", "a"),
+                     "lnTc_strong": da(2 - x, "drho_strong", "ln(K)", "l"),
+                     "A_inv_sqrt_strong": da(x + 1, "drho_strong", "A_unit-1/2", "i")},
+                    coords={"drho_weak": da(x, "drho_weak", "1", "x"),
+                            "drho_strong": da(x, "drho_strong", "1", "x")},
+                    attrs={"A_unit": "model"})
+    ds.to_netcdf(tmp_path / "m.nc")
+    m = dsm.read_model_curves(tmp_path / "m.nc")
+    assert set(m) == {"dtc_weak", "A_strong", "lntc_strong", "A_unit"}
+    assert_allclose(m["dtc_weak"][1], 0.2 * x)
+    assert_allclose(m["lntc_strong"][0], x + 1)
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_every_synthetic_panel_is_stamped(registry, tmp_path, monkeypatch, synthetic):
+    import scimodel.plotting as pl
+    calls = []
+    monkeypatch.setattr(pl, "stamp_synthetic", lambda obj, *a, **k: calls.append(obj))
+    variant = "synthetic" if synthetic else "literature"
+    groups = registry.variant_groups(variant)
+    ss = [dsm.load_record(registry.record_path(e)) for g in groups for e in registry.group_series(g)]
+    data = [s for s in ss if s.has_data]
+    fits = {g: dsm.analyse_group([s for s in data if s.group == g], registry.groups[g]["analysis"])
+            for g in {s.group for s in data}}
+    mat = {g: registry.groups[g]["material"] for g in groups}
+    wait = [s.id for s in ss if not s.has_data]
+    dsm.plot_fig2([s for s in data if s.meta["role"] == "dTc_drho"], fits, mat, wait, {}, synthetic,
+                  tmp_path / "f2.png")
+    n2 = len(calls)
+    dsm.plot_fig3([s for s in data if s.meta["role"] != "dTc_drho"], fits, mat, wait, {}, synthetic,
+                  tmp_path / "f3.png")
+    assert (tmp_path / "f2.png").stat().st_size > 0 and (tmp_path / "f3.png").stat().st_size > 0
+    if synthetic:
+        assert n2 == 5 + 1                 # five panels + the figure
+        assert len(calls) - n2 == 13 + 1   # a.1-a.10, b.1-b.3 have synthetic data + the figure
+    else:
+        assert calls == []
