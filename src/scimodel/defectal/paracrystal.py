@@ -56,10 +56,8 @@ def line_profile(p, a: float = 1.0, sigma: float = 0.05):
 
     S(p) = (1 - |F|^2) / ((1 - |F|)^2 + 4 |F| sin^2(a p / 2)).
 
-    At p = 0 the expression is 0/0 (the true delta of the g = 0 reflection);
-    we return the limit value of the diffuse part, sigma^2 ... -> 0 is not
-    needed: the p -> 0 limit of the formula is sigma^2 (diffuse), and the
-    g = 0 delta is not representable on a grid, so p = 0 returns ``inf``.
+    At p = 0 (the g = 0 reflection, a true delta) the formula is 0/0 and
+    ``inf`` is returned; just off p = 0 it tends to the diffuse value sigma^2.
     """
     if sigma < 0:
         raise InputError(None, "sigma", f"got {sigma}; expected sigma >= 0")

@@ -181,8 +181,10 @@ def alpha2f_lattice(x, kf_l: float, kf_a0: float, m2_max: int = 3, lambda_norm: 
 
 def alpha2f(x, kf_l: float, kf_a0: float, *, m2_max: int = 3, lambda_norm: float = 1.0,
             eps: float | None = None, resonance_weight: float = 0.0, numba: bool = True):
-    """alpha2F_l(x) of Eq. 8: lattice part (B6-B7) + Lifshitz resonance of weight
-    ``resonance_weight`` * lambda_norm / (2 k_F l) ... see module doc.
+    """alpha2F_l(x) of Eq. 8: lattice part (B6-B7) plus the Lifshitz resonance
+    (damped-oscillator line at x_R, FWHM Gamma from :func:`resonance` with
+    eps = ``eps``), of area ``resonance_weight`` x (area of the pristine
+    spectrum) / (k_F l); no resonance for ``eps=None``, weight 0 or l = inf.
 
     Returns ``(a2f, parts)`` with ``parts = dict(lattice=, resonance=, x_r=, gamma=)``.
     """

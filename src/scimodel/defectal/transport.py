@@ -23,6 +23,8 @@ non-conserved total momentum P = k1 + k2 - k1' - k2'):
 With 4 k_F < |g_min| = 2 pi / a0 (k_F a0 < pi/2) no umklapp is possible in the
 pristine lattice, f_inf carries no weight, and E_l ~ 1/l -> 0 as l -> infinity
 (the "A(inf) = 0 for a small single-band Fermi surface" case of the paper).
+For k_F a0 >= pi/2 the pristine-lattice umklapp (a true delta at P = g) is
+not represented by this Lorentzian model, so A(inf) would be missing.
 
 Each set of four random directions is used in ``pairings`` = 3 assignments
 (k1, k2 | k1', k2') (default; 1 = plain), whose mean is one independent set
@@ -312,10 +314,6 @@ def efficiency(kf_l: float, kf_a0: float, *, n_samples: int = 1_000_000, seed: i
         raise InputError(None, "n_samples", f"got {n_samples}; expected >= {2 * n_chunks * pairings}")
     if not np.isfinite(kf_l):
         return MCResult(0.0, 0.0, 0, seed)     # f_inf has no weight when k_F a0 < pi/2
-    if kf_a0 >= np.pi / 2:
-        # umklapp of the pristine lattice (|P| <= 4 k_F reaches g) is allowed: still
-        # computable, the l -> infinity limit is then not zero; no error raised.
-        pass
     per = n_samples // (n_chunks * pairings)
     g, w = _g_table(kf_a0, m2_max)
     keys = np.array([_chunk_key(seed, c) for c in range(n_chunks)], dtype=np.uint64)
