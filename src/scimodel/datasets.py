@@ -821,14 +821,12 @@ def fit_rows(ds: xr.Dataset, group: str, synthetic: bool) -> list[dict]:
             continue
         err = ds.get(f"{name}_stderr")
         if v.ndim == 0:
-            fit_name = name.rsplit("_", 1)[0] if "_" in name else name
             chi = ds.get(_chi_name(name))
             rows.append(dict(group=group, fit=_fit_label(name), item="", parameter=_pname(name),
                              value=float(v), stderr=float(err) if err is not None else float("nan"),
                              unit=v.attrs["units"],
                              chi2_red=float(chi) if chi is not None else float("nan"),
                              synthetic=synthetic))
-            del fit_name
         elif v.dims == ("curve",):
             for i, c in enumerate(ds["curve"].values):
                 rows.append(dict(group=group, fit="rho(T) = rho0 + beta T^5 + A T^2", item=str(c),
