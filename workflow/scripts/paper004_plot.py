@@ -1,0 +1,273 @@
+"""Paper 004 figures (plotting only): reads the NetCDF written by the compute
+rules, writes the PNG and a NetCDF of exactly the plotted data."""
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from scimodel import paper004, units
+from scimodel.io import da, read_dataset, write_dataset
+from scimodel.plotting import plt, savefig, stamp_synthetic
+from scimodel.workflow import run_script
+
+COLORS = {"Al": "C0", "Mo": "C1", "Ta": "C2", "Pb": "C3", "Nb": "C4", "Cu": "C5"}
+
+
+def _load(paths):
+    out = {}
+    for p in paths:
+        ds = read_dataset(p)
+        out[ds.attrs.get("metal", Path(p).stem)] = ds
+    return out
+
+
+def _synthetic(dsets):
+    return any(int(ds.attrs.get("synthetic", 0)) for ds in dsets)
+
+
+def _symlog(ax, lin=1.0):
+    ax.set_xscale("symlog", linthresh=lin)
+
+
+def fig01(sm):
+    ds = read_dataset(sm.input.data[0])
+    fig, ax = plt.subplots(1, 2, figsize=(8, 3.2))
+    ax[0].plot(ds.xi_prime, ds.w_xi, color="k")
+    ax[0].set_xlabel(r"$\xi'$ (meV)")
+    ax[0].set_ylabel(r"$W(\xi\approx 0, \xi', \Omega = 1$ THz) (1/meV)")
+    ax[1].plot(ds.omega * units.MEV_TO_THZ, ds.w_omega, color="k")
+    ax[1].set_xlabel(r"$\Omega$ (THz)")
+    ax[1].set_ylabel(r"$W(\xi=\xi'\approx 0, \Omega)$ (1/meV)")
+    fig.suptitle("Universal kernel W (Eq. 30) at T = 0.01 K")
+    return fig, ds, []
+
+
+def fig02(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    out = {}
+    for metal, ds in dsets.items():
+        ref_tc, ref_d = float(ds.tc[-1]), float(ds.delta0[-1])
+        ax.plot(ds.ppd, 100 * (ds.tc / ref_tc - 1), "o-", label=f"{metal} Tc")
+        ax.plot(ds.ppd, 100 * (ds.delta0 / ref_d - 1), "s--", label=f"{metal} $\\Delta_0$")
+        out[f"tc_rel_{metal}"] = da(100 * (ds.tc.values / ref_tc - 1), ("ppd",), "%",
+                                    f"Tc change vs finest mesh, {metal}")
+        out[f"delta0_rel_{metal}"] = da(100 * (ds.delta0.values / ref_d - 1), ("ppd",), "%",
+                                        f"Delta0 change vs finest mesh, {metal}")
+        coords = {"ppd": ds.ppd}
+    ax.set_xscale("log")
+    ax.set_xlabel("mesh points per decade")
+    ax.set_ylabel("change vs finest mesh (%)")
+    ax.legend()
+    ax.set_title("Energy-mesh convergence (replaces paper Fig. 2)")
+    return fig, xr.Dataset(out, coords=coords), list(dsets.values())
+
+
+def fig03(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    out = {}
+    for metal, ds in dsets.items():
+        ax.plot(ds.omega * units.MEV_TO_THZ, ds.a2f, color=COLORS.get(metal), label=metal)
+        out[f"a2f_{metal}"] = da(ds.a2f.values, (f"omega_{metal}",), "1", f"alpha2F, {metal}")
+        out[f"omega_{metal}"] = da(ds.omega.values, (f"omega_{metal}",), "meV", f"phonon energy, {metal}")
+    ax.set_xlabel(r"$\Omega$ (THz)")
+    ax.set_ylabel(r"$\alpha^2F(\Omega)$")
+    ax.legend()
+    ax.set_title("Eliashberg functions (this project's QE inputs)")
+    return fig, xr.Dataset(out), list(dsets.values())
+
+
+def fig04(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(1, 2, figsize=(8, 3.2))
+    out = {}
+    for metal, ds in dsets.items():
+        ax[0].plot(ds.xi_kernel, ds.minus_n0_kph_diag, color=COLORS.get(metal), label=metal)
+        ax[1].plot(ds.xi_kernel, ds.zph_diag, color=COLORS.get(metal), label=metal)
+        out[f"minus_n0_kph_{metal}"] = da(ds.minus_n0_kph_diag.values, ("xi",), "1", f"-N(0)K^ph(xi,xi), {metal}")
+        out[f"zph_{metal}"] = da(ds.zph_diag.values, ("xi",), "1", f"Z^ph(xi), {metal}")
+        xi = ds.xi_kernel.values
+    ax[0].set_ylabel(r"$-N(0)\,\mathcal{K}^{ph}(\xi,\xi)$")
+    ax[1].set_ylabel(r"$\mathcal{Z}^{ph}(\xi)$")
+    for a in ax:
+        a.set_xlabel(r"$\xi$ (meV)")
+    ax[0].legend()
+    fig.suptitle("Phononic kernels at T = 0.01 K")
+    return fig, xr.Dataset(out, coords={"xi": da(xi, ("xi",), "meV", "energy relative to E_F")}), \
+        list(dsets.values())
+
+
+def fig05(sm):
+    curves = _load(sm.input.data)
+    metals = _load(sm.input.metals)
+    fig, ax = plt.subplots(1, 2, figsize=(8.5, 3.4))
+    out = {}
+    if "Pb" in curves:
+        c = curves["Pb"]
+        for k, t in enumerate(c.t_profile.values):
+            ax[0].plot(c.xi, c.delta_profile[k], label=f"T = {t:.2f} K")
+        out["delta_Pb_T"] = da(c.delta_profile.values, ("t_profile", "xi_Pb"), "meV", "Delta(xi, T), Pb, TF-FE")
+        out["t_profile"] = da(c.t_profile.values, ("t_profile",), "K", "temperature")
+        out["xi_Pb"] = da(c.xi.values, ("xi_Pb",), "meV", "energy, Pb mesh")
+        ax[0].set_title("Pb, TF-FE, several T")
+    for metal, ds in metals.items():
+        if metal == "Nb":
+            ax[1].plot(ds.xi, ds.delta_tf_fe, color="C4", label="Nb TF-FE")
+            ax[1].plot(ds.xi, ds.delta_tf_sk, "--", color="C4", label="Nb TF-SK")
+            out["delta_Nb_tf_fe"] = da(ds.delta_tf_fe.values, ("xi_Nb",), "meV", "Delta(xi), Nb, TF-FE, 0.01 K")
+            out["delta_Nb_tf_sk"] = da(ds.delta_tf_sk.values, ("xi_Nb",), "meV", "Delta(xi), Nb, TF-SK, 0.01 K")
+            out["xi_Nb"] = da(ds.xi.values, ("xi_Nb",), "meV", "energy, Nb mesh")
+        if metal == "Pb":
+            ax[0].plot(ds.xi, ds.delta_tf_sk, "k:", label="TF-SK, 0.01 K")
+            out["delta_Pb_tf_sk"] = da(ds.delta_tf_sk.values, ("xi_Pb_sk",), "meV", "Delta(xi), Pb, TF-SK, 0.01 K")
+            out["xi_Pb_sk"] = da(ds.xi.values, ("xi_Pb_sk",), "meV", "energy, Pb mesh")
+    ax[1].set_title("Nb, 0.01 K")
+    for a in ax:
+        _symlog(a, 1.0)
+        a.set_xlabel(r"$\xi$ (meV)")
+        a.set_ylabel(r"$\Delta(\xi)$ (meV)")
+        a.axhline(0, color="0.5", lw=0.5)
+        a.legend(fontsize=7)
+    return fig, xr.Dataset(out), list(curves.values()) + list(metals.values())
+
+
+def fig06(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    out = {}
+    for metal, ds in dsets.items():
+        ax.plot(ds.t, ds.delta0, "o-", ms=3, color=COLORS.get(metal), label=f"{metal} (Tc = {float(ds.tc):.2f} K)")
+        out[f"delta0_{metal}"] = da(ds.delta0.values, (f"t_{metal}",), "meV", f"Delta0(T), {metal}, TF-FE")
+        out[f"t_{metal}"] = da(ds.t.values, (f"t_{metal}",), "K", f"temperature, {metal}")
+    ax.set_xlabel("T (K)")
+    ax.set_ylabel(r"$\Delta_0$ (meV)")
+    ax.legend()
+    ax.set_title(r"$\Delta(\xi=0, T)$, TF-FE")
+    return fig, xr.Dataset(out), list(dsets.values())
+
+
+def fig07(sm):
+    t = read_dataset(sm.input.data[0])
+    ok = t.superconducting.values.astype(bool) & np.isfinite(t.tc_exp.values)
+    fig, ax = plt.subplots(1, 2, figsize=(8, 3.6))
+    metals = t.metal.values[ok]
+    for a, q, unit in ((ax[0], "tc", "K"), (ax[1], "delta0", "meV")):
+        exp = t[f"{q}_exp"].values[ok]
+        for col, mk, lab in ((f"{q}_tf_fe", "o", "this work TF-FE"), (f"{q}_tf_sk", "s", "this work TF-SK"),
+                             (f"{q}_paper_tf_fe", "x", "paper TF-FE"), (f"{q}_paper_tf_me", "+", "paper TF-ME")):
+            a.plot(exp, t[col].values[ok], mk, label=lab, mfc="none" if mk in "os" else None)
+        for m, x, y in zip(metals, exp, t[f"{q}_tf_fe"].values[ok]):
+            if np.isfinite(x):
+                a.annotate(str(m), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        fin = exp[np.isfinite(exp)]
+        if fin.size:
+            lim = [0, 1.3 * max(fin.max(), np.nanmax(t[f"{q}_tf_fe"].values[ok]))]
+            a.plot(lim, lim, color="0.5", lw=0.7)
+        a.set_xlabel(f"experiment ({unit})")
+        a.set_ylabel(f"theory ({unit})")
+    ax[0].set_title("Tc")
+    ax[1].set_title(r"$\Delta_0$ at 0.01 K")
+    ax[0].legend(fontsize=7)
+    keep = ["tc_exp", "tc_tf_fe", "tc_tf_sk", "tc_paper_tf_fe", "tc_paper_tf_me",
+            "delta0_exp", "delta0_tf_fe", "delta0_tf_sk", "delta0_paper_tf_fe", "delta0_paper_tf_me"]
+    data = t[keep].isel(metal=np.nonzero(ok)[0])
+    data.attrs = {}
+    return fig, data, [t]
+
+
+def fig08(sm):
+    dsets = _load(sm.input.data)
+    metal, ds = next(iter(dsets.items()))
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    for k, lab in enumerate(ds.terms.values):
+        ax.plot(ds.xi, ds.delta[k], label=str(lab))
+    _symlog(ax, 1.0)
+    ax.axhline(0, color="0.5", lw=0.5)
+    ax.set_xlabel(r"$\xi$ (meV)")
+    ax.set_ylabel(r"$\Delta(\xi)$ (meV)")
+    ax.set_title(f"{metal}, 0.01 K, contributions to the gap equation")
+    ax.legend(fontsize=7)
+    data = ds[["delta"]].copy()
+    data.attrs = {}
+    return fig, data, [ds]
+
+
+def fig09(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    out = {}
+    for metal, ds in dsets.items():
+        rel = ds.delta0.values / ds.delta0.values[-1]
+        ax.plot(ds.cutoff * units.MEV_TO_EV, rel, "o-", color=COLORS.get(metal), label=metal)
+        out[f"delta0_rel_{metal}"] = da(rel, (f"cutoff_{metal}",), "1", f"Delta0/Delta0(largest cutoff), {metal}")
+        out[f"cutoff_{metal}"] = da(ds.cutoff.values, (f"cutoff_{metal}",), "meV", f"energy cutoff, {metal}")
+    ax.set_xscale("log")
+    ax.set_xlabel("energy cutoff (eV)")
+    ax.set_ylabel(r"$\Delta_0 / \Delta_0$(largest cutoff)")
+    ax.legend()
+    ax.set_title("Gap at 0.01 K vs energy cutoff, TF-FE")
+    return fig, xr.Dataset(out), list(dsets.values())
+
+
+def fig10(sm):
+    dsets = _load(sm.input.data)
+    n = len(dsets)
+    fig, ax = plt.subplots(2, max(n, 1), figsize=(4 * max(n, 1), 5.5), squeeze=False)
+    out = {}
+    for k, (metal, ds) in enumerate(dsets.items()):
+        tc = float(ds.tc)
+        ax[0, k].plot(ds.t, ds.c_s_over_cn_tc, "o-", ms=3, label="S")
+        ax[0, k].plot(ds.t, ds.c_n_over_cn_tc, "--", label="N")
+        ax[0, k].set_ylabel(r"$C_e(T)/C_e^N(T_c)$")
+        ax[0, k].set_title(f"{metal} (Tc = {tc:.2f} K)")
+        ax[0, k].legend()
+        ax[1, k].plot(ds.t, ds.entropy_diff, "o-", ms=3)
+        ax[1, k].set_ylabel(r"$\Delta S = S_S - S_N$ ($k_B$/atom)")
+        ax[1, k].set_xlabel("T (K)")
+        for v in ("c_s_over_cn_tc", "c_n_over_cn_tc", "entropy_diff"):
+            out[f"{v}_{metal}"] = da(ds[v].values, (f"t_{metal}",), ds[v].attrs["units"],
+                                     f"{ds[v].attrs['long_name']}, {metal}")
+        out[f"t_{metal}"] = da(ds.t.values, (f"t_{metal}",), "K", f"temperature, {metal}")
+    return fig, xr.Dataset(out), list(dsets.values())
+
+
+def fig11(sm):
+    dsets = _load(sm.input.data)
+    paper = paper004.read_paper_values(sm.input.paper)
+    fig, ax = plt.subplots(2, 1, figsize=(5, 6))
+    out = {}
+    for metal, ds in dsets.items():
+        xi0 = paper004.paper_value(paper, "coherence_length", metal, "exp")
+        hv = float(ds.hbar_vf)
+        kx = ds.xi.values * xi0 / hv
+        ax[0].plot(kx, ds.chi_tf_fe, color=COLORS.get(metal), label=f"{metal} ($\\xi_0$ = {xi0:g} nm)")
+        ax[1].plot(ds.xi, ds.chi_tf_fe, color=COLORS.get(metal), label=metal)
+        out[f"chi_{metal}"] = da(ds.chi_tf_fe.values, (f"xi_{metal}",), "1", f"order parameter, {metal}")
+        out[f"xi_{metal}"] = da(ds.xi.values, (f"xi_{metal}",), "meV", f"energy, {metal}")
+        out[f"k_scaled_{metal}"] = da(kx, (f"xi_{metal}",), "1", f"(k - k_F) xi_0 = xi xi_0/(hbar v_F), {metal}")
+    ax[0].set_xlim(-5, 5)
+    ax[0].set_xlabel(r"$(k-k_F)\,\xi_0$ (free-electron $v_F$)")
+    ax[1].set_xlim(-10, 10)
+    ax[1].set_xlabel(r"$\xi$ (meV)")
+    for a in ax:
+        a.set_ylabel(r"$\chi$")
+        a.legend(fontsize=7)
+    return fig, xr.Dataset(out), list(dsets.values())
+
+
+FIGS = {f.__name__: f for f in (fig01, fig02, fig03, fig04, fig05, fig06, fig07, fig08, fig09, fig10, fig11)}
+
+
+def main(sm):
+    fig, data, sources = FIGS[sm.params.figure](sm)
+    synthetic = _synthetic(sources)
+    if synthetic:
+        stamp_synthetic(fig)
+    savefig(fig, sm.output.png)
+    write_dataset(data, sm.output.nc, source=f"scimodel paper004 figure {sm.params.figure} (plotted data)",
+                  references=paper004.REFERENCE, config={"figure": sm.params.figure},
+                  extra_attrs={"synthetic": int(synthetic)})
+
+
+run_script(main, snakemake)  # noqa: F821
