@@ -163,7 +163,12 @@ def read_yaml(path: str | Path) -> Any:
 
 @lru_cache(maxsize=4)
 def _schema(name: str) -> dict:
-    return yaml.safe_load((SCHEMA_DIR / name).read_text())
+    """The JSON schema ``workflow/schemas/<name>`` of the source checkout
+    (or, for a non-editable install, of the current working directory)."""
+    for d in (SCHEMA_DIR, Path.cwd() / "workflow" / "schemas"):
+        if (d / name).exists():
+            return yaml.safe_load((d / name).read_text())
+    raise FileNotFoundError(f"schema {name} not found in {SCHEMA_DIR} or ./workflow/schemas")
 
 
 def _validate(doc, schema: dict, path, prefix: str = "") -> None:
