@@ -2,7 +2,7 @@
 tests/test_slurm.py and benchmarks/bench_slurm.py).
 
 Every run happens in a temporary copy of the repository (the files
-``git ls-files`` lists, tracked and untracked-but-not-ignored), so nothing is
+``git ls-files`` lists, see :func:`copy_workflow`), so nothing is
 written to the checkout: results/, logs/, .snakemake/ and the Numba cache of
 a run all live in the copy or under /tmp.  Snakemake is always wrapped in
 ``timeout -s INT -k 30`` because a hung Snakemake ignores SIGTERM; SIGINT
@@ -69,26 +69,39 @@ def squeue_states(job_ids) -> dict[str, str]:
 
 # ------------------------------------------------------------------ workflow copy
 def repo_files(root: Path = ROOT) -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=root, capture_output=True, text=True, check=True)
+    """Files tracked by git (``git ls-files``)."""
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
+                         text=True, check=True)
     return [f for f in out.stdout.split("\0") if f]
 
 
-def copy_workflow(dest: Path, root: Path = ROOT) -> Path:
-    """Copy the repository's files (git ls-files) to ``dest``; returns ``dest``.
+def copy_workflow(dest: Path, root: Path = ROOT, source: str | None = None) -> Path:
+    """Copy the repository's tracked files to ``dest``; returns ``dest``.
 
-    Files get the time of copying as modification time (permissions are kept)."""
+    ``source`` (default: environment variable SCIMODEL_WORKFLOW_COPY, else
+    "worktree"): "worktree" copies the tracked files as they are in the work
+    tree (uncommitted edits included, untracked files not); "head" copies the
+    last commit (``git archive HEAD``), for a work tree that others are
+    editing at the same time.  Files get the time of copying as modification
+    time, so a copy never inherits cache stamps (Numba's index, Snakemake's
+    mtime trigger) from an earlier copy.
+    """
+    source = source or os.environ.get("SCIMODEL_WORKFLOW_COPY", "worktree")
     dest.mkdir(parents=True, exist_ok=True)
+    if source == "head":
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=root, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-m", "-C", str(dest)], input=archive, check=True)
+        return dest
+    if source != "worktree":
+        raise ValueError(f"SCIMODEL_WORKFLOW_COPY must be 'worktree' or 'head', not {source!r}")
     for rel in repo_files(root):
         src = root / rel
         if not src.is_file():        # deleted in the work tree, or a submodule
             continue
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        # fresh modification times: a copy never inherits cache stamps
-        # (Numba's index, Snakemake's mtime trigger) from an earlier copy
-        shutil.copy(src, target)
+        shutil.copy(src, target)     # permissions kept, fresh mtime
     return dest
 
 
