@@ -484,3 +484,21 @@ def test_every_synthetic_panel_is_stamped(registry, tmp_path, monkeypatch, synth
         assert len(calls) - n2 == 13 + 1   # a.1-a.10, b.1-b.3 have synthetic data + the figure
     else:
         assert calls == []
+
+
+def test_wpd_values_mismatch_is_reported(tmp_path, caplog):
+    doc = _base_record()
+    s0 = dsm.load_record(_write(tmp_path / "a", doc))
+    proj = dg.write_wpd_project(tmp_path / "b" / "in_heim1978_synthetic" / "proj.json", s0.calibration, s0.pixels)
+    doc2 = copy.deepcopy(doc)
+    doc2["data"] = {"type": "wpd", "file": proj.name, "pick_uncertainty_px": 1.0}
+    p = _write(tmp_path / "b", doc2)
+    with caplog.at_level("WARNING", logger="scimodel"):
+        dsm.load_record(p)
+    assert "differ" not in caplog.text
+    wpd = json.loads(proj.read_text())
+    wpd["datasetColl"][0]["data"][2]["value"][1] *= 1.5        # WPD says something else
+    proj.write_text(json.dumps(wpd))
+    with caplog.at_level("WARNING", logger="scimodel"):
+        dsm.load_record(p)
+    assert "differ" in caplog.text and "proj.json" in caplog.text

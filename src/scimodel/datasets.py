@@ -354,6 +354,16 @@ def load_record(path: str | Path) -> Series:
                              f"record says log x={xlog}, log y={ylog} but the WPD project has "
                              f"log x={w.calibration.xlog}, log y={w.calibration.ylog}")
         cal, pix = w.calibration, w.pixels
+        if w.wpd_values is not None:
+            # WPD stores the values it computed; a mismatch means a calibration
+            # we read differently from WPD (reported, not fatal).
+            gx, gy = cal.pixel_to_data(pix[:, 0], pix[:, 1])
+            dev = max(_rel_dev(gx, w.wpd_values[:, 0], xlog), _rel_dev(gy, w.wpd_values[:, 1], ylog))
+            if dev > 1e-3:
+                import logging
+                logging.getLogger("scimodel").warning(
+                    "%s: values recomputed from the WPD calibration differ from those stored by WPD "
+                    "by up to %.2g of the axis span; check the axes calibration", wpath, dev)
         size, img_sha = _check_image(path, data.get("image"), "data.image")
         _check_inside(path, pix, size, "data.file:points")
         sig_px = float(data["pick_uncertainty_px"])
@@ -372,6 +382,17 @@ def load_record(path: str | Path) -> Series:
     meta["pick_uncertainty_px"] = sig_px
     return Series(rid, meta, x * fx, y * fy, sx * abs(fx), sy * abs(fy), pixels=pix,
                   calibration=cal, image_sha256=img_sha, record_path=str(path), inputs=inputs)
+
+
+def _rel_dev(a, b, log: bool) -> float:
+    """Largest deviation of a from b relative to the span of b (in log10 on a log axis)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if log:
+        if np.any(a <= 0) or np.any(b <= 0):
+            return float("inf")
+        a, b = np.log10(a), np.log10(b)
+    span = float(np.ptp(b)) or max(float(np.max(np.abs(b))), 1e-300)
+    return float(np.max(np.abs(a - b)) / span)
 
 
 def _read_table(path: Path):
