@@ -502,3 +502,20 @@ def test_wpd_values_mismatch_is_reported(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="scimodel"):
         dsm.load_record(p)
     assert "differ" in caplog.text and "proj.json" in caplog.text
+
+
+def test_wpd_tar_point_outside_embedded_image(tmp_path):
+    from skimage import io as skio
+    doc = _base_record()
+    s0 = dsm.load_record(_write(tmp_path / "a", doc))
+    d = tmp_path / "b" / "in_heim1978_synthetic"
+    d.mkdir(parents=True)
+    js = dg.write_wpd_project(tmp_path / "wpd.json", s0.calibration, s0.pixels)
+    skio.imsave(str(tmp_path / "small.png"), np.zeros((100, 100, 3), np.uint8), check_contrast=False)
+    (d / "proj.tar").write_bytes(dg.wpd_tar_bytes(js, tmp_path / "small.png"))
+    doc["data"] = {"type": "wpd", "file": "proj.tar", "pick_uncertainty_px": 1.0}
+    p = _write(tmp_path / "b", doc)
+    with pytest.raises(InputError) as ei:
+        dsm.load_record(p)
+    assert ei.value.file == str(p) and ei.value.field.startswith("data.file:points[")
+    assert "outside the 100x100 image" in ei.value.problem

@@ -295,3 +295,16 @@ def test_wpd_errors(tmp_path):
         dg.read_wpd_project(p)
     with pytest.raises(InputError, match="no such dataset"):
         dg.read_wpd_project(p, "nope")
+
+
+def test_wpd_tar_with_image_reports_its_size(tmp_path):
+    from skimage import io as skio
+    doc, x, y = _wpd_doc()
+    p = tmp_path / "wpd.json"
+    p.write_text(json.dumps(doc))
+    img = tmp_path / "fig.png"
+    skio.imsave(str(img), np.zeros((480, 700, 3), np.uint8), check_contrast=False)
+    tar = tmp_path / "proj.tar"
+    tar.write_bytes(dg.wpd_tar_bytes(p, img))
+    s = dg.read_wpd_project(tar, "Tc")
+    assert s.image_name.endswith("fig.png") and s.image_size == (700, 480)

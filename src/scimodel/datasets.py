@@ -365,7 +365,7 @@ def load_record(path: str | Path) -> Series:
                     "%s: values recomputed from the WPD calibration differ from those stored by WPD "
                     "by up to %.2g of the axis span; check the axes calibration", wpath, dev)
         size, img_sha = _check_image(path, data.get("image"), "data.image")
-        _check_inside(path, pix, size, "data.file:points")
+        _check_inside(path, pix, size or w.image_size, "data.file:points")
         sig_px = float(data["pick_uncertainty_px"])
     else:
         tpath = path.parent / data["file"]

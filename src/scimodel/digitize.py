@@ -313,6 +313,7 @@ class WPDSeries:
     name: str
     wpd_values: np.ndarray | None  # the values WPD computed (n, 2), if stored
     image_name: str | None = None
+    image_size: tuple[int, int] | None = None   # (width, height) of an image inside a .tar project
 
 
 def _load_wpd_json(path: Path) -> tuple[dict, str | None]:
@@ -325,9 +326,17 @@ def _load_wpd_json(path: Path) -> tuple[dict, str | None]:
                     raise InputError(path, "<archive>", "no wpd.json inside the project archive")
                 text = tf.extractfile(js[0]).read().decode("utf-8")
                 imgs = [n for n in names if n.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))]
+                size = None
+                if imgs:
+                    from skimage import io as skio
+                    try:
+                        arr = skio.imread(_io.BytesIO(tf.extractfile(imgs[0]).read()))
+                        size = (int(arr.shape[1]), int(arr.shape[0]))
+                    except Exception:  # noqa: BLE001  (an unreadable image only loses the size check)
+                        size = None
         except tarfile.TarError as exc:
             raise InputError(path, "<file>", f"not a readable tar archive ({exc})") from None
-        image = imgs[0] if imgs else None
+        image = (imgs[0], size) if imgs else None
     else:
         text = path.read_text()
         image = None
@@ -417,7 +426,7 @@ def read_wpd_project(path: str | Path, dataset: str | None = None) -> WPDSeries:
         except (TypeError, ValueError):
             vals = None
     return WPDSeries(calibration=cal, pixels=pix, name=str(ds.get("name")), wpd_values=vals,
-                     image_name=image)
+                     image_name=image[0] if image else None, image_size=image[1] if image else None)
 
 
 def write_wpd_project(path: str | Path, calibration: Calibration, pixels,
