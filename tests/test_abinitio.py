@@ -65,6 +65,8 @@ def test_free_electron_kf_of_aluminium_matches_ashcroft_mermin():
     (dict(elph_nsigma=5), "elph_nsigma"),
     (dict(elph_sigma_Ry=0.033), "elph_sigma_Ry"),
     (dict(structure="hcp"), "structure"),
+    (dict(k_dense=32, q_grid=6), "k_dense"),         # ph.x: q must lie on the dense grid
+    (dict(k_dense=24, q_grid=6, q_check=5), "k_dense"),
 ])
 def test_metal_spec_rejects_bad_config(bad, field):
     with pytest.raises(InputError, match=field):

@@ -194,6 +194,11 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         # (hard-coded nsig = 10): any other el_ph_nsigma makes q2r.x stop.
         raise InputError(file, f"abinitio.elements.{name}.elph_nsigma",
                          f"got {spec.elph_nsigma}; QE 6.7 q2r.x/matdyn.x need exactly 10")
+    for q in (spec.q_grid, int(params.get("q_check", 0) or 0)):
+        if q and spec.k_dense % q:
+            # ph.x (elphsum) stops with "q is not a vector in the dense grid"
+            raise InputError(file, f"abinitio.elements.{name}.k_dense",
+                             f"{spec.k_dense} is not a multiple of the q grid {q}")
     spec.chosen_sigma_index()
     return spec
 
@@ -479,18 +484,23 @@ def parse_pw_xml(path: str | os.PathLike) -> dict:
     ef_node = bs.find("fermi_energy")
     if ef_node is None:
         raise InputError(path, "band_structure/fermi_energy", "missing (not a metal run?)")
-    eig, wk = [], []
+    eig, wk, kc = [], [], []
     for ks in bs.findall("ks_energies"):
         kp = ks.find("k_point")
         wk.append(float(kp.attrib["weight"]))
+        kc.append([float(x) for x in kp.text.split()])
         eig.append([float(x) for x in ks.find("eigenvalues").text.split()])
-    cell = out.find("atomic_structure/cell")
+    struct = out.find("atomic_structure")
+    cell = struct.find("cell")
     a = np.array([[float(x) for x in cell.find(t).text.split()] for t in ("a1", "a2", "a3")])
+    alat = float(struct.attrib["alat"])
     creator = root.find("general_info/creator")
     return {
         "fermi_energy_eV": float(ef_node.text) * units.HA_TO_EV,
         "eigenvalues_eV": np.array(eig) * units.HA_TO_EV,
         "k_weights": np.array(wk),
+        "k_cart_2pi_alat": np.array(kc),
+        "cell_alat": a / alat,
         "nelec": float(bs.find("nelec").text),
         "volume_bohr3": float(abs(np.linalg.det(a))),
         "qe_version": creator.attrib.get("VERSION", "unknown") if creator is not None else "unknown",
@@ -686,23 +696,28 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     ff = ff * 3.0 / norm
     imag = imaginary_weight(wf, ff)
     f_grid = np.interp(omega, wf, ff, left=0.0, right=0.0)
-    # --- electrons
+    # --- electrons: linear-tetrahedron DOS of the valence bands (scimodel.abinitio)
+    from . import abinitio
     bands = parse_pw_xml(rundir / "nscf.xml")
-    ef = bands["fermi_energy_eV"]
-    e, g, ef_dos = read_dos_x(rundir / "dos_gauss.dat")
-    if abs(ef_dos - ef) > 1e-3:
-        raise InputError(rundir / "dos_gauss.dat", "EFermi",
-                         f"{ef_dos} eV differs from the nscf Fermi energy {ef} eV")
-    per_spin = 1.0 / (2.0 * units.EV_TO_MEV)           # states/eV/cell (2 spins) -> /meV/spin/atom
-    xi = (e - ef) * units.EV_TO_MEV
-    dos = g * per_spin
-    ew, gw, _ = read_dos_x(rundir / "dos_wide.dat")
-    dos_ef_wide = float(np.interp(ef, ew, gw)) * per_spin
-    dos_ef = float(np.interp(0.0, xi, dos))
-    eig = bands["eigenvalues_eV"]
-    bottom_mev = (float(eig[:, spec.semicore_bands].min()) - ef) * units.EV_TO_MEV
-    n_below = 2.0 * _trapz(np.where(xi <= 0, dos, 0.0), xi)
+    eig = bands["eigenvalues_eV"][:, spec.semicore_bands:]
     n_band_electrons = bands["nelec"] - 2 * spec.semicore_bands
+    full = abinitio.unfold_cubic(bands["k_cart_2pi_alat"], eig, bands["cell_alat"], spec.k_dos)
+    ef = abinitio.fermi_level(full, n_band_electrons / 2.0, float(eig.min()), float(eig.max()))
+    bottom_ev = float(eig[:, 0].min())
+    step = spec.dos_step_ev
+    e = ef + step * np.arange(np.floor((bottom_ev - spec.dos_below_bottom_ev - ef) / step),
+                              np.ceil(spec.dos_above_ef_ev / step) + 1)
+    per_ev = 1.0 / units.EV_TO_MEV                     # states/eV/spin/cell -> /meV/spin/atom
+    xi = (e - ef) * units.EV_TO_MEV
+    dos = abinitio.tetrahedron_dos(full, e) * per_ev
+    dos_ef = float(np.interp(0.0, xi, dos))
+    bottom_mev = (bottom_ev - ef) * units.EV_TO_MEV
+    n_below = 2.0 * float(abinitio.integrated_dos(full, np.array([ef]))[0])
+    # cross-checks: QE's Gaussian-broadened DOS (dos.x) at 1x and 2x broadening
+    eg, gg, ef_qe = read_dos_x(rundir / "dos_gauss.dat")
+    ew, gw, _ = read_dos_x(rundir / "dos_wide.dat")
+    dos_ef_gauss = float(np.interp(ef_qe, eg, gg)) / 2.0 * per_ev
+    dos_ef_wide = float(np.interp(ef_qe, ew, gw)) / 2.0 * per_ev
     volume = bands["volume_bohr3"]
     density = spec.n_valence / volume
     # --- q-grid check
@@ -733,15 +748,15 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
             "phonon_dos": da(f_grid, ("omega",), "1/meV",
                              "phonon DOS F(omega) per atom, normalised to 3 modes incl. omega<0"),
             "dos": da(dos, ("xi",), "1/(meV spin atom)",
-                      "electronic DOS per spin per atom (Gaussian broadening)",
-                      broadening_meV=spec.dos_degauss_ry * units.RY_TO_MEV),
+                      "electronic DOS per spin per atom (linear tetrahedra, valence bands)",
+                      bin_width_meV=step * units.EV_TO_MEV),
             "lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
             "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
             "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)"),
             "dos_ef": da(dos_ef, (), "1/(meV spin atom)",
-                         "N(0): DOS at E_F per spin per atom (= dos at xi = 0)",
-                         value_with_double_broadening=dos_ef_wide),
-            "fermi_energy": da(ef, (), "eV", "Kohn-Sham Fermi energy (QE absolute scale)"),
+                         "N(0): DOS at E_F per spin per atom (= dos at xi = 0)"),
+            "fermi_energy": da(ef, (), "eV",
+                               "Kohn-Sham Fermi energy (QE absolute scale, tetrahedron method)"),
             "band_bottom": da(bottom_mev, (), "meV",
                               "bottom of the valence band relative to E_F"),
             "electron_density": da(density, (), "1/bohr^3", "valence electrons per volume"),
@@ -776,9 +791,11 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
         "lambda_q_grid_check": lam_q_check if lam_q_check is not None else "none",
         "lambda_q_grid_rel_change": q_rel if q_rel is not None else "none",
-        "dos_broadening_meV": spec.dos_degauss_ry * units.RY_TO_MEV,
-        "dos_ef_double_broadening": dos_ef_wide,
-        "dos_ef_rel_change_double_broadening": abs(dos_ef_wide - dos_ef) / dos_ef,
+        "dos_method": "linear tetrahedra (scimodel.abinitio) on the nscf grid unfolded by O_h",
+        "fermi_energy_qe_gaussian_eV": ef_qe,
+        "dos_ef_qe_gaussian": dos_ef_gauss,
+        "dos_ef_qe_gaussian_double": dos_ef_wide,
+        "dos_qe_gaussian_broadening_meV": spec.dos_degauss_ry * units.RY_TO_MEV,
         "electrons_below_ef_from_dos": n_below,
         "electrons_in_dos_bands": n_band_electrons,
         "semicore_bands_excluded": spec.semicore_bands,
