@@ -387,7 +387,7 @@ def table2(results: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
             "superconducting": bool(g["superconducting_tf_fe"]),
             "synthetic": bool(ds.attrs.get("synthetic", 0)),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metal", *TABLE2_META])
 
 
 TABLE2_META = {
@@ -427,7 +427,7 @@ def table3(results: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
             "cs_cn_exp_max": paper_value(paper, "cs_cn", metal, "exp", upper=True),
             "synthetic": bool(ds.attrs.get("synthetic", 0)),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metal", *TABLE3_META])
 
 
 TABLE3_META = {
@@ -448,7 +448,7 @@ def isotope_table(iso: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFra
                      "alpha_paper_tf_fe": paper_value(paper, "isotope", metal, "TF-FE"),
                      "alpha_exp": paper_value(paper, "isotope", metal, "exp"),
                      "synthetic": bool(ds.attrs.get("synthetic", 0))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metal", *ISOTOPE_META])
 
 
 ISOTOPE_META = {
@@ -466,11 +466,12 @@ def table_dataset(df: pd.DataFrame, meta: dict) -> xr.Dataset:
     for c in df.columns:
         if c == "metal":
             continue
-        vals = df[c].to_numpy()
-        if vals.dtype == bool:
-            vals = vals.astype(np.int8)
         unit, name = meta[c]
-        v[c] = da(vals.astype(float) if vals.dtype != np.int8 else vals, ("metal",), unit, name)
+        if c in ("superconducting", "synthetic"):
+            vals = df[c].to_numpy().astype(bool).astype(np.int8)
+        else:
+            vals = df[c].to_numpy().astype(float)
+        v[c] = da(vals, ("metal",), unit, name)
     return xr.Dataset(v, coords={"metal": da(df["metal"].to_numpy().astype(str), ("metal",), "1",
                                              "element")})
 

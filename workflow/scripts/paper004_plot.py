@@ -123,12 +123,15 @@ def fig05(sm):
             out["delta_Pb_tf_sk"] = da(ds.delta_tf_sk.values, ("xi_Pb_sk",), "meV", "Delta(xi), Pb, TF-SK, 0.01 K")
             out["xi_Pb_sk"] = da(ds.xi.values, ("xi_Pb_sk",), "meV", "energy, Pb mesh")
     ax[1].set_title("Nb, 0.01 K")
+    if "Nb" not in metals:
+        ax[1].text(0.5, 0.5, "no Nb input", transform=ax[1].transAxes, ha="center")
     for a in ax:
         _symlog(a, 1.0)
         a.set_xlabel(r"$\xi$ (meV)")
         a.set_ylabel(r"$\Delta(\xi)$ (meV)")
         a.axhline(0, color="0.5", lw=0.5)
-        a.legend(fontsize=7)
+        if a.get_legend_handles_labels()[0]:
+            a.legend(fontsize=7)
     return fig, xr.Dataset(out), list(curves.values()) + list(metals.values())
 
 
