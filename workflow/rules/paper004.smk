@@ -198,6 +198,7 @@ rule paper004_tables:
         metals=P4_METALS,
         isotope_metals=P4_ISOTOPE,
         missing=P4_MISSING,
+        t_search_min=P4_SCDFT.get("t_search_min_K", 0.01),
     log:
         "logs/paper004_tables/all.log",
     conda:

@@ -14,7 +14,9 @@ NOTE2 = (
     "differences); tc_eliashberg / tc_allen_dynes: same alpha2F, mu* in the mu_star_* columns "
     "(Morel-Anderson from this work's TF-FE mu = N(0)K(0,0), band depth and omega_c = max phonon "
     "energy (Allen-Dynes) or 10x it (Eliashberg), unless config paper004.mu_star is set).  "
-    "superconducting = False: no non-trivial solution down to the lowest temperature searched.")
+    "superconducting = False: no non-trivial solution down to the lowest temperature searched "
+    "(scdft.t_search_min_K).  Mo: the paper's TF-SK entries and experimental gap are absent "
+    "(lost in the text conversion / a dash; readings in resources/paper004/README.md).")
 
 
 def _write(df, meta, out_nc, out_csv, out_md, out_tex, title, notes, sm):
@@ -45,7 +47,8 @@ def main(sm):
     _write(ti, paper004.ISOTOPE_META, o.iso_nc, o.iso_csv, o.iso_md, o.iso_tex,
            "Isotope coefficients (paper 004, Sec. V)",
            "alpha = -dln X/dln M with alpha2F(Omega sqrt(M'/M)), lambda fixed; M' = M(1 +- dm).", sm)
-    Path(o.summary).write_text(paper004.summary_markdown(t2, t3, ti, list(sm.params.missing)))
+    Path(o.summary).write_text(paper004.summary_markdown(t2, t3, ti, list(sm.params.missing),
+                                                         t_search_min=sm.params.t_search_min))
 
 
 run_script(main, snakemake)  # noqa: F821

@@ -9,6 +9,7 @@ model metal (:func:`parabolic_band_input`), used in tests and benchmarks.
 """
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,8 @@ import numpy as np
 
 from .. import units
 from ..errors import InputError
+
+log = logging.getLogger("scimodel.scdft")
 
 #: variables and units of the first-principles contract (resources/abinitio/<Metal>.nc)
 CONTRACT_UNITS = {
@@ -123,6 +126,11 @@ class ScdftInput:
             raise InputError(path, "volume/kf", "expected positive atomic volume and k_F")
         if xi[-1] < 1000.0:
             raise InputError(path, "xi", f"DOS grid ends at {xi[-1]:.0f} meV; expected >= +1 eV above E_F")
+        n_at_ef = float(np.interp(0.0, xi, dos))
+        if abs(n_at_ef / dos_ef - 1.0) > 0.05:
+            log.warning("%s: DOS at xi = 0 (%.4g) differs from dos_ef (%.4g) by more than 5 %%; "
+                        "K^ph is normalised with dos_ef, the xi' integral uses the DOS",
+                        path, n_at_ef, dos_ef)
         attrs = {k: (float(ds[k].values) if k in ds.variables and ds[k].ndim == 0 else None)
                  for k in ("lambda", "omega_log", "omega2", "fermi_energy", "electron_density",
                            "n_valence")}
