@@ -365,3 +365,11 @@ def test_solver_numpy_path_matches_numba():
     tc_nb, tc_np = ge_nb.tc().tc, ge_np.tc().tc
     assert tc_np == pytest.approx(tc_nb, rel=1e-8)
     assert ge_np.solve(T_GAP).delta0 == pytest.approx(ge_nb.solve(T_GAP).delta0, rel=1e-8)
+
+
+@pytest.mark.slow
+def test_default_settings_converged_pb_like_and_frequency_grid():
+    res = convergence(two_peak_input("pb"), Settings(), controls=("mesh", "cutoff", "frequency"))
+    for control, r in res.items():
+        assert abs(r["dtc_rel"]) < 0.005, (control, r)
+        assert abs(r["ddelta0_rel"]) < 0.005, (control, r)
