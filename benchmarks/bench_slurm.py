@@ -8,7 +8,9 @@ temporary copy of the repository (git ls-files) with a fresh Numba cache, so
 both runs compile their kernels; the runs are sequential (not overlapped).
 Prints a table: cluster start-up, local wall time (profiles/default,
 --cores 2), SLURM wall time (--workflow-profile profiles/slurm, unchanged),
-number of jobs.
+number of jobs, and for the SLURM run the summed run time of its SLURM jobs
+and the span from the first job's start to the last one's end (squeue; the
+rest of the wall time is Snakemake start-up and status-check latency).
 """
 from __future__ import annotations
 
@@ -63,6 +65,12 @@ def main() -> int:
                     return 1
                 rows.append((f"SLURM run, profiles/slurm (#{k + 1})", run.wall_s,
                              f"{len(run.jobs())} ({len(run.submissions())} sbatch)"))
+                times = harness.job_times([sid for _, sid, _ in run.submissions()])
+                if times:
+                    busy = sum(e - s for s, e in times.values())
+                    span = max(e for _, e in times.values()) - min(s for s, _ in times.values())
+                    rows.append(("  sum of SLURM job run times", busy, f"{len(times)} jobs"))
+                    rows.append(("  first job start -> last job end", span, "-"))
     finally:
         if not was_up:
             harness.cluster_down()

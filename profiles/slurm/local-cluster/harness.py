@@ -67,6 +67,25 @@ def squeue_states(job_ids) -> dict[str, str]:
     return states
 
 
+def job_times(job_ids) -> dict[str, tuple[float, float]]:
+    """(start, end) as POSIX seconds of each finished job id, from squeue."""
+    import datetime as dt
+
+    out = subprocess.run(
+        ["squeue", "--states=all", "--noheader", "--format=%i|%S|%e", "--jobs", ",".join(job_ids)],
+        capture_output=True, text=True, timeout=30)
+    times = {}
+    for line in out.stdout.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3:
+            try:
+                start, end = (dt.datetime.fromisoformat(x.strip()).timestamp() for x in parts[1:])
+            except ValueError:       # N/A: not started or not finished
+                continue
+            times[parts[0].strip()] = (start, end)
+    return times
+
+
 # ------------------------------------------------------------------ workflow copy
 def repo_files(root: Path = ROOT) -> list[str]:
     """Files tracked by git (``git ls-files``)."""
