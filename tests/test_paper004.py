@@ -159,11 +159,14 @@ def test_all_figures_build_with_data_and_captions(tmp_path):
     (wf / "resources/abinitio").mkdir(parents=True, exist_ok=True)
     for m in ("Al", "Pb"):
         paper004.synthetic_abinitio_dataset(_synthetic_input(m)).to_netcdf(wf / f"resources/abinitio/{m}.nc")
-    cfg = ('paper004={"metals": ["Al", "Pb"], "isotope_metals": ["Pb"], "figure_metals": ["Al", "Pb"], '
-           '"curve_metals": ["Pb"], "mesh_metals": ["Pb"], "order_parameter_metals": ["Al", "Pb"], '
-           '"mesh_points_per_decade": [5, 10, 20], "cutoff_scan_meV": [5000, 20000, 100000, 400000]}')
+    override = wf / "test_paper004.yaml"
+    override.write_text(
+        "paper004:\n  metals: [Al, Pb]\n  isotope_metals: [Pb]\n  figure_metals: [Al, Pb]\n"
+        "  curve_metals: [Pb]\n  mesh_metals: [Pb]\n  order_parameter_metals: [Al, Pb]\n"
+        "  mesh_points_per_decade: [5, 10, 20]\n  cutoff_scan_meV: [5000, 20000, 100000, 400000]\n")
     targets = [f"results/figures/paper004/{f}.png" for f in P4_FIGURES]
-    r = run_snakemake(wf, "--cores", "2", *targets, "--config", cfg, timeout=1500)
+    r = run_snakemake(wf, "--cores", "2", *targets, "--configfile", "config/config.yaml", str(override),
+                      timeout=1500)
     assert r.returncode == 0, r.stderr[-3000:]
     for f in P4_FIGURES:
         assert (wf / f"results/figures/paper004/{f}.png").stat().st_size > 1000
