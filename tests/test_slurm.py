@@ -73,7 +73,7 @@ rule slurm_test_needs_retry:
     shell:
         "if [ {resources.mem_mb} -lt {params.need_mb} ]; then"
         " echo 'mem_mb={resources.mem_mb} too small on purpose' | tee {log} >&2; exit 3; fi; "
-        "echo {resources.mem_mb} $SLURM_JOB_ID > {output.txt}"
+        "echo {resources.mem_mb} $SLURM_JOB_ID $SLURM_CPUS_PER_TASK $NUMBA_NUM_THREADS > {output.txt}"
 '''
 FAIL_TARGETS = ["results/slurm_test/always_fails.txt", "results/slurm_test/needs_retry.txt"]
 
@@ -189,6 +189,14 @@ def test_profile_keys_for_the_local_cluster():
         assert key in res, key
     assert int(PROFILE["retries"]) >= 1
     assert "NUMBA_CACHE_DIR" in PROFILE["precommand"]
+    assert "NUMBA_NUM_THREADS" in PROFILE["precommand"]
+    # Snakemake expands $VAR in profile values on the submit host: the
+    # per-node parts must be $( ) command substitutions, evaluated in the job
+    assert not re.search(r"\$(\w|\{)", PROFILE["precommand"])
+    # ... and sbatch must get the command as a script: with --wrap="..." a
+    # shell on the submit host would expand the $( ) (checked in a job by
+    # test_failure_reported_and_retried_per_profile: NUMBA_NUM_THREADS)
+    assert PROFILE["slurm-pass-command-as-script"] is True
 
 
 def test_every_job_went_through_slurm(runs):
@@ -272,8 +280,13 @@ def test_failure_reported_and_retried_per_profile(runs):
     assert len(ids) == retries + 1, run.log[-3000:]
     states = harness.squeue_states(ids)
     assert [states.get(j) for j in ids] == ["FAILED"] * retries + ["COMPLETED"], states
-    got_mem, got_job = (work / "results/slurm_test/needs_retry.txt").read_text().split()
+    got_mem, got_job, cpus, numba_threads = \
+        (work / "results/slurm_test/needs_retry.txt").read_text().split()
     assert int(got_mem) == mem[-1] and got_job == ids[-1]
+    # the profile's precommand, evaluated in the job (not on the submit host,
+    # which has no SLURM_CPUS_PER_TASK and 2 cores), limits Numba's threads
+    # to the job's CPUs
+    assert numba_threads == cpus == "1"
 
 
 def test_report_of_the_slice(runs):
