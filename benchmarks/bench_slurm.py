@@ -1,4 +1,4 @@
-"""Wall time of the Eliashberg slice: local run vs the local SLURM cluster.
+"""Wall time of the Eliashberg slice (+ the SCDFT kernel target): local run vs the local SLURM cluster.
 
     .venv/bin/python benchmarks/bench_slurm.py [--repeat N]
 
@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    targets = harness.slice_targets(config)
+    targets = harness.slice_targets(config) + list(harness.scdft_targets())
 
     rows = []
     was_up = harness.cluster_answers()
@@ -75,7 +75,7 @@ def main() -> int:
         if not was_up:
             harness.cluster_down()
 
-    print(f"Eliashberg slice ({len(targets)} targets), machine: 2 cores shared")
+    print(f"Eliashberg slice + SCDFT kernel ({len(targets)} targets), machine: 2 cores shared")
     print(f"{'run':45s} {'wall [s]':>9s}  jobs")
     for name, wall, jobs in rows:
         print(f"{name:45s} {wall:9.1f}  {jobs}")

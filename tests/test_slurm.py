@@ -1,6 +1,7 @@
 """The SLURM profile against a real SLURM: profiles/slurm on a single-node
 cluster on localhost (profiles/slurm/local-cluster/up.sh, Debian's SLURM
-22.05), on the Eliashberg vertical slice of the DAG.
+22.05), on the Eliashberg vertical slice of the DAG and an SCDFT target
+(paper 004's phonon kernel W, where its rule exists).
 
 The module starts the cluster itself (and stops it at the end if it
 started it), so CI needs no set-up step; where the machine cannot run the
@@ -49,7 +50,8 @@ pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
 PROFILE = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-TARGETS = harness.slice_targets(CONFIG)
+SCDFT = harness.scdft_targets()      # {target: rule}, e.g. paper 004's SCDFT kernel
+TARGETS = harness.slice_targets(CONFIG) + list(SCDFT)
 RUN_TIMEOUT_S = 900          # per Snakemake run; a hung run is interrupted (SIGINT)
 
 FAIL_RULES = '''
@@ -203,7 +205,7 @@ def test_every_job_went_through_slurm(runs):
     work, run, _ = runs["slurm"]
     remote = {sm_id: rule for local, rule, sm_id in run.jobs() if not local}
     slice_rules = {"eliashberg_spectrum", "eliashberg_lambda_scan", "eliashberg_table",
-                   "eliashberg_figure"}
+                   "eliashberg_figure", *SCDFT.values()}
     assert set(remote.values()) >= slice_rules
     subs = run.submissions()
     assert {sm_id for sm_id, _, _ in subs} == set(remote), \

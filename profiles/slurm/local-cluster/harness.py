@@ -191,3 +191,15 @@ def slice_targets(config: dict) -> list[str]:
                "results/tables/eliashberg_models.csv",
                "results/tables/eliashberg_models.md",
                "results/tables/eliashberg_models.nc"])
+
+
+def scdft_targets(root: Path = ROOT) -> dict[str, str]:
+    """SCDFT targets small enough for the test, {target: rule}, where the rules exist:
+    the universal SCDFT phonon kernel W(T, omega) of paper 004 (Fig. 1 data, ~3 s)."""
+    smk = root / "workflow" / "rules" / "paper004.smk"
+    text = smk.read_text() if smk.is_file() else ""
+    out = {}
+    if re.search(r"^rule paper004_kernel:", text, re.M):
+        out["results/paper004/kernel_w.nc"] = "paper004_kernel"
+    return out
+
