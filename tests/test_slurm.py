@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,6 +80,24 @@ rule slurm_test_needs_retry:
 '''
 FAIL_TARGETS = ["results/slurm_test/always_fails.txt", "results/slurm_test/needs_retry.txt"]
 
+# An MPI rule like the QE rule (abinitio_qe: `mpirun -np {threads}`), on 2 ranks,
+# with the profile's resources for abinitio_qe.
+MPI_RANKS = 2
+MPI_RULE = '''
+
+rule slurm_test_mpi:
+    output:
+        txt="results/slurm_test/mpi.txt",
+    threads: RANKS
+    resources:
+        nodes=NODES,
+    log:
+        "logs/slurm_test_mpi/all.log",
+    shell:
+        "mpirun --allow-run-as-root -np {threads} hostname > {output.txt} 2> {log}"
+'''
+HAVE_MPIRUN = shutil.which("mpirun") is not None
+
 
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
@@ -116,8 +135,12 @@ def runs(cluster, tmp_path_factory):
            for k in range(1, retries + 2)]
     assert mem[-1] > mem[0], "the profile's mem_mb must grow with attempt"
     # the retried rule needs more than the first attempt's memory, no more than the last one's
-    (remote / "workflow" / "rules" / "zz_slurm_test.smk").write_text(
-        FAIL_RULES.replace("MEM_NEEDED", str(mem[-1])))
+    extra, targets = FAIL_RULES.replace("MEM_NEEDED", str(mem[-1])), list(FAIL_TARGETS)
+    qe = PROFILE["set-resources"]["abinitio_qe"]
+    if HAVE_MPIRUN:
+        extra += MPI_RULE.replace("RANKS", str(MPI_RANKS)).replace("NODES", str(qe["nodes"]))
+        targets.append("results/slurm_test/mpi.txt")
+    (remote / "workflow" / "rules" / "zz_slurm_test.smk").write_text(extra)
     with open(remote / "Snakefile", "a") as f:
         f.write('\ninclude: "workflow/rules/zz_slurm_test.smk"\n')
 
@@ -126,7 +149,7 @@ def runs(cluster, tmp_path_factory):
         local, ["--workflow-profile", "profiles/default", "--cores", "2", *TARGETS],
         timeout_s=RUN_TIMEOUT_S, env={"NUMBA_CACHE_DIR": str(local / ".numba_cache")},
         logfile=local.parent / "snakemake.log")
-    slurm = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *TARGETS, *FAIL_TARGETS],
+    slurm = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *TARGETS, *targets],
                               timeout_s=RUN_TIMEOUT_S, logfile=remote.parent / "snakemake.log")
     loc = bg.wait()
     assert loc.returncode == 0, f"local run failed:\n{loc.log[-4000:]}"
@@ -289,6 +312,24 @@ def test_failure_reported_and_retried_per_profile(runs):
     # which has no SLURM_CPUS_PER_TASK and 2 cores), limits Numba's threads
     # to the job's CPUs
     assert numba_threads == cpus == "1"
+
+
+def test_mpi_rule_like_qe_runs_its_ranks(runs):
+    """`mpirun -np <threads>` (the QE rule's launcher) inside a SLURM job of
+    one task with <threads> CPUs on one node (the profile's abinitio_qe
+    settings): all ranks start.  Without the profile's OMPI_MCA_ras/plm=^slurm
+    Open MPI counts one slot per SLURM task and refuses ("not enough slots")."""
+    qe = PROFILE["set-resources"]["abinitio_qe"]
+    assert qe["nodes"] == 1
+    assert "OMPI_MCA_ras=^slurm" in PROFILE["precommand"]
+    if not HAVE_MPIRUN:
+        pytest.skip("mpirun not installed (Debian package openmpi-bin, pulled in by quantum-espresso)")
+    work, run, _ = runs["slurm"]
+    ids = [sid for _, sid, rule in run.submissions() if rule == "slurm_test_mpi"]
+    assert len(ids) == 1, run.log[-3000:]
+    assert harness.squeue_states(ids) == {ids[0]: "COMPLETED"}
+    lines = (work / "results/slurm_test/mpi.txt").read_text().split()
+    assert len(lines) == MPI_RANKS, lines
 
 
 def test_report_of_the_slice(runs):
