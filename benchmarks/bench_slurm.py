@@ -30,9 +30,17 @@ import harness  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--no-local", action="store_true", help="SLURM run only")
+    ap.add_argument("--report", action="store_true",
+                    help="also build `snakemake --report report.html` after the SLURM run")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="directory (new) for the copies, kept afterwards (default: temporary)")
+    ap.add_argument("targets", nargs="*",
+                    help="Snakemake targets (default: the Eliashberg slice + SCDFT kernel; "
+                         "'all' for the whole default DAG)")
     args = ap.parse_args()
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    targets = harness.slice_targets(config) + list(harness.scdft_targets())
+    targets = args.targets or (harness.slice_targets(config) + list(harness.scdft_targets()))
 
     rows = []
     was_up = harness.cluster_answers()
@@ -47,16 +55,20 @@ def main() -> int:
         for k in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="bench_slurm_") as tmp:
                 tmp = Path(tmp)
+                if args.keep:
+                    tmp = args.keep / f"run{k + 1}"
+                    tmp.mkdir(parents=True)
                 local = harness.copy_workflow(tmp / "local")
-                run = harness.snakemake(
+                run = None if args.no_local else harness.snakemake(
                     local, ["--workflow-profile", "profiles/default", "--cores", "2", *targets],
                     timeout_s=1800, env={"NUMBA_CACHE_DIR": str(tmp / "numba-local")},
                     logfile=tmp / "local.log")
-                if run.returncode:
-                    print(run.log[-3000:])
-                    return 1
-                rows.append((f"local run, profiles/default (#{k + 1})", run.wall_s,
-                             str(len(run.jobs()))))
+                if run is not None:
+                    if run.returncode:
+                        print(run.log[-3000:])
+                        return 1
+                    rows.append((f"local run, profiles/default (#{k + 1})", run.wall_s,
+                                 str(len(run.jobs()))))
                 remote = harness.copy_workflow(tmp / "slurm")
                 run = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *targets],
                                         timeout_s=1800, logfile=tmp / "slurm.log")
@@ -65,6 +77,11 @@ def main() -> int:
                     return 1
                 rows.append((f"SLURM run, profiles/slurm (#{k + 1})", run.wall_s,
                              f"{len(run.jobs())} ({len(run.submissions())} sbatch)"))
+                if args.report:
+                    rep = harness.snakemake(remote, ["--report", "report.html", *targets],
+                                            timeout_s=600, logfile=tmp / "report.log")
+                    rows.append(("  snakemake --report report.html", rep.wall_s,
+                                 "ok" if rep.returncode == 0 else f"FAILED ({tmp / 'report.log'})"))
                 times = harness.job_times([sid for _, sid, _ in run.submissions()])
                 if times:
                     busy = sum(e - s for s, e in times.values())
@@ -75,7 +92,8 @@ def main() -> int:
         if not was_up:
             harness.cluster_down()
 
-    print(f"Eliashberg slice + SCDFT kernel ({len(targets)} targets), machine: 2 cores shared")
+    what = "Eliashberg slice + SCDFT kernel" if not args.targets else " ".join(args.targets)
+    print(f"{what} ({len(targets)} targets), machine: 2 cores shared")
     print(f"{'run':45s} {'wall [s]':>9s}  jobs")
     for name, wall, jobs in rows:
         print(f"{name:45s} {wall:9.1f}  {jobs}")
