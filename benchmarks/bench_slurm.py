@@ -58,9 +58,8 @@ def main() -> int:
                 if args.keep:
                     tmp = args.keep / f"run{k + 1}"
                     tmp.mkdir(parents=True)
-                local = harness.copy_workflow(tmp / "local")
                 run = None if args.no_local else harness.snakemake(
-                    local, ["--workflow-profile", "profiles/default", "--cores", "2", *targets],
+                    harness.copy_workflow(tmp / "local"), ["--workflow-profile", "profiles/default", "--cores", "2", *targets],
                     timeout_s=1800, env={"NUMBA_CACHE_DIR": str(tmp / "numba-local")},
                     logfile=tmp / "local.log")
                 if run is not None:
