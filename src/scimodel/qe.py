@@ -194,6 +194,12 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         # (hard-coded nsig = 10): any other el_ph_nsigma makes q2r.x stop.
         raise InputError(file, f"abinitio.elements.{name}.elph_nsigma",
                          f"got {spec.elph_nsigma}; QE 6.7 q2r.x/matdyn.x need exactly 10")
+    if spec.k_dense % spec.k_scf:
+        # ph.x interpolates the electron-phonon matrix elements from the scf grid onto
+        # the dense grid: with incommensurate grids it runs but lambda is garbage
+        # (Al, 8^3 -> 36^3: lambda = 16 instead of 0.5).
+        raise InputError(file, f"abinitio.elements.{name}.k_dense",
+                         f"{spec.k_dense} is not a multiple of k_scf = {spec.k_scf}")
     for q in (spec.q_grid, int(params.get("q_check", 0) or 0)):
         if q and spec.k_dense % q:
             # ph.x (elphsum) stops with "q is not a vector in the dense grid"
@@ -698,7 +704,12 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     f_grid = np.interp(omega, wf, ff, left=0.0, right=0.0)
     # --- electrons: linear-tetrahedron DOS of the valence bands (scimodel.abinitio)
     from . import abinitio
-    bands = parse_pw_xml(rundir / "nscf.xml")
+    # the DOS steps normally run with the main q grid; a run folder without them
+    # takes them from the check run (same electronic settings, other q grid)
+    dos_dir = rundir
+    if not (rundir / "nscf.xml").exists() and check_rundir is not None:
+        dos_dir = Path(check_rundir)
+    bands = parse_pw_xml(dos_dir / "nscf.xml")
     eig = bands["eigenvalues_eV"][:, spec.semicore_bands:]
     n_band_electrons = bands["nelec"] - 2 * spec.semicore_bands
     full = abinitio.unfold_cubic(bands["k_cart_2pi_alat"], eig, bands["cell_alat"], spec.k_dos)
@@ -714,8 +725,8 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     bottom_mev = (bottom_ev - ef) * units.EV_TO_MEV
     n_below = 2.0 * float(abinitio.integrated_dos(full, np.array([ef]))[0])
     # cross-checks: QE's Gaussian-broadened DOS (dos.x) at 1x and 2x broadening
-    eg, gg, ef_qe = read_dos_x(rundir / "dos_gauss.dat")
-    ew, gw, _ = read_dos_x(rundir / "dos_wide.dat")
+    eg, gg, ef_qe = read_dos_x(dos_dir / "dos_gauss.dat")
+    ew, gw, _ = read_dos_x(dos_dir / "dos_wide.dat")
     dos_ef_gauss = float(np.interp(ef_qe, eg, gg)) / 2.0 * per_ev
     dos_ef_wide = float(np.interp(ef_qe, ew, gw)) / 2.0 * per_ev
     volume = bands["volume_bohr3"]
@@ -804,6 +815,7 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         **verdict,
         **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
     }
+    attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
     if check_rundir is not None:
         for k, v in cs.get("wall_times_s", {}).items():
             attrs[f"wall_time_qcheck_{k}_s"] = round(float(v), 2)
