@@ -14,7 +14,7 @@ def main(sm):
                 title="Ab-initio electron-phonon and electronic inputs (Quantum ESPRESSO, LDA)",
                 notes="lambda_paper004: Marques et al., PRB 72, 024546 (2005), Table 2 "
                       "(Savrasov's linear-response values). N0: DOS at E_F per spin per atom "
-                      "(Gaussian broadening, see dos_broadening_meV).\n\nConvergence record:\n\n"
+                      "(linear tetrahedra). Pb without spin-orbit coupling.\n\nConvergence record:\n\n"
                       + conv.to_markdown(index=False, floatfmt=".3g"))
 
 
