@@ -57,6 +57,12 @@ from pathlib import Path as _Path
 AB = config["abinitio"]
 AB_METALS = list(AB["metals"])
 AB_ELEMENTS = AB["elements"]
+for _m in AB_METALS + list(AB.get("figure_metals", [])):
+    if _m not in AB_ELEMENTS:
+        raise WorkflowError(
+            f"invalid configuration: config/config.yaml: field 'abinitio.metals': unknown "
+            f"material {_m!r}; expected one of {sorted(AB_ELEMENTS)} (defined under abinitio.elements)"
+        )
 
 
 def abinitio_nc(metal):

@@ -1,0 +1,243 @@
+"""Bad-input battery (issue: reliability).
+
+Each case damages one input of a fresh copy of the workflow (config,
+alpha2F text file, digitization record, WebPlotDigitizer project, cached
+ab-initio NetCDF, ...) and runs Snakemake on a target that reads it.  Every
+case must end with
+
+* a non-zero exit status,
+* one clear message naming the file and the field (or line) and what was
+  expected (the ``expect`` substrings),
+* no Python traceback in what the user sees (Snakemake's output and the
+  job log),
+* no output file of the failed job and no temporary file left behind.
+
+The number of cases is printed at the end of the run (``-rA`` shows it).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from conftest import copy_workflow, run_snakemake
+
+# ---------------------------------------------------------------- helpers
+
+
+def edit_yaml(rel: str, fn: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(wf: Path) -> None:
+        path = wf / rel
+        data = yaml.safe_load(path.read_text())
+        fn(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return apply
+
+
+def write(rel: str, text: str) -> Callable[[Path], None]:
+    def apply(wf: Path) -> None:
+        (wf / rel).parent.mkdir(parents=True, exist_ok=True)
+        (wf / rel).write_text(text)
+    return apply
+
+
+def chain(*fns):
+    def apply(wf: Path) -> None:
+        for f in fns:
+            f(wf)
+    return apply
+
+
+def cfg(fn):
+    return edit_yaml("config/config.yaml", fn)
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str                      # config | alpha2F | record | wpd | abinitio | ...
+    setup: Callable[[Path], None]
+    targets: list[str] = field(default_factory=list)   # empty: dry run of the whole DAG
+    expect: list[str] = field(default_factory=list)    # substrings of the message
+    absent: list[str] = field(default_factory=list)    # outputs that must not exist
+
+
+CASES: list[Case] = []
+
+# ---------------------------------------------------------------- config
+
+
+def _config_case(cid, fn, *expect):
+    CASES.append(Case(cid, "config", cfg(fn), [], ["config/config.yaml", *expect]))
+
+
+_config_case("config-negative-mu-star", lambda c: c["eliashberg"].update(mu_star=-0.1),
+             "eliashberg.mu_star", "minimum")
+_config_case("config-wrong-type-lambda-scan", lambda c: c["eliashberg"].update(lambda_scan="1,2"),
+             "eliashberg.lambda_scan", "not of type 'array'")
+_config_case("config-unknown-spectrum-kind",
+             lambda c: c["eliashberg"]["spectra"]["einstein"].update(kind="lorentz"),
+             "eliashberg.spectra.einstein.kind", "lorentz")
+_config_case("config-unknown-top-level-key", lambda c: c.update(eliashbreg={}),
+             "eliashbreg", "Additional properties")
+_config_case("config-missing-required", lambda c: c["eliashberg"].pop("spectra"),
+             "spectra", "required")
+_config_case("config-negative-mesh", lambda c: c["scdft"].update(points_per_decade=-20),
+             "scdft.points_per_decade")
+_config_case("config-string-for-number", lambda c: c["scdft"].update(cutoff_meV="big"),
+             "scdft.cutoff_meV")
+_config_case("config-unknown-material", lambda c: c["abinitio"].update(metals=["Al", "Unobtainium"]),
+             "abinitio.metals", "Unobtainium")
+
+# ---------------------------------------------------------------- alpha2F text files
+
+A2F_TARGET = "results/eliashberg/spectra/user.nc"
+
+
+def _a2f_case(cid, text, *expect):
+    setup = chain(
+        write("resources/user_a2f.csv", text),
+        cfg(lambda c: c["eliashberg"]["spectra"].update(
+            user={"kind": "file", "path": "resources/user_a2f.csv", "lambda": 1.0})),
+    )
+    CASES.append(Case(cid, "alpha2F", setup, [A2F_TARGET],
+                      ["resources/user_a2f.csv", *expect], [A2F_TARGET]))
+
+
+_a2f_case("a2f-nan", "omega_meV,alpha2F\n0,0\n1,0.1\n2,nan\n3,0.1\n", "field 'alpha2F'", "non-finite")
+_a2f_case("a2f-negative-frequency", "omega_meV,alpha2F\n-1,0\n1,0.1\n2,0.2\n3,0.1\n",
+          "field 'omega_meV'", "negative frequency")
+_a2f_case("a2f-non-monotonic", "omega_meV,alpha2F\n0,0\n2,0.1\n1,0.2\n3,0.1\n",
+          "field 'omega_meV'", "strictly increasing")
+_a2f_case("a2f-wrong-columns", "freq,a2F,extra\n0,0,0\n1,0.1,0\n2,0.1,0\n",
+          "header", "omega_<unit>,alpha2F")
+_a2f_case("a2f-wrong-unit", "omega_parsec,alpha2F\n0,0\n1,0.1\n2,0.1\n", "omega_parsec",
+          "unknown energy unit")
+_a2f_case("a2f-empty-file", "", "file is empty")
+_a2f_case("a2f-truncated", "omega_meV,alpha2F\n0,0\n1,0.1\n", "truncated")
+_a2f_case("a2f-not-a-number", "omega_meV,alpha2F\n0,0\n1,abc\n2,0.1\n3,0.1\n", "line 3",
+          "not two numbers")
+_a2f_case("a2f-negative-value", "omega_meV,alpha2F\n0,0\n1,-0.1\n2,0.1\n3,0.1\n",
+          "field 'alpha2F'", "expected >= 0")
+
+# ---------------------------------------------------------------- digitization records
+
+REC = "resources/datasets/alo_ziemann1978_synthetic/dtc_QI1.yaml"
+REC_TARGET = "results/datasets/series/alo_ziemann1978_synthetic/dtc_QI1.nc"
+
+
+def _record_case(cid, setup, *expect):
+    CASES.append(Case(cid, "record", setup, [REC_TARGET], [REC, *expect], [REC_TARGET]))
+
+
+_record_case("record-missing-calibration-point",
+             edit_yaml(REC, lambda r: r["data"]["calibration"]["x"].pop()), "calibration")
+_record_case("record-identical-calibration-points",
+             edit_yaml(REC, lambda r: r["data"]["calibration"]["y"].__setitem__(
+                 1, dict(r["data"]["calibration"]["y"][0]))), "calibration")
+_record_case("record-log-axis-nonpositive",
+             edit_yaml(REC, lambda r: r["data"]["calibration"]["x"][0].update(value=0.0)),
+             "calibration", "log")
+_record_case("record-unknown-unit", edit_yaml(REC, lambda r: r["x"].update(unit="furlong")),
+             "unit", "furlong")
+_record_case("record-point-outside-image",
+             edit_yaml(REC, lambda r: r["data"]["points"].append([5000.0, 10.0])), "points",
+             "outside")
+_record_case("record-malformed-yaml", write(REC, "format: scimodel-digitization/1\nid: [unclosed\n"),
+             "YAML")
+
+# ---------------------------------------------------------------- WebPlotDigitizer projects
+
+WPD = "resources/datasets/alo_ziemann1978_synthetic/user.wpd.json"
+
+
+def _wpd_case(cid, text, *expect):
+    def use_wpd(r):
+        r["data"] = {"type": "wpd", "file": "user.wpd.json", "pick_uncertainty_px": 1.0}
+    setup = chain(write(WPD, text), edit_yaml(REC, use_wpd))
+    CASES.append(Case(cid, "wpd", setup, [REC_TARGET], ["user.wpd.json", *expect], [REC_TARGET]))
+
+
+_wpd_case("wpd-malformed-json", '{"version": [4, 2], "axesColl": [', "JSON")
+_wpd_case("wpd-no-axes", '{"version": [4, 2], "axesColl": [], "datasetColl": []}', "axes")
+_wpd_case("wpd-one-calibration-point",
+          '{"version": [4, 2], "axesColl": [{"name": "XY", "type": "XYAxes", "isLogX": false,'
+          ' "isLogY": false, "calibrationPoints": [{"px": 1, "py": 2, "dx": "0", "dy": "0"}]}],'
+          ' "datasetColl": [{"name": "Default Dataset", "axesName": "XY", "data": []}]}',
+          "calibration")
+
+# ---------------------------------------------------------------- cached ab-initio NetCDF
+
+AB_NC = "resources/abinitio/Cu.nc"
+AB_TARGET = "results/tables/abinitio_summary.md"
+
+
+def edit_nc(rel: str, fn) -> Callable[[Path], None]:
+    def apply(wf: Path) -> None:
+        import xarray as xr
+
+        path = wf / rel
+        with xr.open_dataset(path) as ds:
+            ds = ds.load()
+        path.unlink()
+        fn(ds).to_netcdf(path)
+    return apply
+
+
+def _abinitio_case(cid, fn, *expect):
+    CASES.append(Case(cid, "abinitio-netcdf", edit_nc(AB_NC, fn), [AB_TARGET],
+                      [AB_NC, *expect], [AB_TARGET]))
+
+
+def _strip_units(ds, var):
+    ds[var].attrs.pop("units", None)
+    return ds
+
+
+_abinitio_case("abinitio-missing-variable", lambda ds: ds.drop_vars("a2f"), "'a2f'", "missing")
+_abinitio_case("abinitio-missing-units", lambda ds: _strip_units(ds, "dos"), "'dos'", "units")
+_abinitio_case("abinitio-wrong-shape",
+               lambda ds: ds.assign(a2f_by_smearing=ds["a2f_by_smearing"].transpose()),
+               "'a2f_by_smearing'", "dimensions")
+_abinitio_case("abinitio-wrong-units",
+               lambda ds: ds.assign(omega_log=ds["omega_log"].assign_attrs(units="K")),
+               "'omega_log'", "expected 'meV'")
+CASES.append(Case("abinitio-not-netcdf", "abinitio-netcdf", write(AB_NC, "not a netcdf file\n"),
+                  [AB_TARGET], [AB_NC, "NetCDF"], [AB_TARGET]))
+
+# ---------------------------------------------------------------- the battery
+
+
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path):
+    wf = copy_workflow(tmp_path / "wf")
+    case.setup(wf)
+    args = ["--cores", "1", *case.targets] if case.targets else ["-n"]
+    res = run_snakemake(wf, *args, timeout=600)
+    logs = "\n".join(p.read_text(errors="replace") for p in (wf / "logs").rglob("*.log")) \
+        if (wf / "logs").exists() else ""
+    seen = res.stdout + res.stderr + logs
+    assert res.returncode != 0, f"{case.id}: bad input was accepted"
+    for s in case.expect:
+        assert s in seen, f"{case.id}: message lacks {s!r}:\n{(res.stderr + logs)[-2500:]}"
+    assert not TRACEBACK.search(seen), f"{case.id}: a traceback reached the user"
+    for rel in case.absent:
+        assert not (wf / rel).exists(), f"{case.id}: partial output {rel} left behind"
+    if (wf / "results").exists():
+        assert not list((wf / "results").rglob(".tmp-*")), f"{case.id}: temporary file left"
+
+
+def test_battery_size():
+    """The reliability issue asks for at least 30 distinct malformed inputs."""
+    kinds = {c.kind for c in CASES}
+    print(f"\nbad-input battery: {len(CASES)} cases over {len(kinds)} input kinds: {sorted(kinds)}")
+    assert len({c.id for c in CASES}) == len(CASES)
+    assert len(CASES) >= 30
