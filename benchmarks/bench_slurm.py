@@ -1,4 +1,4 @@
-"""Wall time of the Eliashberg slice (+ the SCDFT kernel target): local run vs the local SLURM cluster.
+"""Wall time of the test's targets (Eliashberg slice + SCDFT): local run vs the local SLURM cluster.
 
     .venv/bin/python benchmarks/bench_slurm.py [--repeat N]
 
@@ -58,10 +58,19 @@ def main() -> int:
                 if args.keep:
                     tmp = args.keep / f"run{k + 1}"
                     tmp.mkdir(parents=True)
-                run = None if args.no_local else harness.snakemake(
-                    harness.copy_workflow(tmp / "local"), ["--workflow-profile", "profiles/default", "--cores", "2", *targets],
-                    timeout_s=1800, env={"NUMBA_CACHE_DIR": str(tmp / "numba-local")},
-                    logfile=tmp / "local.log")
+                extra = []
+                if not args.targets:      # the test's targets: SCDFT on the coarse mesh
+                    extra = ["--configfile", harness.COARSE_CONFIG]
+                run = None
+                if not args.no_local:
+                    local = harness.copy_workflow(tmp / "local")
+                    if extra:
+                        harness.write_coarse_config(local)
+                    run = harness.snakemake(
+                        local, ["--workflow-profile", "profiles/default", "--cores", "2",
+                                *targets, *extra],
+                        timeout_s=1800, env={"NUMBA_CACHE_DIR": str(tmp / "numba-local")},
+                        logfile=tmp / "local.log")
                 if run is not None:
                     if run.returncode:
                         print(run.log[-3000:])
@@ -69,7 +78,11 @@ def main() -> int:
                     rows.append((f"local run, profiles/default (#{k + 1})", run.wall_s,
                                  str(len(run.jobs()))))
                 remote = harness.copy_workflow(tmp / "slurm")
-                run = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *targets],
+                if extra:
+                    harness.write_coarse_config(remote)
+                cap = ["--max-threads", str(harness.node_cpus())]
+                run = harness.snakemake(remote, ["--workflow-profile", "profiles/slurm", *targets,
+                                                 *cap, *extra],
                                         timeout_s=1800, logfile=tmp / "slurm.log")
                 if run.returncode:
                     print(run.log[-3000:])
@@ -77,7 +90,7 @@ def main() -> int:
                 rows.append((f"SLURM run, profiles/slurm (#{k + 1})", run.wall_s,
                              f"{len(run.jobs())} ({len(run.submissions())} sbatch)"))
                 if args.report:
-                    rep = harness.snakemake(remote, ["--report", "report.html", *targets],
+                    rep = harness.snakemake(remote, ["--report", "report.html", *targets, *extra],
                                             timeout_s=600, logfile=tmp / "report.log")
                     rows.append(("  snakemake --report report.html", rep.wall_s,
                                  "ok" if rep.returncode == 0 else f"FAILED ({tmp / 'report.log'})"))
@@ -91,7 +104,8 @@ def main() -> int:
         if not was_up:
             harness.cluster_down()
 
-    what = "Eliashberg slice + SCDFT kernel" if not args.targets else " ".join(args.targets)
+    what = ("Eliashberg slice + SCDFT (kernel W, one metal, coarse mesh)" if not args.targets
+            else " ".join(args.targets))
     print(f"{what} ({len(targets)} targets), machine: 2 cores shared")
     print(f"{'run':45s} {'wall [s]':>9s}  jobs")
     for name, wall, jobs in rows:

@@ -193,13 +193,47 @@ def slice_targets(config: dict) -> list[str]:
                "results/tables/eliashberg_models.nc"])
 
 
+# SCDFT on a coarse energy mesh for the test (20 points per decade by default).
+COARSE_SCDFT = {"scdft": {"points_per_decade": 8}}
+COARSE_CONFIG = "config/slurm_test_coarse.yaml"    # written into a copy, never into the checkout
+# Metals tried for the SCDFT Tc target, in this order (the first whose
+# first-principles input is in the repository is used).
+SCDFT_METALS = ["Pb", "Al", "Nb", "Mo", "Ta", "Cu"]
+
+
+def write_coarse_config(workdir: Path) -> str:
+    """Write the coarse-mesh config override into a copy; returns its relative path."""
+    import yaml
+
+    (workdir / COARSE_CONFIG).write_text(
+        "# tests/test_slurm.py: SCDFT on a coarse mesh (override of config/config.yaml)\n"
+        + yaml.safe_dump(COARSE_SCDFT))
+    return COARSE_CONFIG
+
+
+def node_cpus() -> int:
+    """CPUs of the smallest node of the cluster (sinfo)."""
+    out = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True, timeout=30)
+    return min(int(x) for x in out.stdout.split() if x.isdigit())
+
+
 def scdft_targets(root: Path = ROOT) -> dict[str, str]:
     """SCDFT targets small enough for the test, {target: rule}, where the rules exist:
-    the universal SCDFT phonon kernel W(T, omega) of paper 004 (Fig. 1 data, ~3 s)."""
+
+    * the universal SCDFT phonon kernel W(T, omega) of paper 004 (Fig. 1 data, ~3 s);
+    * SCDFT Tc, gap and Eliashberg comparison of one metal (paper004_metal) on the
+      coarse mesh of COARSE_SCDFT (~15 s), for the first metal of SCDFT_METALS
+      whose resources/abinitio/<M>.nc is tracked by git.
+    """
     smk = root / "workflow" / "rules" / "paper004.smk"
     text = smk.read_text() if smk.is_file() else ""
     out = {}
     if re.search(r"^rule paper004_kernel:", text, re.M):
         out["results/paper004/kernel_w.nc"] = "paper004_kernel"
+    if re.search(r"^rule paper004_metal:", text, re.M):
+        tracked = set(repo_files(root))
+        for metal in SCDFT_METALS:
+            if f"resources/abinitio/{metal}.nc" in tracked:
+                out[f"results/paper004/metals/{metal}.nc"] = "paper004_metal"
+                break
     return out
-
