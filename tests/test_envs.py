@@ -4,7 +4,9 @@
   ``[project] dependencies`` in pyproject.toml (conda-forge names differ for
   a few packages; a PyPI post-release ``X.postN`` is a wheel rebuild of
   ``X`` and is pinned as ``X`` on conda-forge);
-* every env file pins exact versions (``name=version``) from conda-forge;
+* every env file pins exact versions (``name=version``) from conda-forge,
+  and every env that installs scimodel (post-deploy script) carries all of
+  its runtime dependencies at the pyproject.toml versions;
 * every rule that runs a script or shell command declares ``conda:``, and
   the env variable it uses (ENV_SCI, ENV_QE in common.smk) points to an
   existing file.
@@ -81,6 +83,24 @@ def test_scimodel_env_matches_pyproject():
     assert m and conda.get("python"), "python is pinned in envs/scimodel.yaml"
     py = tuple(int(x) for x in conda["python"].split(".")[:2])
     assert py >= (int(m.group(1)), int(m.group(2)))
+
+
+def _installs_scimodel(env_yaml: Path) -> bool:
+    post = env_yaml.with_suffix(".post-deploy.sh")
+    return post.is_file() and "pip install" in post.read_text() and "scimodel" in post.read_text()
+
+
+@pytest.mark.parametrize("path", [p for p in sorted(ENVS.glob("*.yaml")) if _installs_scimodel(p)],
+                         ids=lambda p: p.name)
+def test_envs_with_scimodel_carry_its_dependencies(path):
+    """An env whose post-deploy script installs scimodel (--no-deps) must
+    itself pin every runtime dependency of pyproject.toml, same version."""
+    conda = dict(_conda_spec(spec) for spec in _env(path)["dependencies"])
+    pypi = _pypi_pins()
+    missing = sorted(set(pypi) - set(conda))
+    assert not missing, f"{path.name} lacks {missing}"
+    wrong = {k: (conda[k], pypi[k]) for k in pypi if conda[k] != _base_version(pypi[k])}
+    assert not wrong, f"{path.name}: versions differ (conda, PyPI): {wrong}"
 
 
 @pytest.mark.parametrize("path", sorted(ENVS.glob("*.yaml")), ids=lambda p: p.name)
