@@ -121,13 +121,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
-    """One SLURM run and one local run of the slice, side by side.
+    """One SLURM run and one local run of TARGETS, side by side.
 
-    SLURM: the slice plus two rules that fail on purpose (an extra rule file
-    in the copy only), with --workflow-profile profiles/slurm, unchanged.
-    Local: the slice alone with profiles/default, started in the background
-    at the same time (it uses the CPUs while the SLURM run waits for status
-    checks).  Returns dict(local=(workdir, Run), slurm=(workdir, Run, t0), mem=...).
+    SLURM: TARGETS plus the extra rules of this module (two that fail on
+    purpose, one MPI rule; an extra rule file in the copy only), with
+    --workflow-profile profiles/slurm as it is, plus --max-threads = the
+    node's CPUs.  Local: TARGETS with profiles/default, started in the
+    background at the same time (it uses the CPUs while the SLURM run waits
+    for status checks).  Both with the coarse SCDFT mesh (--configfile).
+    Returns dict(local=(workdir, Run), slurm=(workdir, Run, t0), mem=, retries=).
     """
     local = harness.copy_workflow(tmp_path_factory.mktemp("local") / "wf")
     remote = harness.copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
