@@ -662,8 +662,14 @@ def free_electron_kf(n_per_bohr3: float) -> float:
     return float((3.0 * np.pi ** 2 * n_per_bohr3) ** (1.0 / 3.0))
 
 
+#: Config keys that only affect post-processing (the NetCDF step), not the QE runs.
+POSTPROCESS_KEYS = ("elph_sigma_Ry", "stability_window_Ry", "n_valence", "semicore_bands",
+                    "dos_step_eV")
+
+
 def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.PathLike | None = None,
-                           tolerances: Mapping | None = None) -> tuple[xr.Dataset, dict]:
+                           tolerances: Mapping | None = None,
+                           element: Mapping | None = None) -> tuple[xr.Dataset, dict]:
     """Assemble the contract Dataset of one metal from a finished run folder.
 
     Parameters
@@ -672,6 +678,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     check_rundir : optional second run on another q grid (q-grid check).
     tolerances : ``imaginary_weight`` (0.001), ``lambda_stability`` (0.05),
         ``q_grid`` (0.10): thresholds of the verdicts.
+    element : the metal's config; its :data:`POSTPROCESS_KEYS` (chosen smearing,
+        stability window, valence, semicore bands, DOS step) override the values
+        stored with the run, so that they can change without rerunning QE.
 
     Returns ``(dataset, attrs)``; attrs go to :func:`scimodel.io.write_dataset`
     as ``extra_attrs``.
@@ -684,8 +693,12 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         raise InputError(sfile, "<file>", "missing: not a finished run folder of scimodel.qe.run_pipeline")
     summary = json.loads(sfile.read_text())
     known = {f.name for f in fields(MetalSpec)}
-    spec = MetalSpec(**{**{k: v for k, v in summary["spec"].items() if k in known},
-                        "stability_window_ry": tuple(summary["spec"]["stability_window_ry"])})
+    sp = {k: v for k, v in summary["spec"].items() if k in known}
+    for key in POSTPROCESS_KEYS:
+        if element is not None and key in element:
+            sp[_SPEC_KEYS[key]] = element[key]
+    sp["stability_window_ry"] = tuple(float(x) for x in sp["stability_window_ry"])
+    spec = MetalSpec(**sp)
     # --- alpha2F for every smearing, the chosen one, moments
     tab = a2f_table(rundir, spec)
     omega, a2f_s = tab["omega"], tab["a2f"]
