@@ -31,7 +31,7 @@ report: $(STAMP)
 	$(BIN)/snakemake --report report.html
 
 test: $(STAMP) system-deps
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup -rs
 
 # Quick tests only (skip workflow builds, QE and SLURM).
 test-fast: $(STAMP)

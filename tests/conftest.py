@@ -51,3 +51,14 @@ def run_snakemake(workdir: Path, *args: str, timeout: int = 900, env=None):
 def workflow_copy(tmp_path) -> Path:
     """A fresh copy of the workflow in a temporary directory."""
     return copy_workflow(tmp_path / "wf")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the size of the bad-input battery (reliability issue)."""
+    try:
+        from test_bad_inputs import CASES
+    except Exception:  # noqa: BLE001 - the summary must never break a run
+        return
+    kinds = sorted({c.kind for c in CASES})
+    terminalreporter.write_line(
+        f"bad-input battery: {len(CASES)} malformed inputs over {len(kinds)} kinds ({', '.join(kinds)})")

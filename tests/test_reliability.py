@@ -22,7 +22,7 @@ import xarray as xr
 
 from conftest import copy_workflow, run_snakemake, snakemake_exe
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
 VOLATILE_ATTRS = {"history", "git_commit", "date_created"}
 
