@@ -209,18 +209,99 @@ _abinitio_case("abinitio-wrong-units",
 CASES.append(Case("abinitio-not-netcdf", "abinitio-netcdf", write(AB_NC, "not a netcdf file\n"),
                   [AB_TARGET], [AB_NC, "NetCDF"], [AB_TARGET]))
 
+# ---------------------------------------------------------------- Quantum ESPRESSO outputs
+# A real (tiny) Al run folder is made once per session with the rule's own
+# script; each case damages a copy of it and asks the workflow (recompute
+# mode, use_cache: false) to turn it into results/abinitio/Al.nc.
+
+QE_RUN = "results/abinitio/qe/Al_q2"
+QE_TARGET = "results/abinitio/Al.nc"
+TINY_AL = dict(structure="fcc", a_angstrom=4.05, mass_amu=26.9815, pseudo="shipped/Al.pz-vbc.UPF",
+               ecutwfc_Ry=12.0, ecutrho_Ry=48.0, k_scf=4, k_dense=8, q_grid=2, q_check=0,
+               degauss_Ry=0.05, elph_sigma0_Ry=0.005, elph_nsigma=10, elph_sigma_Ry=0.03,
+               stability_window_Ry=[0.02, 0.04], k_dos=8, nbnd=16, n_valence=3,
+               semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02)
+
+
+def _truncate(rel, keep=0.5):
+    def apply(run: Path) -> None:
+        text = (run / rel).read_text()
+        (run / rel).write_text(text[: int(len(text) * keep)])
+    return apply
+
+
+def _not_converged(run: Path) -> None:
+    out = run / "scf.out"
+    lines = out.read_text().splitlines()
+    i = next(k for k, ln in enumerate(lines) if "End of self-consistent calculation" in ln)
+    lines.insert(i, "     convergence NOT achieved after   2 iterations: stopping")
+    out.write_text("\n".join(lines) + "\n")
+
+
+QE_CASES = [
+    ("qe-truncated-scf-output", _truncate("scf.out"), ["scf.out", "JOB DONE"]),
+    ("qe-non-converged-scf", _not_converged, ["scf.out", "line", "convergence NOT achieved"]),
+    ("qe-truncated-ph-output", _truncate("ph.out", 0.8), ["ph.out", "JOB DONE"]),
+    ("qe-truncated-nscf-xml", _truncate("nscf.xml"), ["nscf.xml", "QE XML"]),
+    ("qe-missing-summary", lambda run: (run / "summary.json").unlink(), ["summary.json", "missing"]),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_al_run(tmp_path_factory):
+    import runpy
+
+    from scimodel import qe
+    from scimodel.workflow import mock_snakemake
+    from conftest import ROOT
+
+    if not qe.qe_available():
+        pytest.skip("Quantum ESPRESSO not on PATH (install: apt-get install -y quantum-espresso)")
+    tmp = tmp_path_factory.mktemp("tiny_al")
+    run = tmp / "Al_q2"
+    sm = mock_snakemake(input={"pseudo": str(ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")},
+                        output={"run": str(run)},
+                        params={"element": TINY_AL, "scratch": str(tmp / "scratch"),
+                                "mpi_command": "mpirun -np {nproc}", "with_dos": True},
+                        wildcards={"metal": "Al", "q": "2"}, log=[str(tmp / "qe.log")], threads=1)
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_qe.py"), init_globals={"snakemake": sm})
+    return run
+
+
+def _recompute_config(c):
+    ab = c["abinitio"]
+    ab.update(use_cache=False, metals=["Al"], figure_metals=["Al"])
+    ab["elements"]["Al"] = dict(TINY_AL)
+
+
+for _cid, _damage, _expect in QE_CASES:
+    CASES.append(Case(_cid, "qe-output", _damage, [QE_TARGET], _expect, [QE_TARGET]))
+
+
+@pytest.mark.qe
+@pytest.mark.slow
+@pytest.mark.xdist_group("qe-battery")
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "qe-output"],
+                         ids=[c[0] for c in QE_CASES])
+def test_bad_qe_output(case: Case, tiny_al_run, tmp_path):
+    import shutil
+
+    wf = copy_workflow(tmp_path / "wf")
+    cfg(_recompute_config)(wf)
+    run = wf / QE_RUN
+    shutil.copytree(tiny_al_run, run)
+    case.setup(run)
+    # the run folder is newer than its inputs: only the NetCDF step runs
+    _check_failure(case, wf, [*case.targets, "--cores", "1", "--rerun-triggers", "mtime"])
+
+
 # ---------------------------------------------------------------- the battery
 
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path):
-    wf = copy_workflow(tmp_path / "wf")
-    case.setup(wf)
-    args = ["--cores", "1", *case.targets] if case.targets else ["-n"]
+def _check_failure(case: Case, wf: Path, args: list[str]) -> None:
     res = run_snakemake(wf, *args, timeout=600)
     logs = "\n".join(p.read_text(errors="replace") for p in (wf / "logs").rglob("*.log")) \
         if (wf / "logs").exists() else ""
@@ -233,6 +314,15 @@ def test_bad_input(case: Case, tmp_path):
         assert not (wf / rel).exists(), f"{case.id}: partial output {rel} left behind"
     if (wf / "results").exists():
         assert not list((wf / "results").rglob(".tmp-*")), f"{case.id}: temporary file left"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind != "qe-output"],
+                         ids=[c.id for c in CASES if c.kind != "qe-output"])
+def test_bad_input(case: Case, tmp_path):
+    wf = copy_workflow(tmp_path / "wf")
+    case.setup(wf)
+    _check_failure(case, wf, ["--cores", "1", *case.targets] if case.targets else ["-n"])
 
 
 def test_battery_size():

@@ -345,6 +345,26 @@ def run_qe(exe: str, input_text: str, stem: str, cwd: Path, *, nproc: int = 1,
     return wall
 
 
+def check_qe_output(path: str | os.PathLike) -> None:
+    """Refuse a pw.x/ph.x output that is truncated or did not converge.
+
+    Raises InputError naming the file and the line: ``convergence NOT
+    achieved`` (pw.x stops the SCF loop but may still end normally), or no
+    ``JOB DONE`` at the end (killed, crashed or truncated run).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "QE output file does not exist")
+    lines = path.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines, 1):
+        if "convergence NOT achieved" in line:
+            raise InputError(path, f"line {i}",
+                             f"non-converged run ({line.strip()!r}); expected a converged SCF")
+    if not any("JOB DONE" in ln for ln in lines[-40:]):
+        raise InputError(path, f"line {len(lines)} (end of file)",
+                         "no 'JOB DONE': truncated or unfinished QE run")
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -692,6 +712,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     if not sfile.exists():
         raise InputError(sfile, "<file>", "missing: not a finished run folder of scimodel.qe.run_pipeline")
     summary = json.loads(sfile.read_text())
+    for stem in ("fit", "scf", "nscf", "ph"):          # pw.x / ph.x outputs kept in the run folder
+        if (rundir / f"{stem}.out").exists():
+            check_qe_output(rundir / f"{stem}.out")
     known = {f.name for f in fields(MetalSpec)}
     sp = {k: v for k, v in summary["spec"].items() if k in known}
     for key in POSTPROCESS_KEYS:
