@@ -364,6 +364,11 @@ def _pct(a, b):
     return 100.0 * (a - b) / b if (np.isfinite(a) and np.isfinite(b) and b != 0) else float("nan")
 
 
+def _fpct(a, b) -> str:
+    p = _pct(a, b)
+    return "n/a" if not np.isfinite(p) else f"{p:+.0f} %"
+
+
 def table2(results: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
     """Table 2: Tc [K] and Delta0 [meV] per metal, ours next to the paper's and experiment."""
     rows = []
@@ -495,11 +500,11 @@ def summary_markdown(t2: pd.DataFrame, t3: pd.DataFrame, iso: pd.DataFrame,
                          f"({t_search_min:g} K) | | | | | | | |")
             continue
         lines.append(
-            f"| {r['metal']} | {r['tc_tf_fe']:.3g} | {_pct(r['tc_tf_fe'], r['tc_exp']):+.0f} % | "
-            f"{_pct(r['tc_tf_fe'], r['tc_paper_tf_fe']):+.0f} % | {r['tc_tf_fe_rescaled']:.3g} | "
-            f"{_pct(r['tc_tf_fe_rescaled'], r['tc_paper_tf_fe']):+.0f} % | {r['delta0_tf_fe']:.3g} | "
-            f"{_pct(r['delta0_tf_fe'], r['delta0_exp']):+.0f} % | "
-            f"{_pct(r['delta0_tf_fe'], r['delta0_paper_tf_fe']):+.0f} % |")
+            f"| {r['metal']} | {r['tc_tf_fe']:.3g} | {_fpct(r['tc_tf_fe'], r['tc_exp'])} | "
+            f"{_fpct(r['tc_tf_fe'], r['tc_paper_tf_fe'])} | {r['tc_tf_fe_rescaled']:.3g} | "
+            f"{_fpct(r['tc_tf_fe_rescaled'], r['tc_paper_tf_fe'])} | {r['delta0_tf_fe']:.3g} | "
+            f"{_fpct(r['delta0_tf_fe'], r['delta0_exp'])} | "
+            f"{_fpct(r['delta0_tf_fe'], r['delta0_paper_tf_fe'])} |")
     lines += ["", "## Targets of the issue (measured, not tuned)", ""]
     for _, r in t2.iterrows():
         if not r["superconducting"] or not np.isfinite(r["tc_exp"]):
