@@ -56,14 +56,16 @@ def cluster_down() -> subprocess.CompletedProcess:
 
 def squeue_states(job_ids) -> dict[str, str]:
     """SLURM state of each job id, from squeue (finished jobs stay listed for MinJobAge)."""
-    out = subprocess.run(
-        ["squeue", "--states=all", "--noheader", "--format=%i|%T", "--jobs", ",".join(job_ids)],
-        capture_output=True, text=True, timeout=30)
+    # one query per id: squeue prints nothing at all when any id of a list is unknown
     states = {}
-    for line in out.stdout.splitlines():
-        if "|" in line:
-            jid, state = line.split("|", 1)
-            states[jid.strip()] = state.strip()
+    for jid in job_ids:
+        out = subprocess.run(
+            ["squeue", "--states=all", "--noheader", "--format=%i|%T", "--jobs", str(jid)],
+            capture_output=True, text=True, timeout=30)
+        for line in out.stdout.splitlines():
+            if "|" in line:
+                j, state = line.split("|", 1)
+                states[j.strip()] = state.strip()
     return states
 
 
