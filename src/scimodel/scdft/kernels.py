@@ -146,16 +146,8 @@ def _clamp_xi(x, beta):
 
 
 # --------------------------------------------------------------------------- K^ph
-@jit
-def _pw(x, beta):
-    """beta * phi: p(x) = (1 - exp(-beta|x|))/|x| (inlined twin of :func:`_p`)."""
-    a = abs(x)
-    y = beta * a
-    if y > _BIG:
-        return 1.0 / a
-    if y < 1e-8:
-        return beta * (1.0 - 0.5 * y)
-    return -math.expm1(-y) / a
+#: p(x) = (1 - exp(-beta|x|))/|x| as used inside the K^ph kernel (same function as _p)
+_pw = _p
 
 
 @jit
