@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,27 @@ def _wait_for_some_outputs(wf: Path, proc: subprocess.Popen, n: int = 3, timeout
     pytest.fail("no outputs appeared")
 
 
+def _interrupt_like_a_user(proc: subprocess.Popen) -> None:
+    """Ctrl-C (SIGINT to the process group); a second Ctrl-C if the first is lost.
+
+    Snakemake 9 swallows a KeyboardInterrupt that lands while its logger is
+    writing (snakemake/logging.py, ``except (KeyboardInterrupt, SystemExit):
+    pass``); the jobs still die, but the scheduler may go on.  A user then
+    presses Ctrl-C again, and so does this test (recorded as a warning).
+    """
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=90)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    ps = subprocess.run(["ps", "-o", "pid,stat,etime,args", "--sid", str(proc.pid)],
+                        capture_output=True, text=True).stdout
+    warnings.warn(f"first SIGINT did not stop snakemake within 90 s; sending a second one.\n{ps}")
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=300)
+
+
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory):
     wf = copy_workflow(tmp_path_factory.mktemp("ref") / "wf")
@@ -86,8 +108,7 @@ def test_sigint_then_rerun_incomplete_gives_same_data(reference_run, tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
     proc = _start(wf, env)
     _wait_for_some_outputs(wf, proc)
-    os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=300)
+    _interrupt_like_a_user(proc)
     assert proc.returncode != 0, "interrupted run must not report success"
     res = run_snakemake(wf, "--cores", "2", "--rerun-incomplete", timeout=3000)
     assert res.returncode == 0, res.stderr[-3000:]
