@@ -80,6 +80,61 @@ def test_numba_numpy_twins():
     assert a.stderr == pytest.approx(b.stderr, rel=1e-8)
 
 
+def test_block_direction_sampler_draws_the_scalar_numbers():
+    """The vectorised by-try sampler of the MC kernel reproduces _direction_nb exactly,
+    including vectors rejected once, twice, ... (compaction rounds)."""
+    B = tr._BATCH
+    key = tr._chunk_key(11, 2)
+    arrs = [np.empty(4 * B) for _ in range(6)]
+    ok = np.empty(4 * B, dtype=np.bool_)
+    jl = np.empty(4 * B, dtype=np.int64)
+    vl = np.empty(4 * B, dtype=np.int64)
+    n_rejected = 0
+    for i0, nb in ((0, B), (B, B), (2 * B, 17)):          # a partial block too
+        dx, dy, dz, cx, cy, cz = arrs
+        tr._directions_block_nb(key, i0, nb, dx, dy, dz, jl, vl, cx, cy, cz, ok)
+        vec = [4 * (i0 + k) + v for v in range(4) for k in range(nb)]
+        ref = tr.sample_directions(11, 2, vec)
+        got = np.array([(dx[v * B + k], dy[v * B + k], dz[v * B + k])
+                        for v in range(4) for k in range(nb)])
+        np.testing.assert_array_equal(got, ref)
+        u = np.array([tr.uniforms(11, 2, n * tr._BLOCK, 2) for n in vec])
+        n_rejected += int((((2 * u - 1) ** 2).sum(axis=1) >= 1.0).sum())
+    assert n_rejected > 20          # the rejection path was exercised
+
+
+@pytest.mark.parametrize("m2_max", [1, 2, 3])
+def test_lorentzian_pair_grouping_twins_near_peaks_and_large_l(m2_max):
+    """Grouped +-g sums (one division per 2 or 4 Lorentzians) against the plain NumPy sum,
+    at momenta on and next to the g peaks and for l up to 1e6 (no cancellation)."""
+    rng = np.random.default_rng(1)
+    g, _ = tr._g_table(KF_A0, m2_max)
+    g = g[np.linalg.norm(g, axis=1) <= 4.0]                  # peaks reachable by |P| <= 4
+    p = np.concatenate([rng.uniform(-4, 4, size=(500, 3)), g,
+                        g + rng.normal(scale=1e-4, size=g.shape), g * (1 + 1e-7)])
+    gx, gy, gz, w = tr._g_pairs(KF_A0, m2_max)
+    assert 2 * gx.size == tr._g_table(KF_A0, m2_max)[0].shape[0]
+    for L in (0.5, 7.0, 1e3, 1e6):
+        ref = tr.integrand(p, L, KF_A0, m2_max, True, numba=False)
+        for quad in (True, False):
+            got = tr._weights_batch_nb(p, L, KF_A0, gx, gy, gz, w, quad, True)
+            np.testing.assert_allclose(got, ref, rtol=1e-10)
+
+
+def test_mc_twins_other_options_and_huge_l():
+    for kw in (dict(pairings=1, field_average=False), dict(pairings=3, n_chunks=5)):
+        a = tr.efficiency(3.0, KF_A0, n_samples=30_000, seed=12, **kw)
+        b = tr.efficiency(3.0, KF_A0, n_samples=30_000, seed=12, numba=False, **kw)
+        assert a.mean == pytest.approx(b.mean, rel=1e-10)
+        assert a.stderr == pytest.approx(b.stderr, rel=1e-8)
+    gx, gy, gz, _ = tr._g_pairs(KF_A0, 3)
+    assert tr._quad_ok(1e20, gx, gy, gz) and not tr._quad_ok(1e40, gx, gy, gz)
+    a = tr.efficiency(1e40, KF_A0, n_samples=3 * 64 * 40, seed=13)   # one division per pair
+    b = tr.efficiency(1e40, KF_A0, n_samples=3 * 64 * 40, seed=13, numba=False)
+    assert np.isfinite(a.mean) and a.mean > 0
+    assert a.mean == pytest.approx(b.mean, rel=1e-10)
+
+
 def test_eq36_exact_coefficients_and_convergence():
     lam0, mu = 0.4, 0.1
     c = tr.eq36_coefficients(lam0, mu)

@@ -55,8 +55,21 @@ ANGULAR_FACTOR = (4.0 * np.pi) ** 4 / (2.0 * np.pi) ** 12
 
 
 def _g_table(kf_a0: float, m2_max: int):
+    """All g != 0 with |m|^2 <= m2_max (units of k_F) and their weights 1/|m|^2."""
     g, m2 = reciprocal_vectors(m2_max)
     return np.ascontiguousarray(g / kf_a0), np.ascontiguousarray(1.0 / m2)
+
+
+def _g_pairs(kf_a0: float, m2_max: int):
+    """One g of every (g, -g) pair (the set is inversion symmetric, same weight), as
+    separate contiguous x, y, z, weight arrays for the vectorised Numba kernel."""
+    g, m2 = reciprocal_vectors(m2_max)
+    m = np.rint(g / (2.0 * np.pi)).astype(np.int64)
+    half = np.array([tuple(v) > (0, 0, 0) for v in m], dtype=bool)
+    gh = g[half] / kf_a0
+    assert 2 * half.sum() == len(g)
+    return (np.ascontiguousarray(gh[:, 0]), np.ascontiguousarray(gh[:, 1]),
+            np.ascontiguousarray(gh[:, 2]), np.ascontiguousarray(1.0 / m2[half]))
 
 
 # ---------------------------------------------------------------- counter-based random numbers
@@ -82,7 +95,9 @@ def _mix_nb(z):
 
 @jit
 def _uniform_nb(key, n):
-    return float(_mix_nb(key + np.uint64(n) * _GOLDEN) >> _S11) * _INV53
+    # the 53-bit integer is converted through int64: the same value as a uint64 -> float
+    # conversion, but one instruction (vcvtqq2pd/cvtsi2sd) that vectorises
+    return float(np.int64(_mix_nb(key + np.uint64(n) * _GOLDEN) >> _S11)) * _INV53
 
 
 def _mix_np(z):
@@ -163,21 +178,75 @@ def _directions_np(key, vec_index):
     return x1 * q, x2 * q, 1.0 - 2.0 * s
 
 
-# fastmath reassoc/contract on this small kernel only: it lets LLVM pipeline the
-# g sum; the twin still agrees to ~1e-15 relative.
-@jit(fastmath={"reassoc", "contract"})
-def _weight_f_nb(px, py, pz, L2, pref, g, w, field_average):
-    if field_average:
-        kin = (px * px + py * py + pz * pz) / 3.0
-    else:
-        kin = pz * pz
-    f = 0.0
-    for j in range(g.shape[0]):
-        dx = px - g[j, 0]
-        dy = py - g[j, 1]
-        dz = pz - g[j, 2]
-        f += w[j] / (1.0 + L2 * (dx * dx + dy * dy + dz * dz))
-    return kin * pref * f
+# Lorentzian sum, vectorised over a block of momenta (inner loop over k, SIMD).  The
+# (g, -g) pairs share a weight; 1/d1 + 1/d2 = (d1 + d2)/(d1 d2) and, two pairs at a time
+# (``quad``), w_a (d1+d2)/(d1 d2) + w_b (d3+d4)/(d3 d4)
+#   = [w_a (d1+d2) d3 d4 + w_b (d3+d4) d1 d2] / (d1 d2 d3 d4):
+# one division for four Lorentzians.  Every d = 1 + L^2 |P -+ g|^2 >= 1 is formed from
+# the difference vector as in the twin (no P^2 + g^2 - 2 P.g cancellation) and all
+# terms are positive, so the rearrangement changes the result only by a few ulp
+# (twin agreement ~1e-15).  The product of four d's stays finite while d < 1e75, i.e.
+# L^2 (|P|max + |g|max)^2 < 1e70 (|P| <= 4 in the Monte Carlo; :func:`_quad_ok`); beyond
+# that one division per pair is used (finite while d < 1e150).  No fastmath: the
+# loop over k vectorises without reassociation.
+@jit
+def _lorentz_sum_block_nb(px, py, pz, m, L2, gx, gy, gz, w, quad, f):
+    for k in range(m):
+        f[k] = 0.0
+    npairs = gx.size
+    j0 = 0
+    if quad:
+        for j in range(0, npairs - 1, 2):
+            ax0 = gx[j]
+            ay0 = gy[j]
+            az0 = gz[j]
+            wa = w[j]
+            ax1 = gx[j + 1]
+            ay1 = gy[j + 1]
+            az1 = gz[j + 1]
+            wb = w[j + 1]
+            for k in range(m):
+                x = px[k]
+                y = py[k]
+                z = pz[k]
+                d1 = 1.0 + L2 * ((x - ax0) ** 2 + (y - ay0) ** 2 + (z - az0) ** 2)
+                d2 = 1.0 + L2 * ((x + ax0) ** 2 + (y + ay0) ** 2 + (z + az0) ** 2)
+                d3 = 1.0 + L2 * ((x - ax1) ** 2 + (y - ay1) ** 2 + (z - az1) ** 2)
+                d4 = 1.0 + L2 * ((x + ax1) ** 2 + (y + ay1) ** 2 + (z + az1) ** 2)
+                p12 = d1 * d2
+                p34 = d3 * d4
+                f[k] += (wa * (d1 + d2) * p34 + wb * (d3 + d4) * p12) / (p12 * p34)
+        j0 = npairs - npairs % 2
+    for j in range(j0, npairs):
+        ax0 = gx[j]
+        ay0 = gy[j]
+        az0 = gz[j]
+        wa = w[j]
+        for k in range(m):
+            x = px[k]
+            y = py[k]
+            z = pz[k]
+            d1 = 1.0 + L2 * ((x - ax0) ** 2 + (y - ay0) ** 2 + (z - az0) ** 2)
+            d2 = 1.0 + L2 * ((x + ax0) ** 2 + (y + ay0) ** 2 + (z + az0) ** 2)
+            f[k] += wa * (d1 + d2) / (d1 * d2)
+
+
+@jit
+def _weight_block_nb(px, py, pz, m, L2, pref, gx, gy, gz, w, quad, field_average, f):
+    """f[k] = kinematic weight x pref x Lorentzian sum at P_k, k < m (the integrand)."""
+    _lorentz_sum_block_nb(px, py, pz, m, L2, gx, gy, gz, w, quad, f)
+    for k in range(m):
+        if field_average:
+            kin = (px[k] * px[k] + py[k] * py[k] + pz[k] * pz[k]) / 3.0
+        else:
+            kin = pz[k] * pz[k]
+        f[k] = kin * pref * f[k]
+
+
+def _quad_ok(kf_l: float, gx, gy, gz, pmax: float = 4.0) -> bool:
+    """True if the four-Lorentzian grouping cannot overflow for |P| <= pmax."""
+    gmax = float(np.sqrt((gx**2 + gy**2 + gz**2).max())) if gx.size else 0.0
+    return float(kf_l) ** 2 * (pmax + gmax) ** 2 < 1e70
 
 
 def _weight_f_np(px, py, pz, L, kf_a0, g, w, field_average):
@@ -185,7 +254,7 @@ def _weight_f_np(px, py, pz, L, kf_a0, g, w, field_average):
     d2 = (px[:, None] - g[:, 0]) ** 2 + (py[:, None] - g[:, 1]) ** 2 + (pz[:, None] - g[:, 2]) ** 2
     f = np.zeros(px.shape)
     terms = w / (1.0 + L * L * d2)
-    for j in range(g.shape[0]):          # same summation order as the kernel
+    for j in range(g.shape[0]):          # plain sequential g sum (the kernel groups +-g)
         f = f + terms[:, j]
     return kin * 2.0 * (L / kf_a0) * f
 
@@ -194,21 +263,58 @@ def _weight_f_np(px, py, pz, L, kf_a0, g, w, field_average):
 # in 1 or 3 ways, P = d0 + d1 - d2 - d3, d0 + d2 - d1 - d3, d0 + d3 - d1 - d2; every
 # assignment is an unbiased sample of the same integrand, their mean is one
 # statistically independent "set" value (errors are computed from the sets).
+#
+# The Numba kernel works on blocks of _BATCH sets.  Directions of a block are drawn
+# by try: try 0 of all 4 _BATCH vectors in one SIMD loop, then the rejected vectors
+# (21.5 %) are compacted into a list (branch-free) and try 1 is drawn for them in
+# another SIMD loop, and so on; the few left after _TRIES tries get the scalar
+# fallback of _direction_nb.  The numbers drawn are exactly those of _direction_nb
+# (same counters, same arithmetic), only the order of work differs.
+_BATCH = 64
+
+
 @jit
-def _sample_nb(key, i, L2, pref, g, w, field_average, pairings):
-    x0, y0, z0 = _direction_nb(key, 4 * i)
-    x1, y1, z1 = _direction_nb(key, 4 * i + 1)
-    x2, y2, z2 = _direction_nb(key, 4 * i + 2)
-    x3, y3, z3 = _direction_nb(key, 4 * i + 3)
-    val = _weight_f_nb(x0 + x1 - x2 - x3, y0 + y1 - y2 - y3, z0 + z1 - z2 - z3,
-                       L2, pref, g, w, field_average)
-    if pairings == 3:
-        val += _weight_f_nb(x0 + x2 - x1 - x3, y0 + y2 - y1 - y3, z0 + z2 - z1 - z3,
-                            L2, pref, g, w, field_average)
-        val += _weight_f_nb(x0 + x3 - x1 - x2, y0 + y3 - y1 - y2, z0 + z3 - z1 - z2,
-                            L2, pref, g, w, field_average)
-        val /= 3.0
-    return val
+def _marsaglia_try_nb(key, vec, t):
+    base = np.uint64(vec * _BLOCK + 2 * t)
+    x1 = 2.0 * _uniform_nb(key, base) - 1.0
+    x2 = 2.0 * _uniform_nb(key, base + np.uint64(1)) - 1.0
+    s = x1 * x1 + x2 * x2
+    q = 2.0 * np.sqrt(np.abs(1.0 - s))      # |.|: rejected tries stay finite (discarded)
+    return x1 * q, x2 * q, 1.0 - 2.0 * s, (s < 1.0) and (s > 0.0)
+
+
+@jit
+def _directions_block_nb(key, i0, nb, dx, dy, dz, jl, vl, cx, cy, cz, ok):
+    """Directions of sets i0 .. i0+nb-1: vector 4 i + v goes to index v _BATCH + (i - i0)."""
+    for v in range(4):
+        for k in range(nb):
+            j = v * _BATCH + k
+            dx[j], dy[j], dz[j], ok[j] = _marsaglia_try_nb(key, 4 * (i0 + k) + v, 0)
+    n = 0
+    for v in range(4):
+        for k in range(nb):
+            j = v * _BATCH + k
+            jl[n] = j
+            vl[n] = 4 * (i0 + k) + v
+            n += not ok[j]
+    t = 1
+    while n > 0 and t < _TRIES:
+        for m in range(n):
+            cx[m], cy[m], cz[m], ok[m] = _marsaglia_try_nb(key, vl[m], t)
+        n2 = 0
+        for m in range(n):
+            j = jl[m]
+            dx[j] = cx[m]
+            dy[j] = cy[m]
+            dz[j] = cz[m]
+            jl[n2] = j
+            vl[n2] = vl[m]
+            n2 += not ok[m]
+        n = n2
+        t += 1
+    for m in range(n):
+        j = jl[m]
+        dx[j], dy[j], dz[j] = _direction_nb(key, vl[m])
 
 
 def _samples_np(key, start, count, L, kf_a0, g, w, field_average, pairings):
@@ -226,21 +332,27 @@ def _samples_np(key, start, count, L, kf_a0, g, w, field_average, pairings):
 
 
 @jit
-def _weights_batch_nb(p, L, kf_a0, g, w, field_average):
-    out = np.empty(p.shape[0])
-    pref = 2.0 * (L / kf_a0)
-    for i in range(p.shape[0]):
-        out[i] = _weight_f_nb(p[i, 0], p[i, 1], p[i, 2], L * L, pref, g, w, field_average)
+def _weights_batch_nb(p, L, kf_a0, gx, gy, gz, w, quad, field_average):
+    m = p.shape[0]
+    px = np.ascontiguousarray(p[:, 0])
+    py = np.ascontiguousarray(p[:, 1])
+    pz = np.ascontiguousarray(p[:, 2])
+    out = np.empty(m)
+    _weight_block_nb(px, py, pz, m, L * L, 2.0 * (L / kf_a0), gx, gy, gz, w, quad,
+                     field_average, out)
     return out
 
 
 def integrand(p, kf_l: float, kf_a0: float, m2_max: int = 3, field_average: bool = True,
               numba: bool = True) -> np.ndarray:
     """Integrand (kinematic weight x f_l) at total momenta ``p[n, 3]`` (units of k_F)."""
-    g, w = _g_table(kf_a0, m2_max)
     p = np.ascontiguousarray(np.asarray(p, float).reshape(-1, 3))
     if numba:
-        return _weights_batch_nb(p, float(kf_l), float(kf_a0), g, w, bool(field_average))
+        gx, gy, gz, w = _g_pairs(kf_a0, m2_max)
+        return _weights_batch_nb(p, float(kf_l), float(kf_a0), gx, gy, gz, w,
+                                 _quad_ok(kf_l, gx, gy, gz, float(np.abs(p).sum(axis=1).max(initial=0.0))),
+                                 bool(field_average))
+    g, w = _g_table(kf_a0, m2_max)
     return _weight_f_np(p[:, 0], p[:, 1], p[:, 2], float(kf_l), float(kf_a0), g, w,
                         bool(field_average))
 
@@ -254,21 +366,60 @@ def sample_directions(seed: int, chunk: int, vec_index, numba: bool = True) -> n
     return np.stack(_directions_np(key, vec_index), axis=1)
 
 
+# Parallel over chunks (64 by default, equal sizes: balanced on 1-64 threads); every
+# chunk owns its scratch arrays and writes its two sums once at the end (no false
+# sharing).  Within a chunk the set values are summed in sample order, as in the twin.
 @pjit
-def _mc_nb(keys, per_chunk, L, kf_a0, g, w, field_average, pairings):
+def _mc_nb(keys, per_chunk, L, kf_a0, gx, gy, gz, w, quad, field_average, pairings):
     n_chunks = keys.size
     s1 = np.zeros(n_chunks)
     s2 = np.zeros(n_chunks)
     pref = 2.0 * (L / kf_a0)
     L2 = L * L
+    B = _BATCH
     for c in prange(n_chunks):
         key = keys[c]
+        dx = np.empty(4 * B)
+        dy = np.empty(4 * B)
+        dz = np.empty(4 * B)
+        cx = np.empty(4 * B)
+        cy = np.empty(4 * B)
+        cz = np.empty(4 * B)
+        ok = np.empty(4 * B, dtype=np.bool_)
+        jl = np.empty(4 * B, dtype=np.int64)
+        vl = np.empty(4 * B, dtype=np.int64)
+        px = np.zeros(3 * B)             # zeros: slots unused by a partial last block
+        py = np.zeros(3 * B)             # hold finite values
+        pz = np.zeros(3 * B)
+        f = np.empty(3 * B)
         a = 0.0
         b = 0.0
-        for i in range(per_chunk):
-            val = _sample_nb(key, i, L2, pref, g, w, field_average, pairings)
-            a += val
-            b += val * val
+        for i0 in range(0, per_chunk, B):
+            nb = min(B, per_chunk - i0)
+            _directions_block_nb(key, i0, nb, dx, dy, dz, jl, vl, cx, cy, cz, ok)
+            for k in range(nb):             # P of pairing 0 at k, 1 at k + B, 2 at k + 2B
+                px[k] = dx[k] + dx[B + k] - dx[2 * B + k] - dx[3 * B + k]
+                py[k] = dy[k] + dy[B + k] - dy[2 * B + k] - dy[3 * B + k]
+                pz[k] = dz[k] + dz[B + k] - dz[2 * B + k] - dz[3 * B + k]
+            m = nb
+            if pairings == 3:
+                m = 3 * B
+                for k in range(nb):
+                    px[B + k] = dx[k] + dx[2 * B + k] - dx[B + k] - dx[3 * B + k]
+                    py[B + k] = dy[k] + dy[2 * B + k] - dy[B + k] - dy[3 * B + k]
+                    pz[B + k] = dz[k] + dz[2 * B + k] - dz[B + k] - dz[3 * B + k]
+                    px[2 * B + k] = dx[k] + dx[3 * B + k] - dx[B + k] - dx[2 * B + k]
+                    py[2 * B + k] = dy[k] + dy[3 * B + k] - dy[B + k] - dy[2 * B + k]
+                    pz[2 * B + k] = dz[k] + dz[3 * B + k] - dz[B + k] - dz[2 * B + k]
+            _weight_block_nb(px, py, pz, m, L2, pref, gx, gy, gz, w, quad, field_average, f)
+            for k in range(nb):
+                val = f[k]
+                if pairings == 3:
+                    val += f[B + k]
+                    val += f[2 * B + k]
+                    val /= 3.0
+                a += val
+                b += val * val
         s1[c] = a
         s2[c] = b
     return s1, s2
@@ -315,10 +466,15 @@ def efficiency(kf_l: float, kf_a0: float, *, n_samples: int = 1_000_000, seed: i
     if not np.isfinite(kf_l):
         return MCResult(0.0, 0.0, 0, seed)     # f_inf has no weight when k_F a0 < pi/2
     per = n_samples // (n_chunks * pairings)
-    g, w = _g_table(kf_a0, m2_max)
     keys = np.array([_chunk_key(seed, c) for c in range(n_chunks)], dtype=np.uint64)
-    run = _mc_nb if numba else _mc_np
-    s1, s2 = run(keys, int(per), float(kf_l), float(kf_a0), g, w, bool(field_average), int(pairings))
+    if numba:
+        gx, gy, gz, w = _g_pairs(kf_a0, m2_max)
+        s1, s2 = _mc_nb(keys, int(per), float(kf_l), float(kf_a0), gx, gy, gz, w,
+                        _quad_ok(kf_l, gx, gy, gz), bool(field_average), int(pairings))
+    else:
+        g, w = _g_table(kf_a0, m2_max)
+        s1, s2 = _mc_np(keys, int(per), float(kf_l), float(kf_a0), g, w, bool(field_average),
+                        int(pairings))
     n = per * n_chunks
     mean = s1.sum() / n
     var = max(s2.sum() / n - mean**2, 0.0)
