@@ -124,6 +124,52 @@ _a2f_case("a2f-not-a-number", "omega_meV,alpha2F\n0,0\n1,abc\n2,0.1\n3,0.1\n", "
 _a2f_case("a2f-negative-value", "omega_meV,alpha2F\n0,0\n1,-0.1\n2,0.1\n3,0.1\n",
           "field 'alpha2F'", "expected >= 0")
 
+# ---------------------------------------------------------------- electronic DOS text files
+# A user metal from text files (abinitio.elements.<M>.files, scimodel.user_inputs).
+
+DOS_TARGET = "results/abinitio/user/Xu.nc"
+_GOOD_A2F = "omega_meV,alpha2F\n0,0\n5,0.2\n10,0.5\n15,0.2\n20,0\n"
+
+
+def _dos_rows(xi_ev, dos):
+    return "xi_eV,dos\n" + "".join(f"{x},{d}\n" for x, d in zip(xi_ev, dos))
+
+
+_GOOD_XI = [-10.0, -9.99, -5.0, 0.0, 5.0, 21.0]
+_GOOD_N = [0.0, 0.05, 0.2, 0.3, 0.3, 0.4]
+
+
+def _dos_case(cid, text, *expect):
+    def user_metal(c):
+        c["abinitio"]["metals"] = ["Xu"]
+        c["abinitio"]["figure_metals"] = []
+        c["abinitio"]["elements"]["Xu"] = {
+            "structure": "fcc", "a_angstrom": 4.0, "n_valence": 3,
+            "files": {"alpha2f": "resources/user_a2f.csv", "dos": "resources/user_dos.csv"}}
+    setup = chain(write("resources/user_a2f.csv", _GOOD_A2F), write("resources/user_dos.csv", text),
+                  cfg(user_metal))
+    CASES.append(Case(cid, "dos", setup, [DOS_TARGET], ["resources/user_dos.csv", *expect],
+                      [DOS_TARGET]))
+
+
+_dos_case("dos-nan", _dos_rows(_GOOD_XI, [0, 0.05, "nan", 0.3, 0.3, 0.4]), "field 'dos'", "non-finite")
+_dos_case("dos-non-monotonic", _dos_rows([-10, -9.99, 0.0, -5.0, 5, 21], _GOOD_N),
+          "field 'xi_eV'", "strictly increasing")
+_dos_case("dos-wrong-columns", "energy,dos_up,dos_down\n-1,0.1,0.1\n0,0.1,0.1\n1,0.1,0.1\n",
+          "header", "xi_<unit>,dos")
+_dos_case("dos-wrong-unit", _dos_rows(_GOOD_XI, _GOOD_N).replace("xi_eV", "xi_furlong"),
+          "xi_furlong", "unknown energy unit")
+_dos_case("dos-empty-file", "", "file is empty")
+_dos_case("dos-truncated", "xi_eV,dos\n-10,0\n-9.99,0.05\n", "truncated")
+_dos_case("dos-negative", _dos_rows(_GOOD_XI, [0, 0.05, -0.2, 0.3, 0.3, 0.4]), "field 'dos'",
+          "expected >= 0")
+_dos_case("dos-no-fermi-level", _dos_rows([1, 2, 3, 4, 5, 21], _GOOD_N), "field 'xi'",
+          "does not contain E_F")
+_dos_case("dos-too-short", _dos_rows([-10, -9.99, -5, 0, 2, 5], _GOOD_N), "field 'xi'",
+          "expected >= 20 eV")
+_dos_case("dos-zero-at-ef", _dos_rows(_GOOD_XI, [0, 0.05, 0.2, 0.0, 0.3, 0.4]), "field 'dos'",
+          "N(0) > 0")
+
 # ---------------------------------------------------------------- digitization records
 
 REC = "resources/datasets/alo_ziemann1978_synthetic/dtc_QI1.yaml"

@@ -5,7 +5,8 @@
   so a failed write never leaves a partial file behind.
 * :func:`read_dataset` opens a NetCDF file and checks required variables,
   their units and dimensions, raising :class:`~scimodel.errors.InputError`.
-* :func:`read_spectrum` reads a two-column text spectrum (alpha2F, F, DOS)
+* :func:`read_spectrum` reads a two-column text spectrum (alpha2F, F), :func:`read_dos`
+  an electronic DOS (energy relative to E_F, per spin per atom)
   with the frequency unit given in the header and converts it to meV.
 """
 from __future__ import annotations
@@ -125,28 +126,26 @@ def da(values, dims, units_: str, long_name: str, **attrs) -> xr.DataArray:
                         attrs=dict(units=units_, long_name=long_name, **attrs))
 
 
-def read_spectrum(path: str | Path, value_name: str = "alpha2F") -> tuple[np.ndarray, np.ndarray]:
-    """Read a two-column text spectrum and return ``(omega_meV, values)``.
+def _read_two_columns(path: str | Path, x_prefix: str, value_name: str, *,
+                      x_nonnegative: bool, what: str) -> tuple[np.ndarray, np.ndarray, str, float]:
+    """Parse a two-column text file with header ``<x_prefix>_<unit>,<value_name>``.
 
-    Format: comment lines start with ``#``; the first non-comment line is the
-    header ``omega_<unit>,<value_name>`` (comma or whitespace separated),
-    where ``<unit>`` is one of :data:`scimodel.units.ENERGY_UNITS`
-    (``omega_meV``, ``omega_THz``, ``omega_Ry`` ...).  The frequency grid
-    must be strictly increasing and non-negative, values finite and >= 0.
+    Returns ``(x, values, x_column_name, factor_to_meV)`` with ``x`` still in
+    the file's unit.  Every defect raises InputError naming file and field/line.
     """
     path = Path(path)
+    expected = f"'{x_prefix}_<unit>,{value_name}'"
     if not path.exists():
         raise InputError(path, "<file>", "file does not exist")
     lines = [ln.strip() for ln in path.read_text().splitlines()]
     rows = [(i + 1, ln) for i, ln in enumerate(lines) if ln and not ln.startswith("#")]
     if not rows:
-        raise InputError(path, "<header>", f"file is empty; expected header 'omega_<unit>,{value_name}' and data rows")
+        raise InputError(path, "<header>", f"file is empty; expected header {expected} and data rows")
     hline, header = rows[0]
     cols = header.replace(",", " ").split()
-    if len(cols) != 2 or not cols[0].startswith("omega_") or cols[1] != value_name:
-        raise InputError(path, f"header (line {hline})",
-                         f"got {header!r}, expected 'omega_<unit>,{value_name}'")
-    unit = cols[0][len("omega_"):]
+    if len(cols) != 2 or not cols[0].startswith(f"{x_prefix}_") or cols[1] != value_name:
+        raise InputError(path, f"header (line {hline})", f"got {header!r}, expected {expected}")
+    unit = cols[0][len(x_prefix) + 1:]
     try:
         factor = units.energy_factor_to_mev(unit)
     except KeyError as exc:
@@ -163,19 +162,46 @@ def read_spectrum(path: str | Path, value_name: str = "alpha2F") -> tuple[np.nda
     if len(data) < 3:
         raise InputError(path, "<data>", f"only {len(data)} data rows; expected at least 3 (truncated file?)")
     arr = np.array(data)
-    w, v = arr[:, 0], arr[:, 1]
-    for name, col in ((cols[0], w), (value_name, v)):
+    x, v = arr[:, 0], arr[:, 1]
+    for name, col in ((cols[0], x), (value_name, v)):
         bad = ~np.isfinite(col)
         if bad.any():
             raise InputError(path, name, f"non-finite value at data row {int(np.argmax(bad)) + 1}")
-    if (w < 0).any():
-        raise InputError(path, cols[0], f"negative frequency {w[w < 0][0]}; expected omega >= 0")
-    if (np.diff(w) <= 0).any():
-        i = int(np.argmax(np.diff(w) <= 0))
+    if x_nonnegative and (x < 0).any():
+        raise InputError(path, cols[0], f"negative {what} {x[x < 0][0]}; expected {x_prefix} >= 0")
+    if (np.diff(x) <= 0).any():
+        i = int(np.argmax(np.diff(x) <= 0))
         raise InputError(path, cols[0], f"grid not strictly increasing at data row {i + 2}")
     if (v < 0).any():
         raise InputError(path, value_name, f"negative value {v[v < 0][0]}; expected >= 0")
+    return x, v, cols[0], factor
+
+
+def read_spectrum(path: str | Path, value_name: str = "alpha2F") -> tuple[np.ndarray, np.ndarray]:
+    """Read a two-column text spectrum and return ``(omega_meV, values)``.
+
+    Format: comment lines start with ``#``; the first non-comment line is the
+    header ``omega_<unit>,<value_name>`` (comma or whitespace separated),
+    where ``<unit>`` is one of :data:`scimodel.units.ENERGY_UNITS`
+    (``omega_meV``, ``omega_THz``, ``omega_Ry`` ...).  The frequency grid
+    must be strictly increasing and non-negative, values finite and >= 0.
+    """
+    w, v, _, factor = _read_two_columns(path, "omega", value_name, x_nonnegative=True,
+                                        what="frequency")
     return w * factor, v
+
+
+def read_dos(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read an electronic DOS text file; return ``(xi_meV, dos per meV per spin per atom)``.
+
+    Format as :func:`read_spectrum` with the header ``xi_<unit>,dos``: ``xi``
+    is the energy relative to the Fermi level in ``<unit>`` (meV, eV, Ry, ...)
+    and ``dos`` the density of states per ``<unit>``, per spin and per atom
+    (so one unit conversion serves both columns).  The grid must be strictly
+    increasing; the DOS finite and >= 0.
+    """
+    x, v, _, factor = _read_two_columns(path, "xi", "dos", x_nonnegative=False, what="energy")
+    return x * factor, v / factor
 
 
 def write_spectrum(path: str | Path, omega_mev, values, value_name: str = "alpha2F",

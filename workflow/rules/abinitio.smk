@@ -82,9 +82,30 @@ rule abinitio_netcdf:
         "../scripts/abinitio_netcdf.py"
 
 
+rule abinitio_user:
+    # A metal whose abinitio.elements.<M>.files names the user's own alpha2F
+    # and DOS text files (scimodel.user_inputs): no QE, no cache.
+    input:
+        unpack(abinitio_user_input),
+    output:
+        nc="results/abinitio/user/{metal}.nc",
+    wildcard_constraints:
+        metal="[A-Za-z0-9]+",
+    params:
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+    log:
+        "logs/abinitio_user/{metal}.log",
+    benchmark:
+        "benchmarks/results/abinitio_user/{metal}.tsv"
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_user.py"
+
+
 rule abinitio_recompute:
     input:
-        expand("results/abinitio/{metal}.nc", metal=AB_METALS),
+        expand("results/abinitio/{metal}.nc", metal=AB_QE_METALS),
 
 
 rule abinitio_table:

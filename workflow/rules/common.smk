@@ -65,8 +65,19 @@ for _m in AB_METALS + list(AB.get("figure_metals", [])):
         )
 
 
+def abinitio_user_files(metal):
+    """The ``files`` entry (user's alpha2F/DOS text files) of ``metal``, or None (QE metal)."""
+    return AB_ELEMENTS.get(metal, {}).get("files")
+
+
+# Metals computed with Quantum ESPRESSO (the others come from the user's files).
+AB_QE_METALS = [m for m in AB_METALS if not abinitio_user_files(m)]
+
+
 def abinitio_nc(metal):
     """The ab-initio NetCDF of ``metal`` that the rest of the DAG reads."""
+    if abinitio_user_files(metal):
+        return f"results/abinitio/user/{metal}.nc"
     if AB["use_cache"]:
         return f"resources/abinitio/{metal}.nc"
     return f"results/abinitio/{metal}.nc"
@@ -75,7 +86,8 @@ def abinitio_nc(metal):
 # Metals whose NetCDF the default targets can use.  With the cache, a metal
 # whose resources/abinitio/<M>.nc is not committed yet is left out of the
 # default targets (with a warning) instead of breaking everybody's DAG.
-AB_AVAILABLE = [m for m in AB_METALS if not AB["use_cache"] or os.path.exists(abinitio_nc(m))]
+AB_AVAILABLE = [m for m in AB_METALS
+                if abinitio_user_files(m) or not AB["use_cache"] or os.path.exists(abinitio_nc(m))]
 if len(AB_AVAILABLE) < len(AB_METALS):
     print(f"abinitio: no cached NetCDF for {sorted(set(AB_METALS) - set(AB_AVAILABLE))} in "
           "resources/abinitio; left out of the default targets", file=_sys.stderr)
@@ -88,6 +100,16 @@ def abinitio_pseudo_input(wc):
     if p.startswith("generated/"):
         return f"results/abinitio/pseudo/{_Path(p).name}"
     return f"resources/pseudo/{p}"
+
+
+def abinitio_user_input(wc):
+    """The user's text files of one metal (rule abinitio_user)."""
+    f = abinitio_user_files(wc.metal) or {}
+    d = {"a2f": f.get("alpha2f", "<abinitio.elements.%s.files.alpha2f not set>" % wc.metal),
+         "dos": f.get("dos", "<abinitio.elements.%s.files.dos not set>" % wc.metal)}
+    if f.get("phonon_dos"):
+        d["phonon_dos"] = f["phonon_dos"]
+    return d
 
 
 def abinitio_netcdf_input(wc):

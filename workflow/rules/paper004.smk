@@ -11,7 +11,7 @@
 P4 = config["paper004"]
 P4_SCDFT = config["scdft"]
 P4_PAPER = P4["paper_values"]
-P4_METALS = [m for m in P4["metals"] if os.path.exists(abinitio_nc(m))]
+P4_METALS = [m for m in P4["metals"] if abinitio_user_files(m) or os.path.exists(abinitio_nc(m))]
 P4_MISSING = [m for m in P4["metals"] if m not in P4_METALS]
 if P4_MISSING:
     print(f"paper004: no first-principles input for {P4_MISSING} ({[abinitio_nc(m) for m in P4_MISSING]}); "
@@ -32,7 +32,7 @@ rule paper004_metal:
         nc=lambda wc: abinitio_nc(wc.metal),
         paper=P4_PAPER,
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/metals/{metal}.nc",
     params:
@@ -53,7 +53,7 @@ rule paper004_curves:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/curves/{metal}.nc",
     params:
@@ -75,7 +75,7 @@ rule paper004_cutoff:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/cutoff/{metal}.nc",
     params:
@@ -96,7 +96,7 @@ rule paper004_decomposition:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/decomposition/{metal}.nc",
     params:
@@ -116,7 +116,7 @@ rule paper004_isotope:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/isotope/{metal}.nc",
     params:
@@ -137,7 +137,7 @@ rule paper004_mesh:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
     wildcard_constraints:
-        metal="[A-Z][a-z]?",
+        metal="[A-Za-z0-9]+",
     output:
         nc="results/paper004/mesh/{metal}.nc",
     params:
