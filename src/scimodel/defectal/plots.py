@@ -24,7 +24,12 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
 
     Both images are shown after a ``dilate`` x ``dilate`` maximum filter (display
     only), otherwise the one-pixel spots of the pristine lattice are invisible."""
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.0), gridspec_kw=dict(width_ratios=[1, 1, 1.25]))
+    # two constrained-layout subfigures (images + colour bar | profile) keep the (k) y
+    # label, the colour bar and its label clear of the neighbouring panels (they
+    # overlapped with the default layout)
+    fig = plt.figure(figsize=(13.5, 4.2), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[2.15, 1.0], wspace=0.03)
+    axes = list(left.subplots(1, 2)) + [right.subplots()]
     k = ds.kx.values
     ext = [k[0], k[-1], k[0], k[-1]]
     for ax, lat, lab in zip(axes[:2], ("pristine", "distorted"), ("(j) pristine", "(k) distorted")):
@@ -33,10 +38,10 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
         raw = maximum_filter(ds.intensity.sel(lattice=lat).values.astype(float), size=dilate)
         img = np.log10(np.maximum(raw, 1e-3))
         im = ax.imshow(img, origin="lower", extent=ext, cmap="magma", vmin=-1.5, vmax=np.log10(ds.n_sites**2))
-        ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$",
+        ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$" if lat == "pristine" else "",
                title=f"{lab}" + ("" if lat == "pristine" else fr", $\sigma$ = {ds.attrs['sigma']}"))
         ax.grid(False)
-    fig.colorbar(im, ax=axes[:2], shrink=0.8, label=r"$\log_{10} I(\mathbf{k})$")
+    left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$")
     ax = axes[2]
     p = ds.p.values
     ax.fill_between(p, ds.profile_sim - 2 * ds.profile_err, ds.profile_sim + 2 * ds.profile_err,
