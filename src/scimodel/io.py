@@ -69,17 +69,35 @@ def write_dataset(
             wildcards=wildcards, extra=extra_attrs,
         )
     )
+    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine=NETCDF_ENGINE), suffix=".nc")
+    return path
+
+
+def _atomic(path: Path, write, suffix: str = "") -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it.
+
+    The temporary file (``.tmp-*``) is removed if anything fails, so a failed
+    or interrupted write never leaves a partial ``path``.  The result gets the
+    usual permissions (0666 minus the umask), not mkstemp's private 0600.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine=NETCDF_ENGINE)
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (see :func:`_atomic`)."""
+    _atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
 
 
 def read_dataset(

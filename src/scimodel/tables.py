@@ -1,19 +1,15 @@
 """Write one table as CSV, Markdown and LaTeX (and NetCDF via :mod:`scimodel.io`)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .io import atomic_write_text
+
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def write_table(df: pd.DataFrame, *, csv=None, md=None, tex=None, floatfmt: str = ".4g",
