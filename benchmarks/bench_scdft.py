@@ -18,6 +18,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "2")
 
 import time  # noqa: E402
 
+import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 from scimodel import spectra, units  # noqa: E402
@@ -42,6 +43,52 @@ def timed(fn, repeat=1):
     return out, best
 
 
+def interleaved(variants, rounds):
+    """Best wall time of each callable in ``variants`` (dict name -> (fn, threads)),
+    calling each once per round, in turn."""
+    best = {name: float("inf") for name in variants}
+    for _ in range(rounds):
+        for name, (fn, threads) in variants.items():
+            numba.set_num_threads(threads)
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return best
+
+
+def kernel_table(ge):
+    """K^ph (symmetric |xi| mesh) and Z^ph (full mesh): Numba 1/2 threads vs NumPy twin."""
+    a = ge.mesh.absval
+    nthr = numba.config.NUMBA_NUM_THREADS
+    rows = []
+    for t_k in (0.01, 5.0, 50.0):
+        beta = 1.0 / units.kelvin_to_mev(t_k)
+        args_k = (a, a, ge.omega, ge.wa2f, beta, ge.inp.dos_ef)
+        args_z = (ge.xi, ge.omega, ge.wa2f, beta, ge.inp.mu)
+        kernels.kph_matrix_nb(*args_k, True)            # warm-up (cache load)
+        kernels.zph_nb(*args_z)
+        k = interleaved({
+            "nb1": (lambda: kernels.kph_matrix_nb(*args_k, True), 1),
+            f"nb{nthr}": (lambda: kernels.kph_matrix_nb(*args_k, True), nthr),
+            "np": (lambda: kernels.kph_matrix_np(*args_k), 1)}, 3)
+        z = interleaved({
+            "nb1": (lambda: kernels.zph_nb(*args_z), 1),
+            f"nb{nthr}": (lambda: kernels.zph_nb(*args_z), nthr),
+            "np": (lambda: kernels.zph_np(*args_z), 1)}, 5)
+        rows.append((t_k, k, z))
+    print(f"kernel construction: K^ph {a.size}x{a.size}x{ge.omega.size} (upper triangle in Numba), "
+          f"Z^ph {ge.xi.size}x{ge.omega.size}; best of 3 (K) / 5 (Z) interleaved rounds")
+    print(f"{'kernel':7s} {'T [K]':>6s} {'NumPy [ms]':>11s} {'Numba 1 thr':>12s} {f'Numba {nthr} thr':>12s} "
+          f"{'NumPy/Numba 1':>14s} {f'NumPy/Numba {nthr}':>14s} {f'1 thr/{nthr} thr':>12s}")
+    for t_k, k, z in rows:
+        for name, d in (("K^ph", k), ("Z^ph", z)):
+            n1, n2, tp = d["nb1"], d[f"nb{nthr}"], d["np"]
+            print(f"{name:7s} {t_k:6.2f} {tp * 1e3:11.2f} {n1 * 1e3:12.2f} {n2 * 1e3:12.2f} "
+                  f"{tp / n1:13.1f}x {tp / n2:13.1f}x {n1 / n2:11.2f}x")
+    return rows
+
+
 def main():
     rows = []
     settings = Settings(tc_rtol=2.5e-3)
@@ -54,19 +101,15 @@ def main():
         rows.append((kind, res.tc, len(res.evaluations), t_tc, sol.delta0, sol.iterations, t_gap))
     ge = GapEquation(model("Pb-like"), settings)
     a = ge.mesh.absval
-    beta = 1.0 / units.kelvin_to_mev(5.0)
-    kernels.kph_matrix_nb(a[:10], a[:10], ge.omega, ge.wa2f, beta, ge.inp.dos_ef, True)
-    _, t_nb = timed(lambda: kernels.kph_matrix_nb(a, a, ge.omega, ge.wa2f, beta, ge.inp.dos_ef, True), 5)
-    _, t_np = timed(lambda: kernels.kph_matrix_np(a, a, ge.omega, ge.wa2f, beta, ge.inp.dos_ef), 3)
     print(f"mesh: {ge.xi.size} points ({a.size} distinct |xi|), {ge.omega.size} phonon energies, "
           f"NUMBA_NUM_THREADS={os.environ['NUMBA_NUM_THREADS']}")
     print(f"{'model':10s} {'Tc [K]':>9s} {'evals':>5s} {'t_Tc [s]':>9s} {'Delta0 [meV]':>13s} "
           f"{'Newton':>6s} {'t_gap [s]':>9s}")
     for r in rows:
         print(f"{r[0]:10s} {r[1]:9.4f} {r[2]:5d} {r[3]:9.2f} {r[4]:13.5f} {r[5]:6d} {r[6]:9.2f}")
-    print(f"K^ph matrix {a.size}x{a.size}x{ge.omega.size} at 5 K (best of 5/3): Numba {t_nb:.3f} s, NumPy twin {t_np:.3f} s, "
-          f"speed-up {t_np / t_nb:.1f}x")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    kernel_table(ge)
+    print(f"load average after the kernel table: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return np.array([r[3] for r in rows])
 
 
