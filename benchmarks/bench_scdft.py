@@ -71,14 +71,14 @@ def kernel_table(ge):
         k = interleaved({
             "nb1": (lambda: kernels.kph_matrix_nb(*args_k, True), 1),
             f"nb{nthr}": (lambda: kernels.kph_matrix_nb(*args_k, True), nthr),
-            "np": (lambda: kernels.kph_matrix_np(*args_k), 1)}, 3)
+            "np": (lambda: kernels.kph_matrix_np(*args_k), 1)}, 7)
         z = interleaved({
             "nb1": (lambda: kernels.zph_nb(*args_z), 1),
             f"nb{nthr}": (lambda: kernels.zph_nb(*args_z), nthr),
-            "np": (lambda: kernels.zph_np(*args_z), 1)}, 5)
+            "np": (lambda: kernels.zph_np(*args_z), 1)}, 15)
         rows.append((t_k, k, z))
     print(f"kernel construction: K^ph {a.size}x{a.size}x{ge.omega.size} (upper triangle in Numba), "
-          f"Z^ph {ge.xi.size}x{ge.omega.size}; best of 3 (K) / 5 (Z) interleaved rounds")
+          f"Z^ph {ge.xi.size}x{ge.omega.size}; best of 7 (K) / 15 (Z) interleaved rounds")
     print(f"{'kernel':7s} {'T [K]':>6s} {'NumPy [ms]':>11s} {'Numba 1 thr':>12s} {f'Numba {nthr} thr':>12s} "
           f"{'NumPy/Numba 1':>14s} {f'NumPy/Numba {nthr}':>14s} {f'1 thr/{nthr} thr':>12s}")
     for t_k, k, z in rows:
