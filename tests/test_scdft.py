@@ -366,9 +366,17 @@ def test_allen_dynes_guard():
     two-square-well Morel-Anderson result exactly
     (test_square_well_morel_anderson); the energy-dependent K^ph (1/xi tail)
     makes the Coulomb suppression of SCDFT stronger than mu* = 0.1 implies.
-    The guard therefore asserts a factor 2 with Coulomb (a factor-2 error in
-    the Coulomb or phonon normalisation moves Tc far outside it) and 1.5 for
-    the phonon part.
+    The paper's own numbers show the same gap between this functional and
+    Allen-Dynes: Al, TF-FE 1.0 K (Table 2) against Allen-Dynes 1.8-1.9 K for
+    the paper's lambda = 0.44, our omega_log (270 K) and mu* = 0.10 (ratio
+    1.8-1.9); Pb, 6.8 K against 7.6-8.1 K (1.1-1.2).  Consistently, our
+    isotropic Eliashberg solver with the same kernel's mu*(omega_c) gives
+    16.1-17.1 K for omega_c from 30 to 300 meV, also a factor 1.6-1.8 above
+    SCDFT.  The issue's factor 1.5 is therefore not reachable by a correct
+    implementation of this functional at lambda = 1; the guard asserts a
+    factor 2 with Coulomb and 1.5 for the phonon part, and
+    test_allen_dynes_guard_sensitivity shows that it catches factor-2
+    normalisation errors.
     """
     w, a = spectra.debye(30.0, 1.0)
     inp = parabolic_band_input(w, a, **AL)
@@ -388,6 +396,26 @@ def test_allen_dynes_guard():
     tc_ph = GapEquation(inp, Settings(coulomb="none")).tc().tc
     tc_ad0 = eliashberg.allen_dynes_tc(m["lam"], m["omega_log"], m["omega2"], 0.0)
     assert tc_ad0 / 1.5 < tc_ph < 1.5 * tc_ad0, (tc_ph, tc_ad0)
+
+
+def test_allen_dynes_guard_sensitivity():
+    """The guards of test_allen_dynes_guard catch factor-2 normalisation errors:
+    a Coulomb kernel twice too large moves SCDFT below Allen-Dynes/2 (with the
+    correct mu*), and an alpha2F twice too large moves the no-Coulomb Tc
+    above 1.5 x Allen-Dynes(mu* = 0) of the correct spectrum."""
+    w, a = spectra.debye(30.0, 1.0)
+    inp = parabolic_band_input(w, a, **AL)
+    m = eliashberg.moments(w, a)
+    ge = GapEquation(inp)
+    i0 = ge.mesh.i0
+    mu_star = eliashberg.mu_star_morel_anderson(inp.dos_ef * ge.kel[i0, i0], inp.mu, 30.0)
+    tc_ad = eliashberg.allen_dynes_tc(m["lam"], m["omega_log"], m["omega2"], mu_star)
+    ge.kel = 2.0 * ge.kel
+    assert ge.tc().tc < tc_ad / 2.0
+    w2, a2 = spectra.debye(30.0, 2.0)
+    tc_ph2 = GapEquation(parabolic_band_input(w2, a2, **AL), Settings(coulomb="none")).tc().tc
+    tc_ad0 = eliashberg.allen_dynes_tc(m["lam"], m["omega_log"], m["omega2"], 0.0)
+    assert tc_ph2 > 1.5 * tc_ad0, (tc_ph2, tc_ad0)
 
 
 def test_square_well_morel_anderson():
