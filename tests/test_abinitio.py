@@ -392,3 +392,67 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert set(summary["wall_times_s"]) >= {"pw_fit", "pw_scf", "ph", "q2r", "matdyn",
                                             "pw_nscf", "dos_gauss", "dos_wide"}
+
+
+_PH_OUT = """
+     Number of q in the star =    1
+     Diagonalizing the dynamical matrix
+     q = (    0.000000000   0.000000000   0.000000000 )
+     freq (    1) =      -0.100000 [THz] =      -3.3 [cm-1]
+     freq (    2) =      -0.100000 [THz] =      -3.3 [cm-1]
+     freq (    3) =      -0.100000 [THz] =      -3.3 [cm-1]
+     freq (   1-   3) =         -3.3  [cm-1]   --> T_1u
+     Gaussian Broadening:   0.005 Ry, ngauss=   0
+     DOS =  9.7 states/spin/Ry/Unit Cell at Ef= 17.7 eV
+     lambda(    1)=  0.0000   gamma=    0.00 GHz
+     lambda(    2)=  0.0000   gamma=    0.00 GHz
+     lambda(    3)=  0.0000   gamma=    0.00 GHz
+     Gaussian Broadening:   0.010 Ry, ngauss=   0
+     lambda(    1)=  0.0000   gamma=    0.00 GHz
+     lambda(    2)=  0.0000   gamma=    0.00 GHz
+     lambda(    3)=  0.0000   gamma=    0.00 GHz
+     Number of q in the star =    1
+     Calculation of q =    0.0000000   0.5000000  -0.5000000
+     Number of q in the star =    3
+     Diagonalizing the dynamical matrix
+     q = (    0.000000000   0.500000000  -0.500000000 )
+     freq (    1) =       2.000000 [THz] =     66.7 [cm-1]
+     freq (    2) =       3.000000 [THz] =    100.1 [cm-1]
+     freq (    3) =       4.000000 [THz] =    133.4 [cm-1]
+     Gaussian Broadening:   0.005 Ry, ngauss=   0
+     lambda(    1)=  0.6000   gamma=   21.01 GHz
+     lambda(    2)=  0.3000   gamma=   17.95 GHz
+     lambda(    3)=  0.1000   gamma=   43.02 GHz
+     Gaussian Broadening:   0.010 Ry, ngauss=   0
+     lambda(    1)=  0.4000   gamma=   21.01 GHz
+     lambda(    2)=  0.2000   gamma=   17.95 GHz
+     lambda(    3)=  0.2000   gamma=   43.02 GHz
+     Number of q in the star =    3
+"""
+
+
+def test_q_point_direct_sum(tmp_path):
+    """alpha2F as a direct sum over computed q points (Nb on 4^3): star weights,
+    lambda = sum_q w_q sum_nu lambda_q nu exactly, 2 Int a2F/w dw equal to it
+    up to the Gaussian broadening, Gamma's acoustic modes left out."""
+    from scimodel import eliashberg, units
+    p = tmp_path / "ph.out"
+    p.write_text(_PH_OUT)
+    blocks = qe.read_ph_elph(p)
+    assert [b["star"] for b in blocks] == [1, 3]
+    np.testing.assert_allclose(blocks[1]["freq_mev"], np.array([2.0, 3.0, 4.0]) * units.THZ_TO_MEV)
+    np.testing.assert_allclose(blocks[1]["sigma_ry"], [0.005, 0.010])
+    omega = np.linspace(0.0, 40.0, 4001)
+    r = qe.a2f_from_q_points(blocks, omega, 0.3)
+    np.testing.assert_allclose(r["lambda_direct"], [0.75 * 1.0, 0.75 * 0.8], rtol=1e-12)
+    for i in range(2):
+        assert eliashberg.lambda_from_a2f(omega, r["a2f"][i]) == pytest.approx(r["lambda_direct"][i], rel=2e-3)
+    assert r["negative_weight"] == pytest.approx(0.25)
+    assert np.trapezoid(r["phonon_dos"], omega) == pytest.approx(3 * 0.75, rel=1e-3)
+
+
+def test_truncated_q_point_block_is_refused(tmp_path):
+    p = tmp_path / "ph.out"
+    p.write_text(_PH_OUT.rsplit("lambda(    3)=  0.2000", 1)[0])
+    with pytest.raises(InputError, match="incomplete q-point block"):
+        qe.read_ph_elph(p)

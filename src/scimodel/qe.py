@@ -123,6 +123,8 @@ class MetalSpec:
     conv_thr: float = 1e-10
     tr2_ph: float = 1e-14
     asr: str = "crystal"
+    a2f_method: str = "interpolated"   # "interpolated" (q2r/matdyn) | "q_points" (direct sum)
+    a2f_q_broadening_mev: float = 1.0  # Gaussian width of the q-point direct sum
     pseudo_dir: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -164,6 +166,7 @@ _SPEC_KEYS = {
     "k_dos": "k_dos", "nbnd": "nbnd", "n_valence": "n_valence",
     "semicore_bands": "semicore_bands", "matdyn_grid": "matdyn_grid",
     "dos_degauss_Ry": "dos_degauss_ry", "dos_step_eV": "dos_step_ev",
+    "a2f_method": "a2f_method", "a2f_q_broadening_meV": "a2f_q_broadening_mev",
 }
 
 
@@ -179,7 +182,8 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         if key in params:
             kw[fld] = params[key]
     missing = [k for k, f in _SPEC_KEYS.items()
-               if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev")]
+               if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev",
+                                            "a2f_method", "a2f_q_broadening_mev")]
     if missing:
         raise InputError(file, f"abinitio.elements.{name}", f"missing keys {missing}")
     if kw["structure"] not in IBRAV:
@@ -684,7 +688,85 @@ def free_electron_kf(n_per_bohr3: float) -> float:
 
 #: Config keys that only affect post-processing (the NetCDF step), not the QE runs.
 POSTPROCESS_KEYS = ("elph_sigma_Ry", "stability_window_Ry", "n_valence", "semicore_bands",
-                    "dos_step_eV")
+                    "dos_step_eV", "a2f_method", "a2f_q_broadening_meV")
+
+
+def read_ph_elph(path: str | os.PathLike) -> list[dict]:
+    """Per computed q point of a ph.x (``electron_phonon='interpolated'``) output:
+    ``star`` (number of q in the star), ``freq_mev`` (modes) and ``lam``
+    (smearings x modes, the lambda_{q nu} that ph.x prints per Gaussian broadening)
+    and ``sigma_ry`` (the broadenings).  Raises InputError on a truncated block."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    lines = path.read_text(errors="replace").splitlines()
+    out, star, i = [], None, 0
+    while i < len(lines):
+        ln = lines[i]
+        if "Number of q in the star" in ln:
+            star = int(ln.split("=")[1])
+        elif "Diagonalizing the dynamical matrix" in ln:
+            if star is None:
+                raise InputError(path, f"line {i + 1}", "dynamical matrix before 'Number of q in the star'")
+            freqs, sig, lam, cur = [], [], [], None
+            i += 1
+            while i < len(lines) and not ("Number of q in the star" in lines[i]
+                                          or "Calculation of q" in lines[i]):
+                t = lines[i]
+                if t.strip().startswith("freq (") and "[THz]" in t and "-" not in t.split(")")[0]:
+                    freqs.append(float(t.split("=")[1].split("[")[0]) * units.THZ_TO_MEV)
+                elif "Gaussian Broadening:" in t:
+                    sig.append(float(t.split(":")[1].split("Ry")[0]))
+                    cur = []
+                    lam.append(cur)
+                elif t.strip().startswith("lambda(") and cur is not None:
+                    cur.append(float(t.split("=")[1].split()[0]))
+                i += 1
+            nm = len(freqs)
+            if nm == 0 or not lam or any(len(r) != nm for r in lam):
+                raise InputError(path, f"block ending at line {i}",
+                                 "incomplete q-point block (frequencies or lambda_{q nu} missing)")
+            out.append({"star": star, "freq_mev": np.array(freqs), "lam": np.array(lam),
+                        "sigma_ry": np.array(sig)})
+            star = None
+            continue
+        i += 1
+    if not out:
+        raise InputError(path, "<q points>", "no electron-phonon q-point blocks found")
+    return out
+
+
+def a2f_from_q_points(blocks: list[dict], omega: np.ndarray, width_mev: float) -> dict:
+    """alpha2F and F(omega) as direct sums over the computed q points (no interpolation).
+
+    alpha2F(w) = 1/2 sum_q w_q sum_nu omega_{q nu} lambda_{q nu} g(w - omega_{q nu}) and
+    F(w) = sum_q w_q sum_nu g(w - omega_{q nu}), g a normalised Gaussian of
+    ``width_mev``, w_q = star / sum(stars): lambda = sum_q w_q sum_nu lambda_{q nu}
+    exactly (returned as ``lambda_direct``) and 2 Int alpha2F / w dw up to the
+    broadening.  Modes with omega <= 0 (the acoustic modes at Gamma, zero up to
+    the sum-rule residue) are left out; their weight is ``negative_weight``.
+    """
+    stars = np.array([b["star"] for b in blocks], float)
+    wq = stars / stars.sum()
+    nsig = blocks[0]["lam"].shape[0]
+    a2f = np.zeros((nsig, omega.size))
+    f = np.zeros(omega.size)
+    lam_direct = np.zeros(nsig)
+    neg = 0.0
+    norm = 1.0 / (width_mev * np.sqrt(2.0 * np.pi))
+    for w, b in zip(wq, blocks):
+        if b["lam"].shape[0] != nsig:
+            raise InputError(None, "lambda(q nu)", "q points with different numbers of smearings")
+        for nu, om in enumerate(b["freq_mev"]):
+            if om <= 0.0:
+                neg += w / b["freq_mev"].size
+                continue
+            g = norm * np.exp(-0.5 * ((omega - om) / width_mev) ** 2)
+            f += w * g
+            a2f += 0.5 * w * om * b["lam"][:, nu][:, None] * g[None, :]
+            lam_direct += w * b["lam"][:, nu]
+    return {"a2f": a2f, "phonon_dos": 3.0 * f / max(len(blocks[0]["freq_mev"]), 1),
+            "lambda_direct": lam_direct, "negative_weight": neg, "q_weights": wq}
 
 
 def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.PathLike | None = None,
@@ -724,6 +806,19 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     spec = MetalSpec(**sp)
     # --- alpha2F for every smearing, the chosen one, moments
     tab = a2f_table(rundir, spec)
+    qsum = None
+    if spec.a2f_method == "q_points":
+        # direct sum over the computed q points: for a q grid whose Fourier
+        # interpolation is unstable (Nb on 4^3: imaginary TA branch near Gamma)
+        blocks = read_ph_elph(rundir / "ph.out")
+        qsum = a2f_from_q_points(blocks, tab["omega"], spec.a2f_q_broadening_mev)
+        if not np.allclose(blocks[0]["sigma_ry"], tab["sigma_ry"], rtol=1e-6):
+            raise InputError(rundir / "ph.out", "Gaussian Broadening",
+                             "smearings differ from the a2F.dos* files")
+        tab["a2f"] = qsum["a2f"]
+    elif spec.a2f_method != "interpolated":
+        raise InputError(None, f"abinitio.elements.{spec.name}.a2f_method",
+                         f"got {spec.a2f_method!r}, expected 'interpolated' or 'q_points'")
     omega, a2f_s = tab["omega"], tab["a2f"]
     ic = spec.chosen_sigma_index()
     lam_s = lambda_by_smearing(omega, a2f_s)
@@ -737,7 +832,14 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         raise InputError(rundir / "phonon.dos", "DOS", "non-positive total weight")
     ff = ff * 3.0 / norm
     imag = imaginary_weight(wf, ff)
+    imag_interpolated = imag
     f_grid = np.interp(omega, wf, ff, left=0.0, right=0.0)
+    if qsum is not None:
+        f_grid = qsum["phonon_dos"]
+        imag = qsum["negative_weight"] if qsum["negative_weight"] > 1e-12 else 0.0
+        # Gamma's acoustic modes (omega = 0 up to the sum-rule residue) carry no weight
+        g0 = [b for b in blocks if np.all(np.abs(b["freq_mev"]) < 1.0)]
+        imag = max(0.0, imag - sum(b["star"] for b in g0) / sum(b["star"] for b in blocks))
     # --- electrons: linear-tetrahedron DOS of the valence bands (scimodel.abinitio)
     from . import abinitio
     # the DOS steps normally run with the main q grid; a run folder without them
@@ -834,6 +936,11 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "lambda_stability_window_Ry": json.dumps(list(spec.stability_window_ry)),
         "lambda_stability_max_rel_dev": stab,
         "imaginary_mode_weight": imag,
+        "a2f_method": (spec.a2f_method if qsum is None else
+                       f"q_points: direct sum over the {len(blocks)} computed irreducible q points "
+                       f"(star weights), Gaussian {spec.a2f_q_broadening_mev} meV; the matdyn "
+                       "interpolation is kept only as lambda_matdyn and imaginary_mode_weight_interpolated"),
+        "imaginary_mode_weight_interpolated": imag_interpolated,
         "a2f_negative_frequency_fraction": tab["a2f_negative_fraction"],
         "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
         "lambda_q_grid_check": lam_q_check if lam_q_check is not None else "none",
@@ -852,6 +959,8 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
     }
     attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
+    if qsum is not None:
+        attrs["lambda_q_points_direct"] = float(qsum["lambda_direct"][ic])
     if check_rundir is not None:
         for k, v in cs.get("wall_times_s", {}).items():
             attrs[f"wall_time_qcheck_{k}_s"] = round(float(v), 2)
