@@ -961,6 +961,10 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
     if qsum is not None:
         attrs["lambda_q_points_direct"] = float(qsum["lambda_direct"][ic])
+        # Gamma's three acoustic modes sit at omega = 0: left out of F(omega), whose
+        # integral is therefore 3 (1 - this weight)
+        attrs["phonon_dos_gamma_acoustic_excluded"] = (
+            sum(b["star"] for b in g0) / sum(b["star"] for b in blocks))
     if check_rundir is not None:
         for k, v in cs.get("wall_times_s", {}).items():
             attrs[f"wall_time_qcheck_{k}_s"] = round(float(v), 2)
