@@ -14,8 +14,8 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +80,10 @@ def _interrupt_like_a_user(proc: subprocess.Popen) -> None:
     Snakemake 9 swallows a KeyboardInterrupt that lands while its logger is
     writing (snakemake/logging.py, ``except (KeyboardInterrupt, SystemExit):
     pass``); the jobs still die, but the scheduler may go on.  A user then
-    presses Ctrl-C again, and so does this test (recorded as a warning).
+    presses Ctrl-C again, and so does this test.  Seen in CI on 2026-11-22:
+    90 s after the first SIGINT Snakemake was still starting new jobs.  The
+    event is printed (pytest shows it with -rA), not raised: the project's
+    pytest settings turn warnings into errors.
     """
     os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -90,7 +93,8 @@ def _interrupt_like_a_user(proc: subprocess.Popen) -> None:
         pass
     ps = subprocess.run(["ps", "-o", "pid,stat,etime,args", "--sid", str(proc.pid)],
                         capture_output=True, text=True).stdout
-    warnings.warn(f"first SIGINT did not stop snakemake within 90 s; sending a second one.\n{ps}")
+    print(f"first SIGINT did not stop snakemake within 90 s; sending a second one.\n{ps}",
+          file=sys.stderr)
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=300)
 

@@ -76,12 +76,19 @@ def write_dataset(
 def _atomic(path: Path, write, suffix: str = "") -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it.
 
-    The temporary file (``.tmp-*``) is removed if anything fails, so a failed
+    The temporary file (``.tmp-<name>.*``) is removed if anything fails, so a failed
     or interrupted write never leaves a partial ``path``.  The result gets the
     usual permissions (0666 minus the umask), not mkstemp's private 0600.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
+    # A writer killed outright (SIGKILL, node loss) cannot remove its temporary
+    # file; the next writer of the same target does.  Only the job that
+    # produces ``path`` writes ``.tmp-<name>.*`` (one job per output), so this
+    # never touches another job's file.
+    prefix = f".tmp-{path.name}."
+    for stale in path.parent.glob(prefix + "*"):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
