@@ -44,6 +44,21 @@ def test_same_seed_same_number_other_seed_within_error():
     assert abs(a.mean - c.mean) < 5 * np.hypot(a.stderr, c.stderr)
 
 
+def test_same_seed_same_number_on_1_and_2_threads():
+    """Chunks own their keys and sums, reduced serially: the thread count cannot change a bit."""
+    import numba
+    prev = numba.get_num_threads()
+    try:
+        out = []
+        for nt in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(nt)
+            e = tr.efficiency(3.0, KF_A0, n_samples=N, seed=11)
+            out.append((e.mean, e.stderr))
+    finally:
+        numba.set_num_threads(prev)
+    assert out[0] == out[1]
+
+
 def test_field_average_is_unbiased():
     """(u.P)^2 with u = z and |P|^2/3 have the same expectation (cubic symmetry)."""
     a = tr.efficiency(5.0, KF_A0, n_samples=1_000_000, seed=6, field_average=True)

@@ -264,6 +264,21 @@ def test_kph_against_decimal_reference(t):
     np.testing.assert_allclose(kernels.kph_matrix_np(x, x, w, wa, b, 0.3), ref, rtol=1e-10, atol=0)
 
 
+def test_zph_is_even_in_xi():
+    """The solver evaluates Z^ph on |xi| only: Z^ph(-xi) = Z^ph(xi), with and without the
+    finite-band (1/mu) term, at low and high T, Numba and NumPy."""
+    rng = np.random.default_rng(3)
+    w = np.linspace(0.5, 30.0, 60)
+    wa = rng.random(60) * 0.02
+    x = np.concatenate([np.geomspace(1e-4, 2e4, 80), [5.0, 30.0, 31.0]])
+    for t in (0.01, 5.0, 80.0):
+        b = beta_of(t)
+        for mu in (np.inf, 9000.0):
+            for fn in (kernels.zph_nb, kernels.zph_np):
+                np.testing.assert_allclose(fn(-x, w, wa, b, mu), fn(x, w, wa, b, mu),
+                                           rtol=1e-12, atol=1e-15)
+
+
 def test_kph_zph_thread_count_independent():
     """Each matrix element is computed by one thread in a fixed order: 1 and 2 threads agree bitwise."""
     import numba

@@ -681,12 +681,15 @@ def zph_nb(xi, omega, wa2f, beta, mu):
     fast = beta * wmax < 600.0
     inv_mu = 0.0 if not math.isfinite(mu) else 1.0 / mu
     out = np.empty(xi.size)
-    for i in prange(xi.size):
+    # contiguous blocks of energies, one scratch set per block (not per energy)
+    nblk = min(xi.size, 32)
+    for b in prange(nblk):
         xr = np.empty(2 * nw)
         aa = np.empty(2 * nw)
         sh = np.empty(2 * nw)
         sg = np.empty(2 * nw)
-        out[i] = _zph_point(xi[i], omega, wa2f, nbose, beta, inv_mu, xr, aa, sh, sg, ew, ewi, fast)
+        for i in range(b * xi.size // nblk, (b + 1) * xi.size // nblk):
+            out[i] = _zph_point(xi[i], omega, wa2f, nbose, beta, inv_mu, xr, aa, sh, sg, ew, ewi, fast)
     return out
 
 

@@ -291,8 +291,10 @@ class GapEquation:
             ia = self.mesh.iabs
             kph = ku[np.ix_(ia, ia)]
         if self.s.use_zph:
+            # Z^ph is even in xi (G and h are odd, so is tanh): evaluate it on the
+            # distinct |xi| of the mesh, as K^ph (test_zph_is_even_in_xi)
             fn = kernels.zph_nb if self.use_numba else kernels.zph_np
-            z = fn(self.xi, self.omega, self.wa2f, beta, self.inp.mu)
+            z = fn(a, self.omega, self.wa2f, beta, self.inp.mu)[self.mesh.iabs]
         if len(self._cache) > 8:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = (kph, z)
