@@ -94,3 +94,27 @@ def test_config_validation_fills_defaults_and_names_field():
     cfg["eliashberg"]["spectra"]["e"]["kind"] = "lorentz"
     with pytest.raises(InputError, match="eliashberg.spectra.e.kind"):
         validate_config(cfg, schema, ["my.yaml"])
+
+
+def test_code_fingerprint_tracks_every_source_file(tmp_path):
+    """The workflow's rerun trigger: an edit of any .py file of the package changes
+    it; byte-code caches and non-Python files do not."""
+    import shutil
+    from pathlib import Path
+
+    import scimodel
+    from scimodel.provenance import code_fingerprint
+    pkg = tmp_path / "scimodel"
+    shutil.copytree(Path(scimodel.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    a = code_fingerprint(pkg)
+    assert a == code_fingerprint() and len(a) == 16
+    (pkg / "__pycache__").mkdir(exist_ok=True)
+    (pkg / "__pycache__" / "x.py").write_text("junk")
+    (pkg / "notes.txt").write_text("junk")
+    assert code_fingerprint(pkg) == a
+    with open(pkg / "scdft" / "kernels.py", "a") as fh:
+        fh.write("\n")
+    b = code_fingerprint(pkg)
+    assert b != a
+    (pkg / "scdft" / "new_module.py").write_text("x = 1\n")
+    assert code_fingerprint(pkg) not in (a, b)

@@ -113,6 +113,13 @@ def test_tables_from_cached_inputs_match_solver(tmp_path):
                                                 rel=1e-4)
         jump = heat_capacity_jump(ge, tc_k=tc)
         assert t3[t3.metal == m].iloc[0]["cs_cn_tf_fe"] == pytest.approx(jump.ratio, rel=1e-3)
+        lam_paper = paper004.paper_value(paper, "lambda", m, "paper")
+        if math.isfinite(lam_paper):        # the diagnostic column: same solver, paper's lambda
+            ger = GapEquation(inp.scaled_to_lambda(lam_paper), Settings(coulomb="tf-fe"))
+            tcr = ger.tc().tc
+            assert row["tc_tf_fe_rescaled"] == pytest.approx(tcr, rel=1e-4)
+            assert t3[t3.metal == m].iloc[0]["cs_cn_tf_fe_rescaled"] == pytest.approx(
+                heat_capacity_jump(ger, tc_k=tcr).ratio, rel=1e-3)
         # the paper's columns are the transcribed values
         for col, (q, pc) in {"tc_exp": ("tc", "exp"), "tc_paper_tf_fe": ("tc", "TF-FE"),
                              "delta0_paper_tf_me": ("delta0", "TF-ME"), "lambda_paper": ("lambda", "paper")}.items():

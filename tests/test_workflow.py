@@ -2,6 +2,9 @@
 temporary directory, and bad input failing cleanly."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -9,6 +12,7 @@ import yaml
 
 from conftest import ROOT, run_snakemake
 
+import scimodel
 from scimodel import eliashberg, spectra
 
 SLICE_NC = [
@@ -50,6 +54,22 @@ def test_build_eliashberg_slice(workflow_copy):
         np.testing.assert_allclose(float(tab["tc_eliashberg"].sel(spectrum=name)), direct,
                                    rtol=1e-6)
     assert (workflow_copy / "results/figures/eliashberg_tc_vs_lambda.png").stat().st_size > 10000
+    # up to date now; an edited scimodel module (a copy of the package, first on
+    # PYTHONPATH) changes the code fingerprint and reruns every job of the slice
+    res = run_snakemake(workflow_copy, *targets, "-n", "--quiet", "rules", timeout=300)
+    assert res.returncode == 0 and "Nothing to be done" in res.stdout, res.stdout
+    pkg = workflow_copy.parent / "pkg"
+    shutil.copytree(Path(scimodel.__file__).parent, pkg / "scimodel",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(pkg / "scimodel/eliashberg.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    res = run_snakemake(workflow_copy, *targets, "-n", "--quiet", "rules", timeout=300,
+                        env={"PYTHONPATH": str(pkg)})
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Nothing to be done" not in res.stdout, res.stdout
+    for rule in ("eliashberg_spectrum", "eliashberg_lambda_scan", "eliashberg_table",
+                 "eliashberg_figure"):
+        assert rule in res.stdout, (rule, res.stdout)
 
 
 def _edit_config(wf, fn):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import subprocess
@@ -30,6 +31,24 @@ def git_commit(path: str | Path | None = None) -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("-dirty" if dirty else "")
+
+
+def code_fingerprint(package_dir: str | Path | None = None) -> str:
+    """SHA-256 (first 16 hex digits) of the Python sources of the scimodel package.
+
+    The workflow passes it to every rule as a parameter, so that a changed
+    physics module reruns the jobs it may affect (Snakemake's own ``code``
+    trigger sees only the rule's script, not the modules it imports).
+    ``package_dir`` defaults to the directory of the imported package.
+    """
+    base = Path(package_dir) if package_dir else Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(base.rglob("*.py")):
+        if "__pycache__" in f.parts:
+            continue
+        h.update(f.relative_to(base).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -67,6 +86,7 @@ def provenance_attrs(
         "history": history or f"{now}: written by scimodel {__version__}",
         "git_commit": git_commit(),
         "scimodel_version": __version__,
+        "scimodel_code_sha256": code_fingerprint(),
         "config": to_json(config or {}),
         "wildcards": to_json(wildcards or {}),
     }

@@ -70,6 +70,7 @@ rule abinitio_netcdf:
     wildcard_constraints:
         metal="[A-Z][a-z]?",
     params:
+        scimodel_code=SCIMODEL_CODE,
         element=lambda wc: AB_ELEMENTS[wc.metal],
         tolerances=AB["tolerances"],
     log:
@@ -92,6 +93,7 @@ rule abinitio_user:
     wildcard_constraints:
         metal="[A-Za-z0-9]+",
     params:
+        scimodel_code=SCIMODEL_CODE,
         element=lambda wc: AB_ELEMENTS[wc.metal],
     log:
         "logs/abinitio_user/{metal}.log",
@@ -120,6 +122,7 @@ rule abinitio_table:
             category="Ab-initio inputs (QE)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         metals=AB_AVAILABLE,
         tolerance=AB["tolerances"]["lambda_vs_paper"],
     log:
@@ -141,6 +144,7 @@ rule abinitio_figure:
             category="Ab-initio inputs (QE)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         metals=AB_FIGURE,
     log:
         "logs/abinitio_figure/all.log",
@@ -160,6 +164,7 @@ rule abinitio_dos_figure:
             category="Ab-initio inputs (QE)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         metals=AB_AVAILABLE,
     log:
         "logs/abinitio_dos_figure/all.log",

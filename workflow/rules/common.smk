@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 
 from scimodel.config import validate_config
 from scimodel.errors import InputError
+from scimodel.provenance import code_fingerprint
 
 
 # Validate (and fill defaults) with a message naming the config file and field.
@@ -16,6 +17,11 @@ try:
     )
 except InputError as _err:
     raise WorkflowError(f"invalid configuration: {_err}") from None
+
+# Fingerprint of the scimodel sources, a parameter of every rule that runs
+# scimodel code (not of the Quantum ESPRESSO runs): with the profile's
+# rerun-triggers (params), editing a physics module reruns what it may change.
+SCIMODEL_CODE = code_fingerprint()
 
 # Each rule file appends the paths of its final products here; `rule all`
 # (Snakefile) builds them all, `rule figures` / `rule tables` the subsets.

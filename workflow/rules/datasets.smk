@@ -20,6 +20,7 @@ rule digitize_series:
     output:
         nc="results/datasets/series/{group}/{series}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         config={k: DS[k] for k in ("registry",)},
     log:
         "logs/digitize_series/{group}/{series}.log",
@@ -40,6 +41,7 @@ rule ingest_table:
     output:
         nc="results/datasets/tables/{group}/{series}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         config={k: DS[k] for k in ("registry",)},
     log:
         "logs/ingest_table/{group}/{series}.log",
@@ -59,6 +61,7 @@ rule datasets_fit:
     output:
         nc="results/datasets/fits/{group}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         analysis=ds_group_analysis,
         synthetic=ds_group_is_synthetic,
         options={k: DS[k] for k in ("rho_T_tmax_K", "rho_T_tc_margin_K", "model_points")},
@@ -85,6 +88,7 @@ rule datasets_table:
             category="Literature datasets (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         synthetic=ds_variant_is_synthetic,
     log:
         "logs/datasets_table/{variant}.log",
@@ -106,6 +110,7 @@ rule datasets_fig2:
             category="Literature datasets (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig2",
         synthetic=ds_variant_is_synthetic,
         info=ds_figure_params(DS_FIG2_ROLES),
@@ -129,6 +134,7 @@ rule datasets_fig3:
             category="Literature datasets (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig3",
         synthetic=ds_variant_is_synthetic,
         info=ds_figure_params(DS_FIG3_ROLES),

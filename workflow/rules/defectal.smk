@@ -14,6 +14,7 @@ rule defectal_paracrystal:
     output:
         nc="results/defectal/paracrystal.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         paracrystal=DEF["paracrystal"],
     log:
         "logs/defectal_paracrystal/all.log",
@@ -29,6 +30,7 @@ rule defectal_diffraction:
     output:
         nc="results/defectal/diffraction.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         diffraction=DEF["diffraction"],
     threads: 2
     log:
@@ -45,6 +47,7 @@ rule defectal_spectra:
     output:
         nc="results/defectal/alpha2f.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         spectra=DEF["spectra"],
         kF_a0=DEF["kF_a0"],
         shells_m2_max=DEF["shells_m2_max"],
@@ -62,6 +65,7 @@ rule defectal_flow:
     output:
         nc="results/defectal/flow_{cls}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         cls=lambda wc: DEF["classes"][wc.cls],
         common=DEF_COMMON,
     wildcard_constraints:
@@ -83,6 +87,7 @@ rule defectal_model_curves:
     output:
         nc="results/defectal/model_curves.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         classes=DEF_CLASSES,
     log:
         "logs/defectal_model_curves/all.log",
@@ -102,6 +107,7 @@ rule defectal_fig1jk:
             category="Defectal model (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig1jk",
         classes=DEF_CLASSES,
     log:
@@ -122,6 +128,7 @@ rule defectal_fig_paracrystal:
             category="Defectal model (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="paracrystal",
         classes=DEF_CLASSES,
     log:
@@ -142,6 +149,7 @@ rule defectal_fig5gh:
             category="Defectal model (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig5gh",
         classes=DEF_CLASSES,
     log:
@@ -162,6 +170,7 @@ rule defectal_fig4ab:
             category="Defectal model (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig4ab",
         classes=DEF_CLASSES,
     log:
@@ -182,6 +191,7 @@ rule defectal_fig_tc_a:
             category="Defectal model (paper 000)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="tc_a",
         classes=DEF_CLASSES,
     log:

@@ -11,6 +11,7 @@ rule eliashberg_spectrum:
     output:
         nc="results/eliashberg/spectra/{spectrum}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         spectrum=lambda wc: ELI["spectra"][wc.spectrum],
         mu_star=ELI["mu_star"],
         cutoff_factor=ELI["matsubara_cutoff_factor"],
@@ -30,6 +31,7 @@ rule eliashberg_lambda_scan:
     output:
         nc="results/eliashberg/lambda_scan.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         spectra=ELI["spectra"],
         lambdas=ELI["lambda_scan"],
         mu_star=ELI["mu_star"],
@@ -56,6 +58,7 @@ rule eliashberg_table:
             category="Eliashberg (model spectra)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         names=ELI_SPECTRA,
         mu_star=ELI["mu_star"],
     log:
@@ -77,6 +80,7 @@ rule eliashberg_figure:
             category="Eliashberg (model spectra)",
         ),
     params:
+        scimodel_code=SCIMODEL_CODE,
         names=ELI_SPECTRA,
         mu_star=ELI["mu_star"],
     log:

@@ -36,6 +36,7 @@ rule paper004_metal:
     output:
         nc="results/paper004/metals/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         scdft=P4_SCDFT,
         mu_star=P4["mu_star"],
         eliashberg_cutoff_factor=P4["eliashberg_cutoff_factor"],
@@ -57,6 +58,7 @@ rule paper004_curves:
     output:
         nc="results/paper004/curves/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="curves",
         scdft=P4_SCDFT,
         n_t=P4["curve_points"],
@@ -79,6 +81,7 @@ rule paper004_cutoff:
     output:
         nc="results/paper004/cutoff/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="cutoff",
         scdft=P4_SCDFT,
         cutoffs_meV=P4["cutoff_scan_meV"],
@@ -100,6 +103,7 @@ rule paper004_decomposition:
     output:
         nc="results/paper004/decomposition/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="decomposition",
         scdft=P4_SCDFT,
     log:
@@ -120,6 +124,7 @@ rule paper004_isotope:
     output:
         nc="results/paper004/isotope/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="isotope",
         scdft=P4_SCDFT,
         dm=P4["isotope_dm"],
@@ -141,6 +146,7 @@ rule paper004_mesh:
     output:
         nc="results/paper004/mesh/{metal}.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="mesh",
         scdft=P4_SCDFT,
         points_per_decade=P4["mesh_points_per_decade"],
@@ -158,6 +164,7 @@ rule paper004_kernel:
     output:
         nc="results/paper004/kernel_w.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         task="kernel",
         t_K=P4["fig1_T_K"],
         omega_THz=P4["fig1_omega_THz"],
@@ -195,6 +202,7 @@ rule paper004_tables:
         summary=report("results/paper004/summary.md", caption="../report/paper004_summary.rst",
                        category=P4_REPORT),
     params:
+        scimodel_code=SCIMODEL_CODE,
         metals=P4_METALS,
         isotope_metals=P4_ISOTOPE,
         missing=P4_MISSING,
@@ -216,6 +224,7 @@ rule paper004_fig01:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig01_kernel.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig01",
     log:
         "logs/paper004_fig01/all.log",
@@ -233,6 +242,7 @@ rule paper004_fig02:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig02_mesh_convergence.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig02",
     log:
         "logs/paper004_fig02/all.log",
@@ -250,6 +260,7 @@ rule paper004_fig03:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig03_a2f.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig03",
     log:
         "logs/paper004_fig03/all.log",
@@ -267,6 +278,7 @@ rule paper004_fig04:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig04_kernels.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig04",
     log:
         "logs/paper004_fig04/all.log",
@@ -285,6 +297,7 @@ rule paper004_fig05:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig05_gap.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig05",
     log:
         "logs/paper004_fig05/all.log",
@@ -302,6 +315,7 @@ rule paper004_fig06:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig06_delta0_T.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig06",
     log:
         "logs/paper004_fig06/all.log",
@@ -319,6 +333,7 @@ rule paper004_fig07:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig07_tc_gap_vs_exp.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig07",
     log:
         "logs/paper004_fig07/all.log",
@@ -336,6 +351,7 @@ rule paper004_fig08:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig08_decomposition.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig08",
     log:
         "logs/paper004_fig08/all.log",
@@ -353,6 +369,7 @@ rule paper004_fig09:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig09_cutoff.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig09",
     log:
         "logs/paper004_fig09/all.log",
@@ -370,6 +387,7 @@ rule paper004_fig10:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig10_thermodynamics.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig10",
     log:
         "logs/paper004_fig10/all.log",
@@ -388,6 +406,7 @@ rule paper004_fig11:
                    category=P4_REPORT),
         nc=f"{P4_FIGDIR}/fig11_order_parameter.nc",
     params:
+        scimodel_code=SCIMODEL_CODE,
         figure="fig11",
     log:
         "logs/paper004_fig11/all.log",

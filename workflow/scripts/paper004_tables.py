@@ -43,7 +43,8 @@ def main(sm):
            "Table 2 of paper 004: Tc and Delta0", NOTE2, sm)
     _write(t3, paper004.TABLE3_META, o.t3_nc, o.t3_csv, o.t3_md, o.t3_tex,
            "Table 3 of paper 004: C_S(Tc)/C_N(Tc)",
-           "C = T dS/dT from the Kohn-Sham entropy (Eq. 31); paper column is TF-ME (Table 3).", sm)
+           "C = T dS/dT from the Kohn-Sham entropy (Eq. 31); paper column is TF-ME (Table 3); "
+           "cs_cn_tf_fe_rescaled: TF-FE with alpha2F rescaled to the paper's lambda (input vs solver diagnostic).", sm)
     _write(ti, paper004.ISOTOPE_META, o.iso_nc, o.iso_csv, o.iso_md, o.iso_tex,
            "Isotope coefficients (paper 004, Sec. V)",
            "alpha = -dln X/dln M with alpha2F(Omega sqrt(M'/M)), lambda fixed; M' = M(1 +- dm).", sm)
