@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -39,9 +40,12 @@ def code_fingerprint(package_dir: str | Path | None = None) -> str:
     The workflow passes it to every rule as a parameter, so that a changed
     physics module reruns the jobs it may affect (Snakemake's own ``code``
     trigger sees only the rule's script, not the modules it imports).
-    ``package_dir`` defaults to the directory of the imported package.
+    ``package_dir`` defaults to the directory of the imported package; that
+    value is computed once per process (every dataset written records it).
     """
-    base = Path(package_dir) if package_dir else Path(__file__).resolve().parent
+    if package_dir is None:
+        return _own_fingerprint()
+    base = Path(package_dir)
     h = hashlib.sha256()
     for f in sorted(base.rglob("*.py")):
         if "__pycache__" in f.parts:
@@ -49,6 +53,12 @@ def code_fingerprint(package_dir: str | Path | None = None) -> str:
         h.update(f.relative_to(base).as_posix().encode() + b"\0")
         h.update(f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+@functools.cache
+def _own_fingerprint() -> str:
+    """Fingerprint of the imported package (its code cannot change while it runs)."""
+    return code_fingerprint(Path(__file__).resolve().parent)
 
 
 def _jsonable(obj: Any) -> Any:
