@@ -62,3 +62,28 @@ def pytest_terminal_summary(terminalreporter):
     kinds = sorted({c.kind for c in CASES})
     terminalreporter.write_line(
         f"bad-input battery: {len(CASES)} malformed inputs over {len(kinds)} kinds ({', '.join(kinds)})")
+
+
+_LOST_KEY = pytest.StashKey[bool]()   # set on tests whose xdist_group was ignored
+
+
+@pytest.hookimpl(trylast=True)     # after pytest-xdist's own hook, which appends the group
+def pytest_collection_modifyitems(config, items):
+    """Under ``-n N --dist loadgroup`` every test marked ``xdist_group`` must
+    carry its group in the node id (pytest-xdist appends ``@<group>``), else
+    xdist spreads a group over workers without a word: the SLURM tests then
+    start their runs on two workers and one worker stops the cluster under
+    the other (seen with pytest 9.2.0, which keeps node ids in ``Node._id``).
+    Such tests fail at set-up with the reason instead of running."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if any(True for _ in item.iter_markers("xdist_group")) and "@" not in item.nodeid:
+            item.stash[_LOST_KEY] = True
+
+
+def pytest_runtest_setup(item):
+    if item.stash.get(_LOST_KEY, False):
+        pytest.fail("pytest-xdist --dist loadgroup ignored this test's xdist_group mark: the "
+                    "installed pytest and pytest-xdist do not work together; install the "
+                    "versions pinned in pyproject.toml (pip install -e .[test])", pytrace=False)
