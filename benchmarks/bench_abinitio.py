@@ -35,6 +35,7 @@ def main(nproc: int = 1) -> None:
         qe.build_abinitio_dataset(Path(tmp) / "run")
         t_build = time.perf_counter() - t0
     rows = [(k, f"{v:.2f}") for k, v in s["wall_times_s"].items()]
+    rows += [(f"  ph, q point {i}", f"{v:.2f}") for i, v in enumerate(s["ph_wall_per_q_s"], 1)]
     rows.append(("build_abinitio_dataset", f"{t_build:.2f}"))
     print(f"tiny Al (ecut 12 Ry, k 4^3 / 8^3 dense, q 2^3), nproc = {nproc}, QE {s['qe_version']}")
     print(tabulate(rows, headers=["step", "wall (s)"]))

@@ -47,6 +47,41 @@ def run_snakemake(workdir: Path, *args: str, timeout: int = 900, env=None):
                           text=True, timeout=timeout, env=e)
 
 
+def run_qe_rule_scripts(tmp: Path, element: dict, metal: str = "Al", q: int = 2,
+                        threads: int = 1) -> Path:
+    """The three QE rule scripts (abinitio_ground, abinitio_phq per irreducible q
+    point, abinitio_qe) as the workflow runs them; returns the run folder
+    ``tmp/results/abinitio/qe/<metal>_q<q>`` (parts and scratch under ``tmp``)."""
+    import runpy
+
+    from scimodel.qe import irreducible_q_count
+    from scimodel.workflow import mock_snakemake
+
+    parts = tmp / "results/abinitio/qe_parts" / f"{metal}_q{q}"
+    common = dict(wildcards={"metal": metal, "q": str(q)}, threads=threads)
+    mpi = "mpirun -np {nproc}"
+
+    def script(name, **kw):
+        sm = mock_snakemake(log=[str(tmp / f"{name}.log")], **kw)
+        runpy.run_path(str(ROOT / "workflow/scripts" / f"{name}.py"), init_globals={"snakemake": sm})
+
+    pseudo = ROOT / "resources/pseudo" / element["pseudo"]
+    script("abinitio_ground", input={"pseudo": str(pseudo)}, output={"ground": str(parts / "ground")},
+           params={"element": element, "mpi_command": mpi}, **common)
+    qdirs = []
+    for iq in range(1, irreducible_q_count(element["structure"], q) + 1):
+        qdirs.append(str(parts / f"iq{iq}"))
+        script("abinitio_phq", input={"ground": str(parts / "ground")}, output={"qdir": qdirs[-1]},
+               params={"scratch": str(tmp / "scratch" / f"iq{iq}"), "mpi_command": mpi},
+               wildcards={"metal": metal, "q": str(q), "iq": str(iq)}, threads=threads)
+    run = tmp / "results/abinitio/qe" / f"{metal}_q{q}"
+    script("abinitio_qe", input={"ground": str(parts / "ground"), "qpoints": qdirs},
+           output={"run": str(run)},
+           params={"scratch": str(tmp / "scratch" / "join"), "mpi_command": mpi, "with_dos": True},
+           **common)
+    return run
+
+
 @pytest.fixture
 def workflow_copy(tmp_path) -> Path:
     """A fresh copy of the workflow in a temporary directory."""

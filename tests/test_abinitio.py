@@ -25,7 +25,7 @@ from scimodel.errors import InputError
 from scimodel.io import da, write_dataset
 from scimodel.workflow import mock_snakemake
 
-from conftest import ROOT, run_snakemake
+from conftest import ROOT, run_qe_rule_scripts, run_snakemake
 
 CACHE = ROOT / "resources" / "abinitio"
 CACHED = sorted(p for p in CACHE.glob("*.nc"))
@@ -330,7 +330,8 @@ def test_default_dry_run_schedules_no_qe_job():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "--quiet", "rules", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
-    for rule in ("abinitio_qe", "abinitio_pseudo", "abinitio_netcdf"):
+    for rule in ("abinitio_qe", "abinitio_ground", "abinitio_phq", "abinitio_pseudo",
+                 "abinitio_netcdf"):
         assert rule not in out, f"default DAG schedules {rule}:\n{out[-2000:]}"
 
 
@@ -340,7 +341,8 @@ def test_recompute_dry_run_schedules_qe():
                         timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
-    for rule in ("abinitio_qe", "abinitio_pseudo", "abinitio_netcdf"):
+    for rule in ("abinitio_qe", "abinitio_ground", "abinitio_phq", "abinitio_pseudo",
+                 "abinitio_netcdf"):
         assert rule in out
 
 
@@ -366,16 +368,10 @@ def test_pseudopotential_generation_and_transferability(tmp_path):
 @pytest.mark.qe
 @needs_qe
 def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
-    """pw.x -> ph.x -> q2r.x -> matdyn.x -> nscf -> dos.x for a tiny Al cell (seconds)."""
-    run = tmp_path / "results/abinitio/qe/Al_q2"
-    sm = mock_snakemake(input={"pseudo": str(ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")},
-                        output={"run": str(run)},
-                        params={"element": _params(), "scratch": str(tmp_path / "scratch"),
-                                "mpi_command": "mpirun -np {nproc}", "with_dos": True},
-                        wildcards={"metal": "Al", "q": "2"}, log=[str(tmp_path / "qe.log")],
-                        threads=1)
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_qe.py"), init_globals={"snakemake": sm})
-    assert not (tmp_path / "scratch").exists()
+    """pw.x -> ph.x (one process per q point) -> q2r.x -> matdyn.x -> nscf -> dos.x
+    for a tiny Al cell (seconds), through the three rule scripts."""
+    run = run_qe_rule_scripts(tmp_path, _params(), "Al", 2)
+    assert not (tmp_path / "scratch").exists() or not any((tmp_path / "scratch").iterdir())
     nc = tmp_path / "Al.nc"
     sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
                          params={"element": _params(), "tolerances": {}},
@@ -398,6 +394,9 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert set(summary["wall_times_s"]) >= {"pw_fit", "pw_scf", "ph", "q2r", "matdyn",
                                             "pw_nscf", "dos_gauss", "dos_wide"}
+    # fcc 2^3: three irreducible q points (Gamma, L, X), each its own ph.x process
+    assert len(summary["ph_wall_per_q_s"]) == 3 == qe.irreducible_q_count("fcc", 2)
+    assert len(json.loads(a["wall_time_ph_per_q_s"])) == 3      # JSON attribute
 
 
 _PH_OUT = """
@@ -462,3 +461,47 @@ def test_truncated_q_point_block_is_refused(tmp_path):
     p.write_text(_PH_OUT.rsplit("lambda(    3)=  0.2000", 1)[0])
     with pytest.raises(InputError, match="incomplete q-point block"):
         qe.read_ph_elph(p)
+
+
+def test_irreducible_q_counts_match_ph_x_lists():
+    # ph.x's "(N q-points)" of the runs behind the cache and of the tiny test
+    # cells: fcc 2^3 -> 3, fcc/bcc 4^3 -> 8, bcc 6^3 -> 16 (Nb_q6_instability.txt),
+    # fcc 8^3 -> 29 (QE's aluminium phonon example)
+    assert qe.irreducible_q_count("fcc", 2) == 3
+    assert qe.irreducible_q_count("fcc", 4) == qe.irreducible_q_count("bcc", 4) == 8
+    assert qe.irreducible_q_count("bcc", 6) == 16
+    assert qe.irreducible_q_count("fcc", 8) == 29
+    assert qe.irreducible_q_count("bcc", 1) == 1
+    with pytest.raises(InputError, match="structure"):
+        qe.irreducible_q_count("hcp", 4)
+
+
+def test_phonon_key_ignores_dos_and_postprocessing_settings():
+    base = qe.metal_spec("Al", _params())
+    same = qe.metal_spec("Al", _params(nbnd=30, k_dos=16, elph_sigma_Ry=0.02))
+    other = qe.metal_spec("Al", _params(k_scf=6, k_dense=12))
+    assert qe.phonon_key(base) == qe.phonon_key(same) != qe.phonon_key(other)
+
+
+@pytest.mark.qe
+@needs_qe
+def test_join_refuses_missing_duplicate_or_foreign_q_points(tmp_path):
+    spec = qe.metal_spec("Al", _params())
+    pseudo = ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF"
+    g = qe.run_ground(spec, pseudo, tmp_path / "ground")
+    assert g["n_q"] == 3
+    q = [tmp_path / f"iq{i}" for i in (1, 2, 3)]
+    for i, d in enumerate(q, 1):
+        s = qe.run_q_point(tmp_path / "ground", i, d, tmp_path / "scratch")
+        assert s["n_q"] == 3 and s["phonon_key"] == g["phonon_key"]
+    with pytest.raises(InputError, match=r"missing q points \[3\]"):
+        qe.assemble_run(tmp_path / "ground", q[:2], tmp_path / "run", tmp_path / "s2")
+    with pytest.raises(InputError, match="given twice"):
+        qe.assemble_run(tmp_path / "ground", [*q, q[0]], tmp_path / "run", tmp_path / "s2")
+    summary = json.loads((q[1] / "summary.json").read_text())
+    summary["phonon_key"] = "0" * 16            # computed with other settings
+    (q[1] / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(InputError, match=r"iq2/summary.json.*phonon_key"):
+        qe.assemble_run(tmp_path / "ground", q, tmp_path / "run", tmp_path / "s2")
+    with pytest.raises(InputError, match="expected 1..3"):
+        qe.run_q_point(tmp_path / "ground", 4, tmp_path / "iq4", tmp_path / "scratch")

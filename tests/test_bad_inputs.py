@@ -295,23 +295,13 @@ QE_CASES = [
 
 @pytest.fixture(scope="module")
 def tiny_al_run(tmp_path_factory):
-    import runpy
-
     from scimodel import qe
-    from scimodel.workflow import mock_snakemake
-    from conftest import ROOT
+    from conftest import run_qe_rule_scripts
 
     if not qe.qe_available():
         pytest.skip("Quantum ESPRESSO not on PATH (install: apt-get install -y quantum-espresso)")
     tmp = tmp_path_factory.mktemp("tiny_al")
-    run = tmp / "Al_q2"
-    sm = mock_snakemake(input={"pseudo": str(ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")},
-                        output={"run": str(run)},
-                        params={"element": TINY_AL, "scratch": str(tmp / "scratch"),
-                                "mpi_command": "mpirun -np {nproc}", "with_dos": True},
-                        wildcards={"metal": "Al", "q": "2"}, log=[str(tmp / "qe.log")], threads=1)
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_qe.py"), init_globals={"snakemake": sm})
-    return run
+    return run_qe_rule_scripts(tmp, TINY_AL, "Al", 2)
 
 
 def _recompute_config(c):
@@ -335,6 +325,9 @@ def test_bad_qe_output(case: Case, tiny_al_run, tmp_path):
     wf = copy_workflow(tmp_path / "wf")
     cfg(_recompute_config)(wf)
     run = wf / QE_RUN
+    # the run folder and the ground-state / q-point folders it was joined from
+    parts = Path(str(tiny_al_run).replace("/qe/", "/qe_parts/"))
+    shutil.copytree(parts, wf / QE_RUN.replace("/qe/", "/qe_parts/"))
     shutil.copytree(tiny_al_run, run)
     case.setup(run)
     # the run folder is newer than its inputs: only the NetCDF step runs

@@ -21,7 +21,10 @@ Public API
 ----------
 :class:`MetalSpec`, :func:`metal_spec` (config -> spec),
 :func:`pw_input`, :func:`ph_input`, :func:`q2r_input`, :func:`matdyn_input`,
-:func:`dos_input` (input text), :func:`run_pipeline` (run the chain),
+:func:`dos_input` (input text), :func:`run_ground`, :func:`run_q_point`,
+:func:`assemble_run` (the chain as independent jobs: ground state, one ph.x
+process per irreducible q point, join), :func:`run_pipeline` (all three in one
+process), :func:`irreducible_q_count`,
 :func:`parse_pw_xml`, :func:`read_a2f_dos`, :func:`read_matdyn_lambda`,
 :func:`read_phonon_dos`, :func:`read_dos_x` (parsers),
 :func:`build_abinitio_dataset` (run folder -> Dataset), :func:`read_abinitio`
@@ -256,13 +259,16 @@ def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
             + f"K_POINTS automatic\n {kk} {kk} {kk} 0 0 0\n")
 
 
-def ph_input(spec: MetalSpec, outdir: str = "./tmp") -> str:
-    """ph.x input: phonons on the q grid and interpolated electron-phonon coupling."""
+def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None) -> str:
+    """ph.x input: phonons on the q grid and interpolated electron-phonon coupling;
+    with ``iq``, only the iq-th irreducible q point (``start_q = last_q = iq``)."""
     v = {"tr2_ph": spec.tr2_ph, "prefix": spec.prefix, "outdir": outdir,
          "fildyn": f"{spec.prefix}.dyn", "fildvscf": f"{spec.prefix}dv",
          "electron_phonon": "interpolated", "el_ph_sigma": float(spec.elph_sigma0_ry),
          "el_ph_nsigma": int(spec.elph_nsigma), "trans": True, "ldisp": True,
          "nq1": spec.q_grid, "nq2": spec.q_grid, "nq3": spec.q_grid}
+    if iq is not None:
+        v.update(start_q=int(iq), last_q=int(iq))
     return f"phonons of {spec.name}\n" + namelist("inputph", v)
 
 
@@ -292,6 +298,13 @@ def dos_input(spec: MetalSpec, emin_ev: float, emax_ev: float, step_ev: float, f
 def qe_available() -> bool:
     """True if every executable of :data:`QE_EXECUTABLES` is on PATH."""
     return all(shutil.which(x) for x in QE_EXECUTABLES)
+
+
+def require_qe() -> None:
+    """Raise InputError (naming PATH and the install command) without QE."""
+    if not qe_available():
+        raise InputError(None, "PATH", f"Quantum ESPRESSO executables {QE_EXECUTABLES} not "
+                         "found; install them (apt-get install -y quantum-espresso)")
 
 
 def qe_version() -> str:
@@ -377,46 +390,225 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
-                 scratch: str | os.PathLike, *, nproc: int = 1,
-                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
-                 with_dos: bool = True) -> dict:
-    """Run the whole QE chain for one metal.
+#: Fields of :class:`MetalSpec` that change what pw.x scf and ph.x compute
+#: (the key of a ground state and of its q-point runs; DOS and post-processing
+#: settings are not part of it).
+PHONON_FIELDS = ("structure", "a_angstrom", "mass_amu", "pseudo", "ecutwfc_ry", "ecutrho_ry",
+                 "k_scf", "k_dense", "q_grid", "degauss_ry", "elph_sigma0_ry", "elph_nsigma",
+                 "conv_thr", "tr2_ph")
 
-    Parameters
-    ----------
-    pseudo_file : the UPF file (copied into the scratch folder).
-    rundir : folder that receives inputs, outputs and the small result files
-        (:data:`RUN_FILES`); the wave functions stay in ``scratch``.
-    scratch : working folder (large files), removed at the end unless ``keep_scratch``.
-    with_dos : False skips the nscf + dos.x steps (q-grid convergence runs).
 
-    Returns the summary dict also written to ``rundir/summary.json``.
+def phonon_key(spec: MetalSpec) -> str:
+    """SHA-256 (16 hex digits) of the settings in :data:`PHONON_FIELDS` (the UPF by
+    file name; its content is checked through ``pseudo_sha256``).  A q-point run is
+    used with a ground state only when both carry the same key."""
+    d = {f: getattr(spec, f) for f in PHONON_FIELDS}
+    d["pseudo"] = Path(d["pseudo"]).name
+    d["name"] = spec.name
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _cubic_rotations() -> np.ndarray:
+    """The 48 operations of O_h as signed 3x3 permutation matrices (Cartesian)."""
+    import itertools
+    mats = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            m = np.zeros((3, 3))
+            for row, (col, sg) in enumerate(zip(perm, signs)):
+                m[row, col] = sg
+            mats.append(m)
+    return np.array(mats)
+
+
+#: Primitive vectors (rows, units of a) of QE's ibrav = 2 (fcc) and 3 (bcc).
+PRIMITIVE = {"fcc": 0.5 * np.array([[-1, 0, 1], [0, 1, 1], [-1, 1, 0]], float),
+             "bcc": 0.5 * np.array([[1, 1, 1], [-1, 1, 1], [-1, -1, 1]], float)}
+
+
+def irreducible_q_count(structure: str, n: int) -> int:
+    """Number of irreducible points of the Gamma-centred n x n x n q grid of a
+    cubic Bravais lattice under O_h and time reversal (what ph.x lists with
+    ``ldisp``; e.g. fcc 4^3: 8, bcc 6^3: 16)."""
+    if structure not in PRIMITIVE:
+        raise InputError(None, "structure", f"got {structure!r}, expected one of {sorted(PRIMITIVE)}")
+    a = PRIMITIVE[structure]
+    b = np.linalg.inv(a).T                       # reciprocal vectors (rows), units of 2 pi / a
+    grid = np.array([(i, j, k) for i in range(n) for j in range(n) for k in range(n)])
+    # q in crystal coordinates of b: q_cart = f @ b; a rotation R maps f -> f @ b R^T b^-1
+    binv = np.linalg.inv(b)
+    seen: set[tuple[int, int, int]] = set()
+    count = 0
+    for g in grid:
+        key = tuple(int(x) for x in g % n)
+        if key in seen:
+            continue
+        count += 1
+        for r in _cubic_rotations():
+            for sign in (1, -1):
+                f = sign * (g @ b @ r.T @ binv)
+                fi = np.rint(f).astype(int)
+                if not np.allclose(f, fi, atol=1e-8):
+                    raise RuntimeError("rotation does not map the q grid onto itself")
+                seen.add(tuple(int(x) for x in fi % n))
+    return count
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def _read_json(path: Path, what: str) -> dict:
+    if not path.exists():
+        raise InputError(path, "<file>", f"missing: not a finished {what}")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(path, "<file>", f"not valid JSON ({exc})") from exc
+
+
+GROUND_FILE = "ground.json"
+
+
+def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str | os.PathLike, *,
+               nproc: int = 1, mpi_command: str = "mpirun -np {nproc}") -> dict:
+    """Ground state of one metal for its phonon runs: pw.x scf on the dense grid
+    with ``la2F`` (the "fit" run) and on the coarse grid, in ``grounddir`` (which
+    keeps QE's ``tmp`` folder for the q-point runs of :func:`run_q_point`).
+
+    Writes and returns ``grounddir/ground.json`` (spec, :func:`phonon_key`,
+    pseudopotential SHA-256, QE version, the number of irreducible q points,
+    wall times).
     """
-    rundir, scratch = Path(rundir), Path(scratch)
+    grounddir = _fresh(Path(grounddir))
     if not Path(pseudo_file).exists():
         raise InputError(pseudo_file, "<file>", "pseudopotential file does not exist")
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    scratch.mkdir(parents=True)
-    rundir.mkdir(parents=True, exist_ok=True)
     spec = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})
-    shutil.copy(pseudo_file, scratch / spec.pseudo)
-    walls: dict[str, float] = {}
+    shutil.copy(pseudo_file, grounddir / spec.pseudo)
+    kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
+    walls = {"pw_fit": run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
+                              grounddir, **kw),
+             "pw_scf": run_qe("pw.x", pw_input(spec), "scf", grounddir, **kw)}
+    ground = {"metal": spec.name, "spec": asdict(spec), "phonon_key": phonon_key(spec),
+              "pseudo_file": str(pseudo_file), "pseudo_sha256": sha256_file(pseudo_file),
+              "qe_version": qe_version(), "nproc": nproc,
+              "n_q": irreducible_q_count(spec.structure, spec.q_grid), "wall_times_s": walls}
+    (grounddir / GROUND_FILE).write_text(json.dumps(ground, indent=1, sort_keys=True))
+    return ground
+
+
+def read_ground(grounddir: str | os.PathLike) -> tuple[MetalSpec, dict]:
+    g = _read_json(Path(grounddir) / GROUND_FILE, "ground-state folder (scimodel.qe.run_ground)")
+    return MetalSpec(**{**g["spec"], "stability_window_ry": tuple(g["spec"]["stability_window_ry"])}), g
+
+
+def _ph_q_count(text: str, path: Path) -> int:
+    m = re.search(r"uniform grid of q-points\s*\(\s*(\d+)\s*q-points\)", text)
+    if not m:
+        raise InputError(path, "q-point list", "ph.x did not print its list of q points")
+    return int(m.group(1))
+
+
+def _elph_q_files(folder: Path, prefix: str, iq: int, nsigma: int) -> list[str]:
+    """The files ph.x writes for q point ``iq``: its dynamical matrix and the
+    electron-phonon data that q2r.x reads (elph_dir/a2Fq2r.<50+i>.<iq>)."""
+    return [f"{prefix}.dyn{iq}"] + [f"elph_dir/a2Fq2r.{50 + i}.{iq}" for i in range(1, nsigma + 1)]
+
+
+def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
+                scratch: str | os.PathLike, *, nproc: int = 1,
+                mpi_command: str = "mpirun -np {nproc}") -> dict:
+    """ph.x for the ``iq``-th irreducible q point (1-based) on a copy of the
+    ground state of :func:`run_ground`.  ``qdir`` receives ph.in/ph.out, the
+    list of q points (``<prefix>.dyn0``), the q point's dynamical matrix and
+    electron-phonon files, and ``summary.json`` (q, keys, wall time); q points
+    run independently (other processes, other machines, other days) and
+    :func:`assemble_run` joins them."""
+    spec, g = read_ground(grounddir)
+    if not 1 <= int(iq) <= g["n_q"]:
+        raise InputError(None, "iq", f"got {iq}, expected 1..{g['n_q']} "
+                         f"(irreducible points of the {spec.q_grid}^3 q grid)")
+    scratch = _fresh(Path(scratch))
+    shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
+    shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
+    wall = run_qe("ph.x", ph_input(spec, iq=iq), "ph", scratch, nproc=nproc,
+                  mpi_command=mpi_command, pools=True)
+    text = (scratch / "ph.out").read_text(errors="replace")
+    n_q = _ph_q_count(text, scratch / "ph.out")
+    if n_q != g["n_q"]:
+        raise RuntimeError(f"ph.x lists {n_q} irreducible q points, scimodel.qe counted "
+                           f"{g['n_q']} for the {spec.structure} {spec.q_grid}^3 grid")
+    m = re.search(r"Calculation of q\s*=\s*(\S+)\s+(\S+)\s+(\S+)", text)
+    qdir = _fresh(Path(qdir))
+    (qdir / "elph_dir").mkdir()
+    for f in ["ph.in", "ph.out", f"{spec.prefix}.dyn0",
+              *_elph_q_files(scratch, spec.prefix, iq, spec.elph_nsigma)]:
+        if not (scratch / f).exists():
+            raise RuntimeError(f"ph.x did not write {f} for q point {iq} in {scratch}")
+        shutil.copy(scratch / f, qdir / f)
+    summary = {"metal": spec.name, "iq": int(iq), "n_q": n_q,
+               "q_cart_2pi_over_a": [float(x) for x in m.groups()] if m else None,
+               "phonon_key": g["phonon_key"], "pseudo_sha256": g["pseudo_sha256"],
+               "qe_version": g["qe_version"], "nproc": nproc, "wall_times_s": {"ph": wall}}
+    (qdir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike],
+                 rundir: str | os.PathLike, scratch: str | os.PathLike, *, nproc: int = 1,
+                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
+                 with_dos: bool = True) -> dict:
+    """Join the q-point runs of one ground state into a run folder: check that
+    every q point is there once and belongs to this ground state (phonon key,
+    pseudopotential, list of q points), run nscf + dos.x (``with_dos``), q2r.x and
+    matdyn.x.
+
+    ``rundir`` receives the inputs, outputs and small result files
+    (:data:`RUN_FILES`; ``ph.out`` is the q-point outputs in order) and
+    ``summary.json`` with the wall times of every step (``ph`` = the sum over q
+    points; ``ph_wall_per_q_s`` each).  The wave functions stay in ``scratch``, removed
+    at the end unless ``keep_scratch``.
+    """
+    grounddir, rundir = Path(grounddir), Path(rundir)
+    spec, g = read_ground(grounddir)
+    parts: dict[int, tuple[Path, dict]] = {}
+    for d in map(Path, qdirs):
+        s = _read_json(d / "summary.json", "q-point folder (scimodel.qe.run_q_point)")
+        for key in ("phonon_key", "pseudo_sha256", "n_q"):
+            if s.get(key) != g[key]:
+                raise InputError(d / "summary.json", key, f"got {s.get(key)!r}, expected "
+                                 f"{g[key]!r} (the ground state {grounddir})")
+        if s["iq"] in parts:
+            raise InputError(d / "summary.json", "iq", f"q point {s['iq']} given twice")
+        check_qe_output(d / "ph.out")
+        parts[s["iq"]] = (d, s)
+    missing = sorted(set(range(1, g["n_q"] + 1)) - set(parts))
+    if missing:
+        raise InputError(None, "q points", f"missing q points {missing} of {g['n_q']}")
+    dyn0 = {(d / f"{spec.prefix}.dyn0").read_text() for d, _ in parts.values()}
+    if len(dyn0) != 1:
+        raise InputError(None, f"{spec.prefix}.dyn0", "the q-point runs list different q points")
+    scratch = _fresh(Path(scratch))
+    shutil.copytree(grounddir / "tmp", scratch / "tmp")
+    shutil.copy(grounddir / spec.pseudo, scratch / spec.pseudo)
+    rundir.mkdir(parents=True, exist_ok=True)
+    for f in ("fit.in", "fit.out", "scf.in", "scf.out"):
+        shutil.copy(grounddir / f, rundir / f)
+    shutil.copy(grounddir / "tmp" / f"{spec.prefix}.save" / "data-file-schema.xml",
+                rundir / "scf.xml")
+    walls: dict[str, float] = dict(g["wall_times_s"])
     kw = dict(nproc=nproc, mpi_command=mpi_command)
     t_all = time.perf_counter()
-    walls["pw_fit"] = run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
-                             scratch, pools=True, **kw)
-    walls["pw_scf"] = run_qe("pw.x", pw_input(spec), "scf", scratch, pools=True, **kw)
-    shutil.copy(scratch / "tmp" / f"{spec.prefix}.save" / "data-file-schema.xml",
-                rundir / "scf.xml")
-    summary: dict = {"metal": spec.name, "spec": asdict(spec), "pseudo_file": str(pseudo_file),
-                     "pseudo_sha256": sha256_file(pseudo_file), "qe_version": qe_version(),
-                     "nproc": nproc}
+    summary: dict = {"metal": spec.name, "spec": asdict(spec), "pseudo_file": g["pseudo_file"],
+                     "pseudo_sha256": g["pseudo_sha256"], "qe_version": g["qe_version"],
+                     "nproc": nproc, "phonon_key": g["phonon_key"], "n_q": g["n_q"]}
     files = []
     if with_dos:
-        # The DOS runs first, in a copy of the scf save folder (./tmp_dos), so that a
-        # too-small nbnd fails within minutes and the phonon run keeps its own save folder.
+        # The DOS runs in a copy of the scf save folder (./tmp_dos) without wave functions.
         src, dst = scratch / "tmp" / f"{spec.prefix}.save", scratch / "tmp_dos" / f"{spec.prefix}.save"
         dst.mkdir(parents=True)
         for f in src.iterdir():
@@ -444,20 +636,60 @@ def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | 
             2 * spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_wide", scratch)
         shutil.rmtree(scratch / "tmp_dos", ignore_errors=True)
         files += ["dos_gauss.dat", "dos_wide.dat"]
-    walls["ph"] = run_qe("ph.x", ph_input(spec), "ph", scratch, pools=True, **kw)
+    (scratch / "elph_dir").mkdir()
+    ph_out = []
+    for iq in sorted(parts):
+        d, s = parts[iq]
+        for f in [f"{spec.prefix}.dyn0", *_elph_q_files(d, spec.prefix, iq, spec.elph_nsigma)]:
+            shutil.copy(d / f, scratch / f)
+        ph_out.append((d / "ph.out").read_text(errors="replace"))
+        shutil.copy(d / "ph.in", rundir / f"ph_q{iq}.in")
+    (rundir / "ph.out").write_text("".join(ph_out))
+    summary["ph_wall_per_q_s"] = [float(parts[iq][1]["wall_times_s"]["ph"]) for iq in sorted(parts)]
+    walls["ph"] = float(sum(summary["ph_wall_per_q_s"]))
     walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
     walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
     files += ["phonon.dos", "lambda", f"{spec.prefix}.freq"]
     files += sorted(p.name for p in scratch.glob("a2F.dos*"))
     for f in files:
         shutil.copy(scratch / f, rundir / f)
-    for p in scratch.glob("*.in"):
+    for p in [*scratch.glob("*.in"), *scratch.glob("*.out")]:
         shutil.copy(p, rundir / p.name)
-    for p in scratch.glob("*.out"):
-        shutil.copy(p, rundir / p.name)
-    walls["total"] = time.perf_counter() - t_all
+    walls["assemble"] = time.perf_counter() - t_all
+    walls["total"] = (walls["pw_fit"] + walls["pw_scf"] + walls["ph"] + walls["assemble"])
     summary["wall_times_s"] = walls
     (rundir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    if not keep_scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
+                 scratch: str | os.PathLike, *, nproc: int = 1,
+                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
+                 with_dos: bool = True) -> dict:
+    """The whole QE chain of one metal in one process: :func:`run_ground`, one
+    :func:`run_q_point` per irreducible q point, :func:`assemble_run` (the
+    workflow runs the same three steps as separate jobs).
+
+    Parameters
+    ----------
+    pseudo_file : the UPF file (copied into the scratch folder).
+    rundir : folder that receives inputs, outputs and the small result files
+        (:data:`RUN_FILES`); the wave functions stay in ``scratch``.
+    scratch : working folder (large files), removed at the end unless ``keep_scratch``.
+    with_dos : False skips the nscf + dos.x steps (q-grid convergence runs).
+
+    Returns the summary dict also written to ``rundir/summary.json``.
+    """
+    scratch = _fresh(Path(scratch))
+    g = run_ground(spec, pseudo_file, scratch / "ground", nproc=nproc, mpi_command=mpi_command)
+    qdirs = [scratch / f"iq{iq}" for iq in range(1, g["n_q"] + 1)]
+    for iq, d in enumerate(qdirs, 1):
+        run_q_point(scratch / "ground", iq, d, scratch / "ph_scratch", nproc=nproc,
+                    mpi_command=mpi_command)
+    summary = assemble_run(scratch / "ground", qdirs, rundir, scratch / "assemble", nproc=nproc,
+                           mpi_command=mpi_command, keep_scratch=keep_scratch, with_dos=with_dos)
     if not keep_scratch:
         shutil.rmtree(scratch, ignore_errors=True)
     return summary
@@ -959,6 +1191,11 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
     }
     attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
+    if "ph_wall_per_q_s" in summary:
+        attrs["ph_runs"] = "one ph.x process per irreducible q point (scimodel.qe.run_q_point)"
+        attrs["wall_time_ph_per_q_s"] = [round(float(v), 2) for v in summary["ph_wall_per_q_s"]]
+    else:
+        attrs["ph_runs"] = "one ph.x process for all q points (ldisp, before the per-q split)"
     if qsum is not None:
         attrs["lambda_q_points_direct"] = float(qsum["lambda_direct"][ic])
         # Gamma's three acoustic modes sit at omega = 0: left out of F(omega), whose

@@ -7,7 +7,8 @@
 #
 #     snakemake --cores 2 abinitio_recompute --configfile config/abinitio_recompute.yaml
 #
-# builds results/abinitio/<M>.nc (pseudopotentials -> QE runs -> NetCDF);
+# builds results/abinitio/<M>.nc (pseudopotentials -> ground state -> one ph.x job per
+# irreducible q point -> q2r/matdyn + DOS -> NetCDF);
 # `cp results/abinitio/*.nc resources/abinitio/` refreshes the cache.
 # Consumers (paper004.smk) call abinitio_nc(metal) for the right path.
 # AB, AB_METALS, AB_ELEMENTS, AB_AVAILABLE, AB_FIGURE, abinitio_nc() and the
@@ -35,23 +36,76 @@ rule abinitio_pseudo:
         "../scripts/abinitio_pseudo.py"
 
 
-rule abinitio_qe:
+rule abinitio_ground:
+    # pw.x scf on the dense (la2F) and the coarse k grid; keeps QE's tmp folder
+    # for the q-point jobs.
     input:
         pseudo=abinitio_pseudo_input,
+    output:
+        ground=directory("results/abinitio/qe_parts/{metal}_q{q}/ground"),
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+        q="[0-9]+",
+    params:
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+        mpi_command=lambda wc: AB["mpi_command"],
+    threads: 2
+    resources:
+        runtime=60,
+    log:
+        "logs/abinitio_ground/{metal}_q{q}.log",
+    benchmark:
+        "benchmarks/results/abinitio_ground/{metal}_q{q}.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_ground.py"
+
+
+rule abinitio_phq:
+    # ph.x for one irreducible q point, in a fresh process on a copy of the ground
+    # state: q points are independent jobs (in parallel on a cluster, or over days).
+    input:
+        ground="results/abinitio/qe_parts/{metal}_q{q}/ground",
+    output:
+        qdir=directory("results/abinitio/qe_parts/{metal}_q{q}/iq{iq}"),
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+        q="[0-9]+",
+        iq="[0-9]+",
+    params:
+        scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_q{wc.q}_iq{wc.iq}",
+        mpi_command=lambda wc: AB["mpi_command"],
+    threads: 2
+    resources:
+        runtime=120,
+    log:
+        "logs/abinitio_phq/{metal}_q{q}_iq{iq}.log",
+    benchmark:
+        "benchmarks/results/abinitio_phq/{metal}_q{q}_iq{iq}.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_phq.py"
+
+
+rule abinitio_qe:
+    # joins the q points: checks, nscf + DOS (main q grid), q2r.x, matdyn.x
+    input:
+        unpack(abinitio_qe_input),
     output:
         run=directory("results/abinitio/qe/{metal}_q{q}"),
     wildcard_constraints:
         metal="[A-Z][a-z]?",
         q="[0-9]+",
     params:
-        element=lambda wc: AB_ELEMENTS[wc.metal],
         # the main q grid carries the nscf + DOS steps; the check grid only phonons
         with_dos=lambda wc: int(wc.q) == AB_ELEMENTS[wc.metal]["q_grid"],
         scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_q{wc.q}",
         mpi_command=lambda wc: AB["mpi_command"],
     threads: 2
     resources:
-        runtime=120,
+        runtime=60,
     log:
         "logs/abinitio_qe/{metal}_q{q}.log",
     benchmark:

@@ -118,6 +118,17 @@ def abinitio_user_input(wc):
     return d
 
 
+def abinitio_qe_input(wc):
+    """Ground state and one folder per irreducible q point of ``{metal}_q{q}``."""
+    from scimodel.qe import irreducible_q_count
+
+    el = AB_ELEMENTS[wc.metal]
+    base = f"results/abinitio/qe_parts/{wc.metal}_q{wc.q}"
+    n_q = irreducible_q_count(el["structure"], int(wc.q))
+    return {"ground": f"{base}/ground",
+            "qpoints": [f"{base}/iq{iq}" for iq in range(1, n_q + 1)]}
+
+
 def abinitio_netcdf_input(wc):
     """Main QE run folder and, if configured, the q-grid check run of one metal."""
     el = AB_ELEMENTS[wc.metal]
