@@ -118,3 +118,37 @@ def test_code_fingerprint_tracks_every_source_file(tmp_path):
     assert b != a
     (pkg / "scdft" / "new_module.py").write_text("x = 1\n")
     assert code_fingerprint(pkg) not in (a, b)
+
+
+_CTRL_C_DURING_WRITE = """
+import os, signal, sys
+import numpy as np, xarray as xr
+from pathlib import Path
+from scimodel import io
+out = Path(sys.argv[1])
+ds = xr.Dataset({"x": ("n", np.arange(10.0), {"units": "1", "long_name": "x"})})
+def write(tmp):
+    os.kill(os.getpid(), signal.SIGINT)          # Ctrl-C in the middle of the write
+    ds.to_netcdf(tmp)
+try:
+    io._atomic(out, write, suffix=".nc")
+except KeyboardInterrupt:
+    with xr.open_dataset(out) as got:
+        print("interrupted after a complete write:", got["x"].size)
+    sys.exit(0)
+print("the interrupt was lost")
+"""
+
+
+def test_ctrl_c_during_a_write_is_delivered_after_it(tmp_path):
+    """A KeyboardInterrupt inside xarray's locked netCDF write can leave its lock
+    held and hang the job (CI, 2026-12-02); writes hold SIGINT back until the
+    file is complete and renamed, then raise KeyboardInterrupt."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _CTRL_C_DURING_WRITE, str(tmp_path / "o.nc")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "interrupted after a complete write: 10"
+    assert [p.name for p in tmp_path.iterdir()] == ["o.nc"]      # no temporary file left

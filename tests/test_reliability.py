@@ -102,7 +102,18 @@ def _interrupt_like_a_user(proc: subprocess.Popen, log: Path, patience: float = 
         t0 = time.time()
         while time.time() - t0 < patience:
             if proc.poll() is not None or HEARD in log.read_text(errors="replace"):
-                proc.wait(timeout=300)
+                try:
+                    proc.wait(timeout=300)
+                except subprocess.TimeoutExpired:
+                    # a job that never ends keeps Snakemake waiting: show what is left
+                    # and kill it here, not in whichever test runs next
+                    ps = subprocess.run(["ps", "-o", "pid,stat,etime,args", "--sid",
+                                         str(proc.pid)], capture_output=True, text=True).stdout
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=60)
+                    pytest.fail(f"snakemake heard Ctrl-C number {press} but had not ended "
+                                f"300 s later; processes left:\n{ps}\nlog tail:\n"
+                                f"{log.read_text(errors='replace')[-3000:]}")
                 if press > 1:
                     print(f"snakemake reacted to Ctrl-C number {press}", file=sys.stderr)
                 return press

@@ -55,7 +55,7 @@ import yaml
 from . import units
 from .digitize import Calibration, calibration_from_points, load_image, read_wpd_project
 from .errors import InputError
-from .io import da
+from .io import da, sigint_deferred
 
 RECORD_FORMAT = "scimodel-digitization/1"
 REGISTRY_FORMAT = "scimodel-dataset-registry/1"
@@ -909,7 +909,7 @@ def read_model_curves(path: str | Path | None) -> dict:
     """
     if not path or not Path(path).exists():
         return {}
-    with xr.open_dataset(path) as ds:
+    with sigint_deferred(), xr.open_dataset(path) as ds:
         ds = ds.load()
     out: dict = {}
     for c in ("weak", "strong"):

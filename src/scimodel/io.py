@@ -11,8 +11,11 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -91,15 +94,45 @@ def _atomic(path: Path, write, suffix: str = "") -> None:
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        with sigint_deferred():
+            write(tmp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+@contextlib.contextmanager
+def sigint_deferred():
+    """Hold Ctrl-C (SIGINT) back until the block has finished, then act on it.
+
+    xarray's netCDF4 backend writes under a non-reentrant lock; a
+    KeyboardInterrupt raised inside that region leaves the lock held, and the
+    clean-up (closing the file) then waits for it forever.  Seen in CI: a
+    ``paper004_metal`` job interrupted inside ``to_netcdf`` hung for over an
+    hour, and Snakemake waited for it.  Writes are short, so the interrupt is
+    delivered right after the block instead (KeyboardInterrupt with Python's
+    default handler).  Outside the main thread (where handlers cannot be set)
+    the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)       # default handler: KeyboardInterrupt
+        elif previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -123,8 +156,8 @@ def read_dataset(
     if not path.exists():
         raise InputError(path, "<file>", "file does not exist")
     try:
-        with xr.open_dataset(path, engine=NETCDF_ENGINE) as ds:
-            ds = ds.load()
+        with sigint_deferred(), xr.open_dataset(path, engine=NETCDF_ENGINE) as ds:
+            ds = ds.load()              # (reading takes the same lock as writing)
     except (OSError, ValueError) as exc:
         raise InputError(path, "<file>", f"not a readable NetCDF file ({exc})") from None
     if not isinstance(required, Mapping):
