@@ -12,6 +12,7 @@ Published numbers used (with tolerances):
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import shutil
 from pathlib import Path
@@ -488,20 +489,52 @@ def test_phonon_key_ignores_dos_and_postprocessing_settings():
 def test_join_refuses_missing_duplicate_or_foreign_q_points(tmp_path):
     spec = qe.metal_spec("Al", _params())
     pseudo = ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF"
-    g = qe.run_ground(spec, pseudo, tmp_path / "ground")
+    parts = tmp_path / "Al_q2"
+    g = qe.run_ground(spec, pseudo, parts / "ground")
     assert g["n_q"] == 3
-    q = [tmp_path / f"iq{i}" for i in (1, 2, 3)]
+    q = [parts / f"iq{i}" for i in (1, 2, 3)]
     for i, d in enumerate(q, 1):
-        s = qe.run_q_point(tmp_path / "ground", i, d, tmp_path / "scratch")
+        s = qe.run_q_point(parts / "ground", i, d, tmp_path / "scratch")
         assert s["n_q"] == 3 and s["phonon_key"] == g["phonon_key"]
+    # finished q points go to the cache under their phonon key, once
+    stored = qe.store_q_points(parts, tmp_path / "cache")
+    assert [p.relative_to(tmp_path / "cache").as_posix() for p in stored] == \
+        [f"Al_q2_{g['phonon_key']}/iq{i}" for i in (1, 2, 3)]
+    assert qe.store_q_points(parts, tmp_path / "cache") == []
     with pytest.raises(InputError, match=r"missing q points \[3\]"):
-        qe.assemble_run(tmp_path / "ground", q[:2], tmp_path / "run", tmp_path / "s2")
+        qe.assemble_run(parts / "ground", q[:2], tmp_path / "run", tmp_path / "s2")
     with pytest.raises(InputError, match="given twice"):
-        qe.assemble_run(tmp_path / "ground", [*q, q[0]], tmp_path / "run", tmp_path / "s2")
+        qe.assemble_run(parts / "ground", [*q, q[0]], tmp_path / "run", tmp_path / "s2")
     summary = json.loads((q[1] / "summary.json").read_text())
     summary["phonon_key"] = "0" * 16            # computed with other settings
     (q[1] / "summary.json").write_text(json.dumps(summary))
     with pytest.raises(InputError, match=r"iq2/summary.json.*phonon_key"):
-        qe.assemble_run(tmp_path / "ground", q, tmp_path / "run", tmp_path / "s2")
+        qe.assemble_run(parts / "ground", q, tmp_path / "run", tmp_path / "s2")
     with pytest.raises(InputError, match="expected 1..3"):
-        qe.run_q_point(tmp_path / "ground", 4, tmp_path / "iq4", tmp_path / "scratch")
+        qe.run_q_point(parts / "ground", 4, tmp_path / "iq4", tmp_path / "scratch")
+
+
+def test_committed_q_points_are_not_recomputed(workflow_copy):
+    """A q point stored under resources/abinitio/qe_parts/<M>_q<q>_<key>/ with the
+    configured phonon key is an input of the join, not a job (dry run)."""
+    el = dict(_params(), q_check=0)
+    over = workflow_copy / "tiny.yaml"
+    over.write_text(json.dumps({"abinitio": {"use_cache": False, "metals": ["Al"],
+                                             "figure_metals": ["Al"], "elements": {"Al": el}}}))
+
+    def phq_jobs():
+        res = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/abinitio/Al.nc",
+                            "--configfile", str(over), "--quiet", "rules", timeout=300)
+        assert res.returncode == 0, res.stderr[-3000:]
+        m = re.search(r"^abinitio_phq\s+(\d+)$", res.stdout + res.stderr, re.M)
+        return int(m.group(1)) if m else 0
+
+    assert phq_jobs() == 3                         # fcc 2^3: three irreducible q points
+    key = qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
+    done = workflow_copy / "resources/abinitio/qe_parts" / f"Al_q2_{key}" / "iq2"
+    done.mkdir(parents=True)
+    (done / "summary.json").write_text("{}")
+    assert phq_jobs() == 2
+    other = qe.phonon_key(qe.metal_spec("Al", dict(el, ecutwfc_Ry=14.0), q_grid=2))
+    done.parent.rename(done.parent.with_name(f"Al_q2_{other}"))   # other settings: recompute
+    assert phq_jobs() == 3

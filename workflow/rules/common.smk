@@ -119,14 +119,26 @@ def abinitio_user_input(wc):
 
 
 def abinitio_qe_input(wc):
-    """Ground state and one folder per irreducible q point of ``{metal}_q{q}``."""
-    from scimodel.qe import irreducible_q_count
+    """Ground state and one folder per irreducible q point of ``{metal}_q{q}``.
+
+    A q point already computed with the same phonon settings and committed
+    under resources/abinitio/qe_parts/<M>_q<q>_<phonon key>/iq<i> is taken from
+    there (no job); the others are computed (rule abinitio_phq).  The join
+    checks the key, the pseudopotential and the q list of every part."""
+    from scimodel.qe import irreducible_q_count, metal_spec, phonon_key
 
     el = AB_ELEMENTS[wc.metal]
     base = f"results/abinitio/qe_parts/{wc.metal}_q{wc.q}"
-    n_q = irreducible_q_count(el["structure"], int(wc.q))
-    return {"ground": f"{base}/ground",
-            "qpoints": [f"{base}/iq{iq}" for iq in range(1, n_q + 1)]}
+    cache = f"{AB_QPOINT_CACHE}/{wc.metal}_q{wc.q}_{phonon_key(metal_spec(wc.metal, el, q_grid=int(wc.q)))}"
+    qpoints = []
+    for iq in range(1, irreducible_q_count(el["structure"], int(wc.q)) + 1):
+        done = f"{cache}/iq{iq}"
+        qpoints.append(done if os.path.exists(f"{done}/summary.json") else f"{base}/iq{iq}")
+    return {"ground": f"{base}/ground", "qpoints": qpoints}
+
+
+# Finished q points committed for reuse (scimodel.qe.store_q_points).
+AB_QPOINT_CACHE = "resources/abinitio/qe_parts"
 
 
 def abinitio_netcdf_input(wc):
