@@ -681,7 +681,7 @@ def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) 
         check_qe_output(d / "ph.out")
         if s["phonon_key"] != g["phonon_key"] or (dest / d.name / "summary.json").exists():
             continue
-        shutil.copytree(d, dest / d.name)
+        shutil.copytree(d, dest / d.name, ignore=shutil.ignore_patterns(".snakemake_timestamp"))
         stored.append(dest / d.name)
     return stored
 
