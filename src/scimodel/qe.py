@@ -408,19 +408,6 @@ def phonon_key(spec: MetalSpec) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _cubic_rotations() -> np.ndarray:
-    """The 48 operations of O_h as signed 3x3 permutation matrices (Cartesian)."""
-    import itertools
-    mats = []
-    for perm in itertools.permutations(range(3)):
-        for signs in itertools.product((1, -1), repeat=3):
-            m = np.zeros((3, 3))
-            for row, (col, sg) in enumerate(zip(perm, signs)):
-                m[row, col] = sg
-            mats.append(m)
-    return np.array(mats)
-
-
 #: Primitive vectors (rows, units of a) of QE's ibrav = 2 (fcc) and 3 (bcc).
 PRIMITIVE = {"fcc": 0.5 * np.array([[-1, 0, 1], [0, 1, 1], [-1, 1, 0]], float),
              "bcc": 0.5 * np.array([[1, 1, 1], [-1, 1, 1], [-1, -1, 1]], float)}
@@ -432,11 +419,14 @@ def irreducible_q_count(structure: str, n: int) -> int:
     ``ldisp``; e.g. fcc 4^3: 8, bcc 6^3: 16)."""
     if structure not in PRIMITIVE:
         raise InputError(None, "structure", f"got {structure!r}, expected one of {sorted(PRIMITIVE)}")
+    from .abinitio import cubic_point_group
+
     a = PRIMITIVE[structure]
     b = np.linalg.inv(a).T                       # reciprocal vectors (rows), units of 2 pi / a
     grid = np.array([(i, j, k) for i in range(n) for j in range(n) for k in range(n)])
     # q in crystal coordinates of b: q_cart = f @ b; a rotation R maps f -> f @ b R^T b^-1
     binv = np.linalg.inv(b)
+    ops = [b @ r.T @ binv for r in cubic_point_group()]
     seen: set[tuple[int, int, int]] = set()
     count = 0
     for g in grid:
@@ -444,9 +434,9 @@ def irreducible_q_count(structure: str, n: int) -> int:
         if key in seen:
             continue
         count += 1
-        for r in _cubic_rotations():
+        for op in ops:
             for sign in (1, -1):
-                f = sign * (g @ b @ r.T @ binv)
+                f = sign * (g @ op)
                 fi = np.rint(f).astype(int)
                 if not np.allclose(f, fi, atol=1e-8):
                     raise RuntimeError("rotation does not map the q grid onto itself")
