@@ -321,6 +321,24 @@ def test_cached_lambda_is_within_a_factor_two_of_paper004(path):
     assert 0.5 < lam / ref[path.stem] < 2.0
 
 
+@pytest.mark.skipif(not CACHED, reason="no cached NetCDF in resources/abinitio yet")
+@pytest.mark.parametrize("path", CACHED, ids=lambda p: p.stem)
+def test_cached_file_was_computed_with_the_configured_settings(path):
+    # the documented recompute (config/abinitio_recompute.yaml over config/config.yaml)
+    # must rebuild what the default run reads: the element settings recorded in the
+    # cached file are those config/config.yaml (with the schema's defaults) gives now
+    from scimodel.config import validate_config
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    configured = cfg["abinitio"]["elements"][path.stem]
+    recorded = json.loads(qe.read_abinitio(path).attrs["config"])["element"]
+    differ = {k: (recorded.get(k), configured.get(k))
+              for k in sorted(set(recorded) | set(configured)) if recorded.get(k) != configured.get(k)}
+    assert not differ, f"{path.name}: (cached, configured) settings differ: {differ}"
+
+
 @pytest.mark.skipif(not (CACHE / "Cu.nc").exists(), reason="Cu not cached yet")
 def test_copper_is_a_weak_coupler():
     # issue 4: "Cu has lambda < 0.2" (Cu is not a superconductor; paper 004 finds no gap)
