@@ -556,3 +556,23 @@ def test_committed_q_points_are_not_recomputed(workflow_copy):
     other = qe.phonon_key(qe.metal_spec("Al", dict(el, ecutwfc_Ry=14.0), q_grid=2))
     done.parent.rename(done.parent.with_name(f"Al_q2_{other}"))   # other settings: recompute
     assert phq_jobs() == 3
+
+
+def test_q_point_table_matches_the_dynamical_matrix_files():
+    """The campaign progress table (scimodel.qe.q_point_table) lists every committed
+    q point with the frequencies of its dynamical-matrix file (an independent record:
+    ph.x writes the dyn file, the table reads ph.out)."""
+    folders = [p for p in (CACHE / "qe_parts").glob("*_q*_*") if p.is_dir()]
+    if not folders:
+        pytest.skip("no committed q points in resources/abinitio/qe_parts")
+    for folder in folders:
+        rows = qe.q_point_table(folder).splitlines()[2:]
+        done = [d for d in folder.glob("iq*") if (d / "summary.json").exists()]
+        assert len(rows) == len(done)
+        for row in rows:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            iq = int(cells[0])
+            dyn = next((folder / f"iq{iq}").glob(f"*.dyn{iq}")).read_text()
+            cm1 = [float(m) for m in re.findall(r"freq \(\s*\d+\) =.*?=\s*(-?[\d.]+) \[cm-1\]", dyn)]
+            n = len([float(x) for x in cells[4].split(",")])
+            assert [float(x) for x in cells[4].split(",")] == pytest.approx(cm1[:n], abs=0.051)

@@ -676,6 +676,24 @@ def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) 
     return stored
 
 
+def q_point_table(folder: str | os.PathLike) -> str:
+    """Markdown table of the finished q points in ``folder`` (a
+    ``results/abinitio/qe_parts/<M>_q<q>`` run or its committed copy): iq, q
+    (2 pi / a), ph.x wall time and MPI ranks from ``summary.json``, the mode
+    frequencies (cm-1) from ``ph.out``; the progress record of a campaign."""
+    rows = ["| iq | q (2 pi / a) | wall (s) | ranks | frequencies (cm-1) |",
+            "| --- | --- | --- | --- | --- |"]
+    for d in sorted(Path(folder).glob("iq*"), key=lambda p: int(p.name[2:])):
+        if not (d / "summary.json").exists():
+            continue                                   # unfinished
+        s = _read_json(d / "summary.json", "q-point folder")
+        (block,) = read_ph_elph(d / "ph.out")
+        q = ", ".join(f"{x:.4f}" for x in s["q_cart_2pi_over_a"] or [])
+        freqs = ", ".join(f"{f / units.CM1_TO_MEV:.1f}" for f in block["freq_mev"])
+        rows.append(f"| {s['iq']} | ({q}) | {s['wall_times_s']['ph']:.0f} | {s['nproc']} | {freqs} |")
+    return "\n".join(rows) + "\n"
+
+
 def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
                  scratch: str | os.PathLike, *, nproc: int = 1,
                  mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
