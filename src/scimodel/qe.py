@@ -1371,7 +1371,7 @@ def summary_tables(datasets: Mapping[str, xr.Dataset], reference: Mapping[str, f
             "lambda_q_check": a.get("lambda_q_grid_check"),
             "q_rel_change": a.get("lambda_q_grid_rel_change"),
             "verdict_q": a.get("verdict_q_grid"),
-            "q_rel_change_direct": a.get("lambda_q_grid_rel_change_direct", "-"),
+            "q_rel_change_direct": a.get("lambda_q_grid_rel_change_direct", float("nan")),
             "sigma_Ry": a.get("elph_smearing_chosen_Ry"),
             "smearing_max_rel_dev": a.get("lambda_stability_max_rel_dev"),
             "verdict_smearing": a.get("verdict_lambda_smearing_stability"),

@@ -15,7 +15,11 @@ def main(sm):
                 notes="lambda_paper004: Marques et al., PRB 72, 024546 (2005), Table 2 "
                       "(Savrasov's linear-response values). N0: DOS at E_F per spin per atom "
                       "(linear tetrahedra). Pb without spin-orbit coupling.\n\nConvergence record:\n\n"
-                      + conv.to_markdown(index=False, floatfmt=".3g"))
+                      + conv.to_markdown(index=False, floatfmt=".3g")
+                      + "\n\nq_rel_change: |lambda(q_grid) - lambda(q_check)| / lambda(q_grid) with both "
+                        "alpha2F Fourier-interpolated (matdyn.x), the verdict's measure; "
+                        "q_rel_change_direct: the same from direct sums over the computed q points "
+                        "(no interpolation; nan: not recorded, cached before session 5).")
 
 
 run_script(main, snakemake)  # noqa: F821
