@@ -284,6 +284,11 @@ def test_cached_file_honours_the_contract(path):
         assert float(ds["lambda"]) == pytest.approx(a["lambda_q_points_direct"], rel=0.01)
     else:
         assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][i]), rel=0.01)
+        if "lambda_q_points_direct" in a:
+            # the Fourier interpolation changes lambda little against the direct sum over
+            # the computed q points (Nb 6^3: 1.308 vs 1.331); a broken interpolation
+            # (Nb 4^3: 1.70 vs 1.22) fails here
+            assert float(ds["lambda"]) == pytest.approx(a["lambda_q_points_direct"], rel=0.05)
     # the DOS holds the electrons of its bands (2 spins) below E_F
     xi, n = ds["xi"].values, ds["dos"].values
     below = 2 * np.trapezoid(np.where(xi <= 0, n, 0.0), xi)
