@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 from scimodel import eliashberg, qe, units
+from scimodel.config import validate_config
 from scimodel.errors import InputError
 from scimodel.io import da, write_dataset
 from scimodel.workflow import mock_snakemake
@@ -332,9 +334,6 @@ def test_cached_file_was_computed_with_the_configured_settings(path):
     # the documented recompute (config/abinitio_recompute.yaml over config/config.yaml)
     # must rebuild what the default run reads: the element settings recorded in the
     # cached file are those config/config.yaml (with the schema's defaults) gives now
-    from scimodel.config import validate_config
-    import yaml
-
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     configured = cfg["abinitio"]["elements"][path.stem]
@@ -579,5 +578,5 @@ def test_q_point_table_matches_the_dynamical_matrix_files():
             iq = int(cells[0])
             dyn = next((folder / f"iq{iq}").glob(f"*.dyn{iq}")).read_text()
             cm1 = [float(m) for m in re.findall(r"freq \(\s*\d+\) =.*?=\s*(-?[\d.]+) \[cm-1\]", dyn)]
-            n = len([float(x) for x in cells[4].split(",")])
-            assert [float(x) for x in cells[4].split(",")] == pytest.approx(cm1[:n], abs=0.051)
+            table = [float(x) for x in cells[4].split(",")]
+            assert table == pytest.approx(cm1[:len(table)], abs=0.051)

@@ -1141,9 +1141,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         q_rel = abs(mom["lam"] - lam_q_check) / mom["lam"]
     # the same comparison without Fourier interpolation: direct sums over the computed
     # q points of both grids (a record; the verdict above stays the interpolated one)
-    direct = {}
+    direct = {"main": float(qsum["lambda_direct"][ic])} if qsum is not None else {}
     for name, folder in (("main", rundir), ("check", check_rundir)):
-        if folder is not None and (Path(folder) / "ph.out").exists():
+        if name not in direct and folder is not None and (Path(folder) / "ph.out").exists():
             direct[name] = float(a2f_from_q_points(read_ph_elph(Path(folder) / "ph.out"), omega,
                                                    spec.a2f_q_broadening_mev)["lambda_direct"][ic])
     verdict = {
