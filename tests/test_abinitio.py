@@ -374,18 +374,52 @@ def test_recompute_dry_run_schedules_qe():
 @needs_qe
 def test_pseudopotential_generation_and_transferability(tmp_path):
     o = tmp_path
-    sm = mock_snakemake(input={"gen": str(ROOT / "resources/pseudo/Nb.ld1.in"),
-                               "test": str(ROOT / "resources/pseudo/Nb.ld1test.in")},
-                        output={"upf": str(o / "Nb.pz-spn-rrkjus.UPF"), "gen_out": str(o / "g.out"),
-                                "test_out": str(o / "t.out"),
-                                "transferability": str(o / "t.csv")},
-                        log=[str(o / "log")])
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_pseudo.py"),
-                   init_globals={"snakemake": sm})
+    committed = ROOT / "resources/pseudo/generated/Nb.pz-spn-rrkjus.UPF"
+
+    def run_rule_script(**reference):
+        sm = mock_snakemake(input={"gen": str(ROOT / "resources/pseudo/Nb.ld1.in"),
+                                   "test": str(ROOT / "resources/pseudo/Nb.ld1test.in"),
+                                   **reference},
+                            output={"upf": str(o / "Nb.pz-spn-rrkjus.UPF"),
+                                    "gen_out": str(o / "g.out"), "test_out": str(o / "t.out"),
+                                    "transferability": str(o / "t.csv")},
+                            log=[str(o / "log")])
+        runpy.run_path(str(ROOT / "workflow/scripts/abinitio_pseudo.py"),
+                       init_globals={"snakemake": sm})
+
+    run_rule_script()
     rows = qe.read_ld1_test(o / "t.out")
     assert len(rows) == 4
     # issue 4 measured 0.2 mRy for Nb; 1 mRy is the usual transferability target
     assert max(abs(r["delta_mRy"]) for r in rows) < 1.0
+    # ld1.x reproduces the committed UPF apart from its date stamp; the rule then keeps
+    # the committed bytes, whose SHA-256 the committed q points and Nb.nc record (the
+    # reference is re-dated here, so that the check holds whatever today's date is)
+    new = (o / "Nb.pz-spn-rrkjus.UPF").read_text()
+    assert qe.upf_without_date(new) == qe.upf_without_date(committed.read_text())
+    reference = o / "reference" / committed.name
+    reference.parent.mkdir()
+    reference.write_text(_redated(committed.read_text(), "1Jan2030"))
+    run_rule_script(reference=str(reference))
+    assert qe.sha256_file(o / "Nb.pz-spn-rrkjus.UPF") == qe.sha256_file(reference)
+
+
+def _redated(upf_text, date):
+    """A UPF's text with ld1.x's two generation-date stamps set to ``date``."""
+    text = re.sub(r"(Generation date:\s*)\S+", rf"\g<1>{date}", upf_text)
+    return re.sub(r'(<PP_HEADER[^>]*? date=")[^"]*', rf"\g<1>{date}", text)
+
+
+def test_upf_comparison_ignores_only_the_generation_date():
+    text = (ROOT / "resources/pseudo/generated/Mo.pz-spn-rrkjus.UPF").read_text()
+    assert "Generation date:" in text and ' date="' in text
+    redated = _redated(text, "1Jan2030")
+    assert redated != text
+    assert qe.upf_without_date(redated) == qe.upf_without_date(text)
+    # any other change (here a digit put in front of the total pseudo-energy) is seen
+    changed = text.replace('total_psenergy="-', 'total_psenergy="-1', 1)
+    assert changed != text
+    assert qe.upf_without_date(changed) != qe.upf_without_date(text)
 
 
 @pytest.mark.qe

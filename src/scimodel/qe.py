@@ -1282,14 +1282,30 @@ def read_abinitio(path: str | os.PathLike) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- pseudopotentials
+def upf_without_date(text: str) -> str:
+    """A UPF file's text with the generation date that ld1.x stamps into it blanked
+    (the ``Generation date:`` line of PP_INFO and PP_HEADER's ``date`` attribute):
+    the only part of ld1.x's output that changes from one run to the next."""
+    text = re.sub(r"(Generation date:)[^\n]*", r"\1", text)
+    return re.sub(r'(<PP_HEADER\b[^>]*?\sdate=")[^"]*(")', r"\1\2", text)
+
+
 def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
                     upf_out: str | os.PathLike, gen_out: str | os.PathLike,
-                    test_out: str | os.PathLike, table_out: str | os.PathLike) -> list[dict]:
+                    test_out: str | os.PathLike, table_out: str | os.PathLike,
+                    reference_upf: str | os.PathLike | None = None) -> list[dict]:
     """Run ld1.x generation (``iswitch=3``) and the transferability test (``iswitch=2``).
 
     Writes the UPF file, both ld1.x outputs and a CSV table of
     Delta E = dEtot_AE - dEtot_PS per test configuration (mRy).
     Raises RuntimeError if ld1.x fails or the UPF file is not produced.
+
+    ``reference_upf`` (the committed copy, resources/pseudo/generated/): if the new
+    file equals it apart from the generation date (:func:`upf_without_date`), the
+    reference's bytes are written, so that its SHA-256, recorded by the committed q
+    points and caches, holds for a regenerated file too.  If they differ in anything
+    else, the new file is kept and a warning says so (the joins of committed q points
+    will then refuse it by its SHA-256).
     """
     import tempfile
     gen_text = Path(gen_input).read_text()
@@ -1312,6 +1328,16 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
                 if not (Path(tmp) / name).exists():
                     raise RuntimeError(f"ld1.x did not write {name}; see {out}")
                 shutil.copy(Path(tmp) / name, upf_out)
+    if reference_upf is not None and Path(reference_upf).exists():
+        ref = Path(reference_upf).read_text()
+        if upf_without_date(Path(upf_out).read_text()) == upf_without_date(ref):
+            shutil.copy(reference_upf, upf_out)
+            log.info("%s: ld1.x reproduced %s (apart from the generation date); "
+                     "its bytes are kept", upf_out, reference_upf)
+        else:
+            log.warning("%s differs from %s beyond the generation date; the joins of "
+                        "committed q points computed with the latter will refuse it",
+                        upf_out, reference_upf)
     rows = read_ld1_test(test_out)
     if not rows:
         raise RuntimeError(f"no transferability results in {test_out}")

@@ -98,5 +98,8 @@ class _Named(list):
     def keys(self):
         return [k for k in self.__dict__]
 
+    def get(self, key, default=None):
+        return self.__dict__.get(key, default)
+
     def items(self):
         return self.__dict__.items()

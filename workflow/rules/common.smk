@@ -108,6 +108,12 @@ def abinitio_pseudo_input(wc):
     return f"resources/pseudo/{p}"
 
 
+def abinitio_reference_upf(wc):
+    """The committed copy of a generated UPF (resources/pseudo/generated/), if any."""
+    p = f"resources/pseudo/generated/{wc.element}.pz-spn-rrkjus.UPF"
+    return p if _Path(p).exists() else []
+
+
 def abinitio_user_input(wc):
     """The user's text files of one metal (rule abinitio_user)."""
     f = abinitio_user_files(wc.metal) or {}
