@@ -311,7 +311,7 @@ def test_cached_pseudopotential_hash_matches_resources(path):
     cands = list((ROOT / "resources" / "pseudo").rglob(a["pseudopotential"]))
     assert cands, f"{a['pseudopotential']} not kept in resources/pseudo"
     # generated UPFs: the committed copy in resources/pseudo/generated is the file used
-    # (a regenerated one differs in the date stamp ld1.x writes into it)
+    # (rule abinitio_pseudo keeps its bytes when ld1.x reproduces it apart from the date)
     assert qe.sha256_file(cands[0]) == a["pseudopotential_sha256"]
 
 
