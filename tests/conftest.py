@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` giving a child process the default SIGINT disposition.  A shell
+    starts background jobs (``make test &``, nohup) with SIGINT ignored and children
+    inherit that; the Ctrl-C tests must see SIGINT as a terminal delivers it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def snakemake_exe() -> str:

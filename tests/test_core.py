@@ -10,7 +10,7 @@ from scimodel import units
 from scimodel.config import validate_config
 from scimodel.errors import InputError
 from scimodel.io import da, read_dataset, read_spectrum, write_dataset, write_spectrum
-from conftest import ROOT
+from conftest import ROOT, default_sigint
 
 
 def test_unit_factors_against_textbook_values():
@@ -148,7 +148,7 @@ def test_ctrl_c_during_a_write_is_delivered_after_it(tmp_path):
     import sys
 
     res = subprocess.run([sys.executable, "-c", _CTRL_C_DURING_WRITE, str(tmp_path / "o.nc")],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, preexec_fn=default_sigint)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "interrupted after a complete write: 10"
     assert [p.name for p in tmp_path.iterdir()] == ["o.nc"]      # no temporary file left

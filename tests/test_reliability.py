@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from conftest import copy_workflow, run_snakemake, snakemake_exe
+from conftest import copy_workflow, default_sigint, run_snakemake, snakemake_exe
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
@@ -66,7 +66,8 @@ def assert_same_data(a: Path, b: Path) -> int:
 def _start(wf: Path, env, log: Path) -> subprocess.Popen:
     with open(log, "w") as fh:  # the child keeps its own descriptor
         return subprocess.Popen([snakemake_exe(), "--cores", "2"], cwd=wf, env=env,
-                                stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=default_sigint)
 
 
 def _wait_for_some_outputs(wf: Path, proc: subprocess.Popen, n: int = 3, timeout=600) -> None:
