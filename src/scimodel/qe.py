@@ -1282,12 +1282,19 @@ def read_abinitio(path: str | os.PathLike) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- pseudopotentials
+def upf_with_date(text: str, date: str) -> str:
+    """A UPF file's text with the generation date that ld1.x stamps into it (the
+    ``Generation date:`` line of PP_INFO and PP_HEADER's ``date`` attribute) set to
+    ``date``."""
+    text = re.sub(r"(Generation date:)[^\n]*", lambda m: f"{m.group(1)} {date}", text)
+    return re.sub(r'(<PP_HEADER\b[^>]*?\sdate=")[^"]*(")',
+                  lambda m: f"{m.group(1)}{date}{m.group(2)}", text)
+
+
 def upf_without_date(text: str) -> str:
-    """A UPF file's text with the generation date that ld1.x stamps into it blanked
-    (the ``Generation date:`` line of PP_INFO and PP_HEADER's ``date`` attribute):
-    the only part of ld1.x's output that changes from one run to the next."""
-    text = re.sub(r"(Generation date:)[^\n]*", r"\1", text)
-    return re.sub(r'(<PP_HEADER\b[^>]*?\sdate=")[^"]*(")', r"\1\2", text)
+    """A UPF file's text with ld1.x's generation date blanked: the only part of
+    ld1.x's output that changes from one run to the next."""
+    return upf_with_date(text, "")
 
 
 def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
