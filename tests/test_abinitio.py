@@ -358,6 +358,22 @@ def test_default_dry_run_schedules_no_qe_job():
         assert rule not in out, f"default DAG schedules {rule}:\n{out[-2000:]}"
 
 
+def test_recompute_reuses_the_committed_q_points(workflow_copy):
+    """The documented recompute, on a fresh checkout, runs no ph.x for a metal whose
+    cached file was assembled from per-q-point jobs (attribute wall_time_ph_per_q_s):
+    those q points are committed in resources/abinitio/qe_parts (hours of ph.x).  A
+    change of the phonon key, of the folder naming or of config.yaml that orphans them
+    fails here; metals without committed q points (a single ldisp run) may run ph.x."""
+    per_q = {p.stem for p in CACHED if "wall_time_ph_per_q_s" in qe.read_abinitio(p).attrs}
+    if not per_q:
+        pytest.skip("no cached file assembled from per-q-point jobs")
+    res = run_snakemake(workflow_copy, "-n", "--cores", "2", "abinitio_recompute",
+                        "--configfile", "config/abinitio_recompute.yaml", timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    scheduled = set(re.findall(r"wildcards: metal=(\w+), q=\d+, iq=\d+", res.stdout + res.stderr))
+    assert not per_q & scheduled, f"ph.x jobs scheduled for {sorted(per_q & scheduled)}"
+
+
 def test_recompute_dry_run_schedules_qe():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
                         "--configfile", "config/abinitio_recompute.yaml", "--quiet", "rules",
