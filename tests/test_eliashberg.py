@@ -96,6 +96,22 @@ def test_tc_numba_equals_numpy_path():
                     el.tc_eliashberg(w, a, mu_star=0.1, numba=False), rtol=1e-8)
 
 
+def test_large_matrix_eigenvalue_is_reproducible_and_exact():
+    """Above 400 Matsubara frequencies the largest eigenvalue comes from ARPACK; with
+    SciPy's random start vector it changed in the last bits from call to call (7
+    values in 8 calls for Mo), and so did Tc between workflow runs.  It must be the
+    same every call and agree with the dense eigenvalues of the same matrix."""
+    w, a = pb_like()
+    spec = el._spectrum(w, a)
+    omega_c, cutoff = el._defaults(spec, None, None)
+    g = el.matsubara_grid(spec, 0.3, omega_c, cutoff, True)
+    assert g.wn.size > 400                                  # the ARPACK path
+    vals = {el.largest_eigenvalue(w, a, mu_star=0.1, t_k=0.3) for _ in range(8)}
+    assert len(vals) == 1, sorted(vals)
+    dense = el._linear_matrix_np(g.lam_k, el._z_normal(g), 0.1, g.n_c, g.t_mev)
+    assert_allclose(vals.pop(), np.linalg.eigvals(dense).real.max(), rtol=1e-10)
+
+
 # ------------------------------------------------------------------ Eliashberg Tc
 
 def test_normal_state_z_equals_one_plus_lambda_at_low_frequency():

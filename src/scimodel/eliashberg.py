@@ -293,7 +293,10 @@ def largest_eigenvalue(omega, a2f=None, *, mu_star: float, t_k: float, omega_c=N
     a = build(g.lam_k, _z_normal(g), mu_star, g.n_c, g.t_mev)
     if a.shape[0] > 400:
         from scipy.sparse.linalg import eigs
-        ev = eigs(a, k=1, which="LR", return_eigenvectors=False, tol=1e-12)
+        # a fixed start vector: SciPy's default is random (fresh OS entropy in
+        # SciPy 1.17), which made Tc differ in the last bits from run to run;
+        # the s-wave gap Delta_n > 0 overlaps a constant vector
+        ev = eigs(a, k=1, which="LR", v0=np.ones(a.shape[0]), return_eigenvectors=False, tol=1e-12)
         return float(ev.real.max())
     return float(np.linalg.eigvals(a).real.max())
 
