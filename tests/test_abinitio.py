@@ -464,6 +464,7 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     # fcc 2^3: three irreducible q points (Gamma, L, X), each its own ph.x process
     assert len(summary["ph_wall_per_q_s"]) == 3 == qe.irreducible_q_count("fcc", 2)
     assert len(json.loads(a["wall_time_ph_per_q_s"])) == 3      # JSON attribute
+    assert a["phonon_key"] == summary["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", _params(), q_grid=2))
 
 
 _PH_OUT = """

@@ -1228,6 +1228,11 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
     }
     attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
+    # which q points were joined: resources/abinitio/qe_parts/<M>_q<q>_<phonon key>
+    if "phonon_key" in summary:
+        attrs["phonon_key"] = summary["phonon_key"]
+    if check_rundir is not None and "phonon_key" in cs:
+        attrs["phonon_key_q_grid_check"] = cs["phonon_key"]
     if "ph_wall_per_q_s" in summary:
         attrs["ph_runs"] = "one ph.x process per irreducible q point (scimodel.qe.run_q_point)"
         attrs["wall_time_ph_per_q_s"] = [round(float(v), 2) for v in summary["ph_wall_per_q_s"]]
