@@ -32,6 +32,13 @@ from conftest import ROOT, run_qe_rule_scripts, run_snakemake
 
 CACHE = ROOT / "resources" / "abinitio"
 CACHED = sorted(p for p in CACHE.glob("*.nc"))
+
+
+def _configured() -> dict:
+    """config/config.yaml with the schema's defaults filled in (what a run uses)."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    return cfg
 needs_qe = pytest.mark.skipif(not qe.qe_available(),
                               reason="Quantum ESPRESSO (pw.x, ph.x, ...) not on PATH: "
                                      "install with `apt-get install -y quantum-espresso`")
@@ -292,7 +299,7 @@ def test_cached_file_honours_the_contract(path):
             # q-sampling error the q-grid verdict allows (config: abinitio.tolerances.q_grid,
             # 10 %; Nb 6^3: 1.308 vs 1.331, Pb 6^3: 1.342 vs 1.257).  A broken
             # interpolation (Nb 4^3: 1.70 vs 1.22) fails here
-            tol = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["abinitio"]["tolerances"]
+            tol = _configured()["abinitio"]["tolerances"]
             assert float(ds["lambda"]) == pytest.approx(a["lambda_q_points_direct"], rel=tol["q_grid"])
     # the DOS holds the electrons of its bands (2 spins) below E_F
     xi, n = ds["xi"].values, ds["dos"].values
@@ -337,8 +344,7 @@ def test_cached_file_was_computed_with_the_configured_settings(path):
     # the documented recompute (config/abinitio_recompute.yaml over config/config.yaml)
     # must rebuild what the default run reads: the element settings recorded in the
     # cached file are those config/config.yaml (with the schema's defaults) gives now
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    cfg = _configured()
     configured = cfg["abinitio"]["elements"][path.stem]
     recorded = json.loads(qe.read_abinitio(path).attrs["config"])["element"]
     differ = {k: (recorded.get(k), configured.get(k))
@@ -353,8 +359,7 @@ def test_cached_file_names_its_committed_q_points(path):
     it was joined from (main grid and q-grid check); those q points are committed, all
     of them, in resources/abinitio/qe_parts/<M>_q<q>_<key>, and the key is the one
     config/config.yaml gives now (else the documented recompute would redo them)."""
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    cfg = _configured()
     a = qe.read_abinitio(path).attrs
     for key_attr, grid_attr in (("phonon_key", "q_grid"), ("phonon_key_q_grid_check", "q_grid_check")):
         assert key_attr in a, f"{path.name}: no attribute {key_attr}"
@@ -383,10 +388,11 @@ def test_default_dry_run_schedules_no_qe_job():
 
 def test_recompute_reuses_the_committed_q_points(workflow_copy):
     """The documented recompute, on a fresh checkout, runs no ph.x for a metal whose
-    cached file was assembled from per-q-point jobs (attribute wall_time_ph_per_q_s):
-    those q points are committed in resources/abinitio/qe_parts (hours of ph.x).  A
-    change of the phonon key, of the folder naming or of config.yaml that orphans them
-    fails here; metals without committed q points (a single ldisp run) may run ph.x."""
+    cached file was assembled from per-q-point jobs (attribute wall_time_ph_per_q_s; all
+    six since session 8): those q points are committed in resources/abinitio/qe_parts
+    (hours of ph.x).  A change of the phonon key, of the folder naming or of config.yaml
+    that orphans them fails here (test_cached_file_names_its_committed_q_points checks
+    the files' side of the same link without Snakemake)."""
     per_q = {p.stem for p in CACHED if "wall_time_ph_per_q_s" in qe.read_abinitio(p).attrs}
     if not per_q:
         pytest.skip("no cached file assembled from per-q-point jobs")
