@@ -127,6 +127,11 @@ class MetalSpec:
     tr2_ph: float = 1e-14
     asr: str = "crystal"
     a2f_method: str = "interpolated"   # "interpolated" (q2r/matdyn) | "q_points" (direct sum)
+    # "gaussian": ph.x electron_phonon='interpolated' with the Gaussian double-delta
+    # smearings sigma_i; "tetrahedra": optimized tetrahedra (tetrahedra_opt ground state,
+    # ph.x electron_phonon='lambda_tetra' on the k_dense grid), no smearing, alpha2F as
+    # the direct sum over the computed q points
+    elph_method: str = "gaussian"
     a2f_q_broadening_mev: float = 1.0  # Gaussian width of the q-point direct sum
     pseudo_dir: str = ""
     extra: dict = field(default_factory=dict)
@@ -170,7 +175,11 @@ _SPEC_KEYS = {
     "semicore_bands": "semicore_bands", "matdyn_grid": "matdyn_grid",
     "dos_degauss_Ry": "dos_degauss_ry", "dos_step_eV": "dos_step_ev",
     "a2f_method": "a2f_method", "a2f_q_broadening_meV": "a2f_q_broadening_mev",
+    "elph_method": "elph_method",
 }
+
+#: Electron-phonon methods of :class:`MetalSpec` (``elph_method``).
+ELPH_METHODS = ("gaussian", "tetrahedra")
 
 
 def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
@@ -186,12 +195,16 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
             kw[fld] = params[key]
     missing = [k for k, f in _SPEC_KEYS.items()
                if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev",
-                                            "a2f_method", "a2f_q_broadening_mev")]
+                                            "a2f_method", "a2f_q_broadening_mev",
+                                            "elph_method")]
     if missing:
         raise InputError(file, f"abinitio.elements.{name}", f"missing keys {missing}")
     if kw["structure"] not in IBRAV:
         raise InputError(file, f"abinitio.elements.{name}.structure",
                          f"got {kw['structure']!r}, expected one of {sorted(IBRAV)}")
+    if kw.get("elph_method", "gaussian") not in ELPH_METHODS:
+        raise InputError(file, f"abinitio.elements.{name}.elph_method",
+                         f"got {kw['elph_method']!r}, expected one of {list(ELPH_METHODS)}")
     kw["stability_window_ry"] = tuple(float(x) for x in kw["stability_window_ry"])
     if q_grid is not None:
         kw["q_grid"] = int(q_grid)
@@ -267,21 +280,40 @@ def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None) -> s
          "electron_phonon": "interpolated", "el_ph_sigma": float(spec.elph_sigma0_ry),
          "el_ph_nsigma": int(spec.elph_nsigma), "trans": True, "ldisp": True,
          "nq1": spec.q_grid, "nq2": spec.q_grid, "nq3": spec.q_grid}
+    if spec.elph_method == "tetrahedra":
+        # DFPT only (phonons and dV_scf, saved for ph_tetra_input's second run)
+        for k in ("electron_phonon", "el_ph_sigma", "el_ph_nsigma"):
+            del v[k]
     if iq is not None:
         v.update(start_q=int(iq), last_q=int(iq))
     return f"phonons of {spec.name}\n" + namelist("inputph", v)
 
 
+def ph_tetra_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None) -> str:
+    """Second ph.x run of ``elph_method = 'tetrahedra'``: lambda_{q nu} with the
+    optimized tetrahedron method (``electron_phonon = 'lambda_tetra'``) on the
+    ``k_dense`` grid, from the dynamical matrix and dV_scf of :func:`ph_input`'s run
+    (``trans = .false.``).  At Gamma ph.x prints lambda = 0."""
+    v = {"prefix": spec.prefix, "outdir": outdir, "fildyn": f"{spec.prefix}.dyn",
+         "fildvscf": f"{spec.prefix}dv", "electron_phonon": "lambda_tetra", "trans": False,
+         "nk1": spec.k_dense, "nk2": spec.k_dense, "nk3": spec.k_dense, "ldisp": True,
+         "nq1": spec.q_grid, "nq2": spec.q_grid, "nq3": spec.q_grid}
+    if iq is not None:
+        v.update(start_q=int(iq), last_q=int(iq))
+    return f"electron-phonon (tetrahedra) of {spec.name}\n" + namelist("inputph", v)
+
+
 def q2r_input(spec: MetalSpec) -> str:
     return namelist("input", {"zasr": spec.asr, "fildyn": f"{spec.prefix}.dyn",
-                              "flfrc": f"{spec.prefix}.fc", "la2F": True})
+                              "flfrc": f"{spec.prefix}.fc",
+                              "la2F": spec.elph_method == "gaussian"})
 
 
 def matdyn_input(spec: MetalSpec, delta_e_cm1: float = 1.0) -> str:
     n = spec.matdyn_grid
     return namelist("input", {"asr": spec.asr, "amass(1)": float(spec.mass_amu),
                               "flfrc": f"{spec.prefix}.fc", "flfrq": f"{spec.prefix}.freq",
-                              "la2F": True, "dos": True, "fldos": "phonon.dos",
+                              "la2F": spec.elph_method == "gaussian", "dos": True, "fldos": "phonon.dos",
                               "nk1": n, "nk2": n, "nk3": n, "deltaE": float(delta_e_cm1)})
 
 
@@ -405,6 +437,9 @@ def phonon_key(spec: MetalSpec) -> str:
     d = {f: getattr(spec, f) for f in PHONON_FIELDS}
     d["pseudo"] = Path(d["pseudo"]).name
     d["name"] = spec.name
+    if spec.elph_method != "gaussian":
+        # only then: the keys of the Gaussian runs stay those of the committed q points
+        d["elph_method"] = spec.elph_method
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -479,9 +514,14 @@ def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str |
     spec = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})
     shutil.copy(pseudo_file, grounddir / spec.pseudo)
     kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
-    walls = {"pw_fit": run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
-                              grounddir, **kw),
-             "pw_scf": run_qe("pw.x", pw_input(spec), "scf", grounddir, **kw)}
+    if spec.elph_method == "tetrahedra":
+        # ph.x's lambda_tetra computes the dense-grid wave functions itself: no la2F run
+        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations="tetrahedra_opt"), "scf",
+                                  grounddir, **kw)}
+    else:
+        walls = {"pw_fit": run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
+                                  grounddir, **kw),
+                 "pw_scf": run_qe("pw.x", pw_input(spec), "scf", grounddir, **kw)}
     ground = {"metal": spec.name, "spec": asdict(spec), "phonon_key": phonon_key(spec),
               "pseudo_file": str(pseudo_file), "pseudo_sha256": sha256_file(pseudo_file),
               "qe_version": qe_version(), "nproc": nproc,
@@ -502,10 +542,14 @@ def _ph_q_count(text: str, path: Path) -> int:
     return int(m.group(1))
 
 
-def _elph_q_files(folder: Path, prefix: str, iq: int, nsigma: int) -> list[str]:
+def _elph_q_files(spec: MetalSpec, iq: int) -> list[str]:
     """The files ph.x writes for q point ``iq``: its dynamical matrix and the
-    electron-phonon data that q2r.x reads (elph_dir/a2Fq2r.<50+i>.<iq>)."""
-    return [f"{prefix}.dyn{iq}"] + [f"elph_dir/a2Fq2r.{50 + i}.{iq}" for i in range(1, nsigma + 1)]
+    electron-phonon data, for q2r.x (Gaussian: elph_dir/a2Fq2r.<50+i>.<iq>) or
+    for the direct q sum (tetrahedra: the lambda_tetra output elph.out)."""
+    if spec.elph_method == "tetrahedra":
+        return [f"{spec.prefix}.dyn{iq}", "elph.in", "elph.out"]
+    return [f"{spec.prefix}.dyn{iq}"] + [f"elph_dir/a2Fq2r.{50 + i}.{iq}"
+                                         for i in range(1, spec.elph_nsigma + 1)]
 
 
 def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
@@ -524,8 +568,11 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
     scratch = _fresh(Path(scratch))
     shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
     shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
-    wall = run_qe("ph.x", ph_input(spec, iq=iq), "ph", scratch, nproc=nproc,
-                  mpi_command=mpi_command, pools=True)
+    walls = {"ph": run_qe("ph.x", ph_input(spec, iq=iq), "ph", scratch, nproc=nproc,
+                          mpi_command=mpi_command, pools=True)}
+    if spec.elph_method == "tetrahedra":
+        walls["elph"] = run_qe("ph.x", ph_tetra_input(spec, iq=iq), "elph", scratch,
+                               nproc=nproc, mpi_command=mpi_command, pools=True)
     text = (scratch / "ph.out").read_text(errors="replace")
     n_q = _ph_q_count(text, scratch / "ph.out")
     if n_q != g["n_q"]:
@@ -534,15 +581,18 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
     m = re.search(r"Calculation of q\s*=\s*(\S+)\s+(\S+)\s+(\S+)", text)
     qdir = _fresh(Path(qdir))
     (qdir / "elph_dir").mkdir()
-    for f in ["ph.in", "ph.out", f"{spec.prefix}.dyn0",
-              *_elph_q_files(scratch, spec.prefix, iq, spec.elph_nsigma)]:
+    for f in ["ph.in", "ph.out", f"{spec.prefix}.dyn0", *_elph_q_files(spec, iq)]:
         if not (scratch / f).exists():
             raise RuntimeError(f"ph.x did not write {f} for q point {iq} in {scratch}")
         shutil.copy(scratch / f, qdir / f)
     summary = {"metal": spec.name, "iq": int(iq), "n_q": n_q,
                "q_cart_2pi_over_a": [float(x) for x in m.groups()] if m else None,
                "phonon_key": g["phonon_key"], "pseudo_sha256": g["pseudo_sha256"],
-               "qe_version": g["qe_version"], "nproc": nproc, "wall_times_s": {"ph": wall}}
+               "qe_version": g["qe_version"], "nproc": nproc, "elph_method": spec.elph_method,
+               # "ph": all ph.x time of this q point (DFPT + lambda_tetra), as before the split
+               "wall_times_s": {**walls, "ph": sum(walls.values())}}
+    if "elph" in walls:
+        summary["wall_times_s"]["dfpt"] = walls["ph"]
     (qdir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
     shutil.rmtree(scratch, ignore_errors=True)
     return summary
@@ -587,7 +637,8 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
     shutil.copy(grounddir / spec.pseudo, scratch / spec.pseudo)
     rundir.mkdir(parents=True, exist_ok=True)
     for f in ("fit.in", "fit.out", "scf.in", "scf.out"):
-        shutil.copy(grounddir / f, rundir / f)
+        if f.startswith("scf") or spec.elph_method == "gaussian":   # tetrahedra: no fit run
+            shutil.copy(grounddir / f, rundir / f)
     shutil.copy(grounddir / "tmp" / f"{spec.prefix}.save" / "data-file-schema.xml",
                 rundir / "scf.xml")
     walls: dict[str, float] = dict(g["wall_times_s"])
@@ -627,26 +678,36 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
         shutil.rmtree(scratch / "tmp_dos", ignore_errors=True)
         files += ["dos_gauss.dat", "dos_wide.dat"]
     (scratch / "elph_dir").mkdir()
-    ph_out = []
+    ph_out, elph_out = [], []
     for iq in sorted(parts):
         d, s = parts[iq]
-        for f in [f"{spec.prefix}.dyn0", *_elph_q_files(d, spec.prefix, iq, spec.elph_nsigma)]:
-            shutil.copy(d / f, scratch / f)
+        for f in [f"{spec.prefix}.dyn0", *_elph_q_files(spec, iq)]:
+            if not f.startswith("elph."):
+                shutil.copy(d / f, scratch / f)
         ph_out.append((d / "ph.out").read_text(errors="replace"))
         shutil.copy(d / "ph.in", rundir / f"ph_q{iq}.in")
+        if spec.elph_method == "tetrahedra":
+            check_qe_output(d / "elph.out")
+            elph_out.append((d / "elph.out").read_text(errors="replace"))
+            shutil.copy(d / "elph.in", rundir / f"elph_q{iq}.in")
     (rundir / "ph.out").write_text("".join(ph_out))
+    if elph_out:
+        # lambda_{q nu} of every q point, in order (read by build_abinitio_dataset)
+        (rundir / "elph.out").write_text("".join(elph_out))
     summary["ph_wall_per_q_s"] = [float(parts[iq][1]["wall_times_s"]["ph"]) for iq in sorted(parts)]
     walls["ph"] = float(sum(summary["ph_wall_per_q_s"]))
     walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
     walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
-    files += ["phonon.dos", "lambda", f"{spec.prefix}.freq"]
+    files += ["phonon.dos", f"{spec.prefix}.freq"]
+    if spec.elph_method == "gaussian":
+        files.append("lambda")
     files += sorted(p.name for p in scratch.glob("a2F.dos*"))
     for f in files:
         shutil.copy(scratch / f, rundir / f)
     for p in [*scratch.glob("*.in"), *scratch.glob("*.out")]:
         shutil.copy(p, rundir / p.name)
     walls["assemble"] = time.perf_counter() - t_all
-    walls["total"] = (walls["pw_fit"] + walls["pw_scf"] + walls["ph"] + walls["assemble"])
+    walls["total"] = (walls.get("pw_fit", 0.0) + walls["pw_scf"] + walls["ph"] + walls["assemble"])
     summary["wall_times_s"] = walls
     (rundir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
     if not keep_scratch:
@@ -957,7 +1018,9 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
     """Per computed q point of a ph.x (``electron_phonon='interpolated'``) output:
     ``star`` (number of q in the star), ``freq_mev`` (modes) and ``lam``
     (smearings x modes, the lambda_{q nu} that ph.x prints per Gaussian broadening)
-    and ``sigma_ry`` (the broadenings).  Raises InputError on a truncated block."""
+    and ``sigma_ry`` (the broadenings).  An ``electron_phonon='lambda_tetra'``
+    output gives one row, ``sigma_ry = [0]`` (no smearing); there ph.x prints the
+    star after the block.  Raises InputError on a truncated block."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "<file>", "file does not exist")
@@ -968,8 +1031,7 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
         if "Number of q in the star" in ln:
             star = int(ln.split("=")[1])
         elif "Diagonalizing the dynamical matrix" in ln:
-            if star is None:
-                raise InputError(path, f"line {i + 1}", "dynamical matrix before 'Number of q in the star'")
+            start = i
             freqs, sig, lam, cur = [], [], [], None
             i += 1
             while i < len(lines) and not ("Number of q in the star" in lines[i]
@@ -977,13 +1039,18 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
                 t = lines[i]
                 if t.strip().startswith("freq (") and "[THz]" in t and "-" not in t.split(")")[0]:
                     freqs.append(float(t.split("=")[1].split("[")[0]) * units.THZ_TO_MEV)
-                elif "Gaussian Broadening:" in t:
-                    sig.append(float(t.split(":")[1].split("Ry")[0]))
+                elif "Gaussian Broadening:" in t or t.strip() == "Tetrahedron method":
+                    sig.append(float(t.split(":")[1].split("Ry")[0]) if ":" in t else 0.0)
                     cur = []
                     lam.append(cur)
                 elif t.strip().startswith("lambda(") and cur is not None:
                     cur.append(float(t.split("=")[1].split()[0]))
                 i += 1
+            if star is None and sig == [0.0] and i < len(lines) and "Number of q in the star" in lines[i]:
+                star = int(lines[i].split("=")[1])     # lambda_tetra: the star follows the block
+                i += 1
+            if star is None:
+                raise InputError(path, f"line {start + 1}", "dynamical matrix without 'Number of q in the star'")
             nm = len(freqs)
             if nm == 0 or not lam or any(len(r) != nm for r in lam):
                 raise InputError(path, f"block ending at line {i}",
