@@ -78,6 +78,7 @@ def test_free_electron_kf_of_aluminium_matches_ashcroft_mermin():
     (dict(k_dense=32, q_grid=6), "k_dense"),         # ph.x: q must lie on the dense grid
     (dict(k_scf=8, k_dense=36, q_grid=6), "k_dense"),  # dense grid not a multiple of k_scf
     (dict(k_dense=24, q_grid=6, q_check=5), "k_dense"),
+    (dict(elph_method="fermi_surface"), "elph_method"),
 ])
 def test_metal_spec_rejects_bad_config(bad, field):
     with pytest.raises(InputError, match=field):
@@ -103,7 +104,45 @@ def test_inputs_carry_the_configured_grids():
     assert "nbnd = 26" in nscf and "degauss = 0.002" in nscf and "gaussian" in nscf
 
 
+def test_tetrahedron_inputs_split_dfpt_and_lambda_tetra():
+    """elph_method = 'tetrahedra': tetrahedra_opt ground state, a DFPT-only ph.x run
+    that saves dV_scf, then lambda_tetra on the k_dense grid for the same q point."""
+    spec = qe.metal_spec("Nb", _params(structure="bcc", a_angstrom=3.3, q_grid=6, k_scf=12,
+                                       k_dense=24, elph_method="tetrahedra"))
+    scf = qe.pw_input(spec, occupations="tetrahedra_opt")
+    assert "occupations = 'tetrahedra_opt'" in scf and "degauss" not in scf
+    dfpt = qe.ph_input(spec, iq=5)
+    assert "electron_phonon" not in dfpt and "el_ph" not in dfpt
+    assert "fildvscf = 'nbdv'" in dfpt and "start_q = 5" in dfpt and "trans = .true." in dfpt
+    tetra = qe.ph_tetra_input(spec, iq=5)
+    for t in ("electron_phonon = 'lambda_tetra'", "trans = .false.", "nk1 = 24", "nk3 = 24",
+              "fildvscf = 'nbdv'", "fildyn = 'nb.dyn'", "start_q = 5", "last_q = 5", "nq2 = 6"):
+        assert t in tetra
+    # matdyn has no tetrahedron alpha2F: q2r.x/matdyn.x only give the phonons
+    assert "la2F = .false." in qe.q2r_input(spec) and "la2F = .false." in qe.matdyn_input(spec)
+
+
+def test_phonon_key_separates_tetrahedra_and_keeps_gaussian_keys():
+    """The tetrahedron runs get their own key; the Gaussian key is the one before
+    elph_method existed (the committed q points carry it: see
+    test_cached_file_names_its_committed_q_points)."""
+    gauss = qe.metal_spec("Al", _params())
+    assert qe.phonon_key(gauss) == qe.phonon_key(qe.metal_spec("Al", _params(elph_method="gaussian")))
+    assert qe.phonon_key(gauss) != qe.phonon_key(qe.metal_spec("Al", _params(elph_method="tetrahedra")))
+
+
 # --------------------------------------------------------------------------- parsers
+def test_read_lambda_tetra_output():
+    """A real ph.x lambda_tetra output (Ta at N, 24^3 k; the star is printed after the
+    block): one row without smearing, the three lambda_{q nu} and the star of N."""
+    (b,) = qe.read_ph_elph(CACHE / "Ta_tetrahedron_check" / "elph_N_k24.out")
+    assert b["star"] == 6
+    np.testing.assert_allclose(b["sigma_ry"], [0.0])
+    np.testing.assert_allclose(b["lam"], [[0.2873, 1.0688, 0.1698]])
+    np.testing.assert_allclose(b["freq_mev"] / units.CM1_TO_MEV, [83.699953, 117.148462, 137.217939],
+                               rtol=1e-6)
+
+
 def test_read_a2f_dos_converts_rydberg(tmp_path):
     f = tmp_path / "a2F.dos1"
     f.write_text(" # Eliashberg function a2F (per both spin)\n #  frequencies in Rydberg  \n"
@@ -496,6 +535,42 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     assert len(summary["ph_wall_per_q_s"]) == 3 == qe.irreducible_q_count("fcc", 2)
     assert len(json.loads(a["wall_time_ph_per_q_s"])) == 3      # JSON attribute
     assert a["phonon_key"] == summary["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", _params(), q_grid=2))
+
+
+@pytest.mark.qe
+@needs_qe
+def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
+    """elph_method = 'tetrahedra' through the same three rule scripts and the NetCDF
+    step: per q point a DFPT and a lambda_tetra ph.x run, no smearing, alpha2F as the
+    direct q sum whose lambda equals the star-weighted sum of the printed lambda_{q nu}."""
+    el = _params(elph_method="tetrahedra")
+    run = run_qe_rule_scripts(tmp_path, el, "Al", 2)
+    assert not (run / "lambda").exists() and not list(run.glob("a2F.dos*"))
+    nc = tmp_path / "Al.nc"
+    sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
+                         params={"element": el, "tolerances": {}},
+                         wildcards={"metal": "Al"}, log=[str(tmp_path / "nc.log")])
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"),
+                   init_globals={"snakemake": sm2})
+    ds = qe.read_abinitio(nc)
+    a = ds.attrs
+    assert ds.sizes["smearing"] == 1 and float(ds["smearing"][0]) == 0.0
+    assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
+    assert a["elph_method"].startswith("optimized tetrahedra")
+    # independent of scimodel's parser: star-weighted sum of the printed lambda(nu)
+    text = (run / "elph.out").read_text()
+    stars = [int(x) for x in re.findall(r"Number of q in the star =\s*(\d+)", text)]
+    lams = re.findall(r"Tetrahedron method\n.*\n.*\n((?:\s*lambda\(.*\n){3})", text)
+    assert len(stars) == len(lams) == 3
+    per_q = [sum(float(v) for v in re.findall(r"lambda\(\s*\d+\)=\s*([-\d.]+)", blk)) for blk in lams]
+    assert per_q[0] == 0.0                             # Gamma: ph.x prints lambda = 0
+    expected = sum(w * l for w, l in zip(stars, per_q)) / sum(stars)
+    assert a["lambda_q_points_direct"] == pytest.approx(expected, rel=1e-12)
+    # 2 Int a2F/w dw (the NetCDF's lambda) against the direct sum: 1 meV broadening only
+    assert float(ds["lambda"]) == pytest.approx(expected, rel=0.01)
+    summary = json.loads((run.parent.parent / "qe_parts/Al_q2/iq2/summary.json").read_text())
+    assert set(summary["wall_times_s"]) == {"dfpt", "elph", "ph"}
+    assert a["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
 
 
 _PH_OUT = """

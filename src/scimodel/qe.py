@@ -977,6 +977,23 @@ def a2f_table(rundir: str | os.PathLike, spec: MetalSpec) -> dict:
             "a2f_negative_fraction": float(max(neg)), "a2f_clipped_fraction": float(max(clipped))}
 
 
+def tetra_a2f_table(blocks: list[dict], phonon_dos: str | os.PathLike,
+                    width_mev: float) -> dict:
+    """:func:`a2f_table` of an ``elph_method = 'tetrahedra'`` run: one row (no
+    smearing, ``sigma_ry = [0]``), alpha2F as the direct sum over the computed q points
+    (:func:`a2f_from_q_points`) on a 1 cm-1 grid from 0 to 6 widths above the highest
+    mode of the q points and of matdyn's phonon DOS.  ``qsum`` is that sum's result."""
+    if any(b["lam"].shape[0] != 1 or b["sigma_ry"][0] != 0.0 for b in blocks):
+        raise InputError(None, "elph.out", "expected lambda_tetra blocks (one 'Tetrahedron method' row)")
+    wf, _ = read_phonon_dos(phonon_dos)
+    top = max(float(wf.max()), max(float(b["freq_mev"].max()) for b in blocks)) + 6 * width_mev
+    step = units.CM1_TO_MEV
+    omega = step * np.arange(0, int(np.ceil(top / step)) + 1)
+    qsum = a2f_from_q_points(blocks, omega, width_mev)
+    return {"omega": omega, "a2f": qsum["a2f"], "sigma_ry": np.zeros(1), "qsum": qsum,
+            "a2f_negative_fraction": 0.0, "a2f_clipped_fraction": 0.0}
+
+
 def _moments(omega, a2f) -> dict:
     from . import eliashberg
     return eliashberg.moments(omega, a2f)
@@ -1134,9 +1151,17 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     sp["stability_window_ry"] = tuple(float(x) for x in sp["stability_window_ry"])
     spec = MetalSpec(**sp)
     # --- alpha2F for every smearing, the chosen one, moments
-    tab = a2f_table(rundir, spec)
+    tetra = spec.elph_method == "tetrahedra"
     qsum = None
-    if spec.a2f_method == "q_points":
+    if tetra:
+        # no smearing, no interpolation: the direct sum of the lambda_tetra lambda_{q nu}
+        # (Gamma: lambda = 0, its acoustic modes have omega = 0 up to the sum-rule residue)
+        blocks = read_ph_elph(rundir / "elph.out")
+        tab = tetra_a2f_table(blocks, rundir / "phonon.dos", spec.a2f_q_broadening_mev)
+        qsum = tab["qsum"]
+    else:
+        tab = a2f_table(rundir, spec)
+    if not tetra and spec.a2f_method == "q_points":
         # direct sum over the computed q points: for a q grid whose Fourier
         # interpolation is unstable (Nb on 4^3: imaginary TA branch near Gamma)
         blocks = read_ph_elph(rundir / "ph.out")
@@ -1145,15 +1170,19 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
             raise InputError(rundir / "ph.out", "Gaussian Broadening",
                              "smearings differ from the a2F.dos* files")
         tab["a2f"] = qsum["a2f"]
-    elif spec.a2f_method != "interpolated":
+    elif not tetra and spec.a2f_method != "interpolated":
         raise InputError(None, f"abinitio.elements.{spec.name}.a2f_method",
                          f"got {spec.a2f_method!r}, expected 'interpolated' or 'q_points'")
     omega, a2f_s = tab["omega"], tab["a2f"]
-    ic = spec.chosen_sigma_index()
+    ic = 0 if tetra else spec.chosen_sigma_index()
     lam_s = lambda_by_smearing(omega, a2f_s)
     mom = _moments(omega, a2f_s[ic])
-    stab = stability(tab["sigma_ry"], lam_s, ic, spec.stability_window_ry)
-    mat = read_matdyn_lambda(rundir / "lambda")
+    if tetra:
+        stab = float("nan")                     # one lambda, no smearing window
+        mat = {"sigma_ry": tab["sigma_ry"], "lambda": np.full(1, np.nan)}
+    else:
+        stab = stability(tab["sigma_ry"], lam_s, ic, spec.stability_window_ry)
+        mat = read_matdyn_lambda(rundir / "lambda")
     # --- phonon DOS, normalised to 3 modes per atom over the whole computed grid
     wf, ff = read_phonon_dos(rundir / "phonon.dos")
     norm = _trapz(ff, wf)
@@ -1202,20 +1231,28 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     q_check, lam_q_check, q_rel = None, None, None
     if check_rundir is not None:
         cs = json.loads((Path(check_rundir) / "summary.json").read_text())
-        ctab = a2f_table(check_rundir, spec)
+        if tetra:
+            ctab = tetra_a2f_table(read_ph_elph(Path(check_rundir) / "elph.out"),
+                                   Path(check_rundir) / "phonon.dos", spec.a2f_q_broadening_mev)
+        else:
+            ctab = a2f_table(check_rundir, spec)
         lam_q_check = float(_moments(ctab["omega"], ctab["a2f"][ic])["lam"])
         q_check = int(cs["spec"]["q_grid"])
         q_rel = abs(mom["lam"] - lam_q_check) / mom["lam"]
     # the same comparison without Fourier interpolation: direct sums over the computed
     # q points of both grids (a record; the verdict above stays the interpolated one)
     direct = {"main": float(qsum["lambda_direct"][ic])} if qsum is not None else {}
+    if tetra and lam_q_check is not None:
+        direct["check"] = float(ctab["qsum"]["lambda_direct"][0])
     for name, folder in (("main", rundir), ("check", check_rundir)):
         if name not in direct and folder is not None and (Path(folder) / "ph.out").exists():
             direct[name] = float(a2f_from_q_points(read_ph_elph(Path(folder) / "ph.out"), omega,
                                                    spec.a2f_q_broadening_mev)["lambda_direct"][ic])
     verdict = {
         "verdict_imaginary_modes": "pass" if imag < tol["imaginary_weight"] else "FAIL",
-        "verdict_lambda_smearing_stability": "pass" if stab <= tol["lambda_stability"] else "FAIL",
+        "verdict_lambda_smearing_stability": (
+            "not applicable (tetrahedra: no smearing)" if tetra
+            else "pass" if stab <= tol["lambda_stability"] else "FAIL"),
         "verdict_q_grid": ("not checked" if q_rel is None
                            else ("pass" if q_rel <= tol["q_grid"] else "FAIL")),
     }
@@ -1253,7 +1290,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         coords={
             "omega": da(omega, ("omega",), "meV", "phonon energy"),
             "xi": da(xi, ("xi",), "meV", "electron energy relative to E_F"),
-            "smearing": da(sm, ("smearing",), "meV", "electron-phonon (double-delta) smearing"),
+            "smearing": da(sm, ("smearing",), "meV",
+                           "electron-phonon (double-delta) smearing" + (
+                               " (0: optimized tetrahedra, no smearing)" if tetra else "")),
         },
     )
     walls = summary.get("wall_times_s", {})
@@ -1272,10 +1311,16 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "lambda_stability_window_Ry": json.dumps(list(spec.stability_window_ry)),
         "lambda_stability_max_rel_dev": stab,
         "imaginary_mode_weight": imag,
+        "elph_method": ("optimized tetrahedra (tetrahedra_opt ground state; ph.x lambda_tetra "
+                        f"on the {spec.k_dense}^3 k grid)" if tetra else
+                        "Gaussian double-delta smearings (ph.x electron_phonon='interpolated')"),
         "a2f_method": (spec.a2f_method if qsum is None else
                        f"q_points: direct sum over the {len(blocks)} computed irreducible q points "
                        f"(star weights), Gaussian {spec.a2f_q_broadening_mev} meV; the matdyn "
-                       "interpolation is kept only as lambda_matdyn and imaginary_mode_weight_interpolated"),
+                       "interpolation is kept only as " + (
+                           "imaginary_mode_weight_interpolated (lambda_matdyn: NaN, matdyn has "
+                           "no tetrahedron alpha2F)" if tetra else
+                           "lambda_matdyn and imaginary_mode_weight_interpolated")),
         "imaginary_mode_weight_interpolated": imag_interpolated,
         "a2f_negative_frequency_fraction": tab["a2f_negative_fraction"],
         "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
@@ -1477,6 +1522,8 @@ def summary_tables(datasets: Mapping[str, xr.Dataset], reference: Mapping[str, f
             "q_rel_change": a.get("lambda_q_grid_rel_change"),
             "verdict_q": a.get("verdict_q_grid"),
             "q_rel_change_direct": a.get("lambda_q_grid_rel_change_direct", float("nan")),
+            "elph": ("tetrahedra" if str(a.get("elph_method", "")).startswith("optimized tetrahedra")
+                     else "gaussian"),
             "sigma_Ry": a.get("elph_smearing_chosen_Ry"),
             "smearing_max_rel_dev": a.get("lambda_stability_max_rel_dev"),
             "verdict_smearing": a.get("verdict_lambda_smearing_stability"),

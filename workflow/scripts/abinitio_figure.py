@@ -12,12 +12,15 @@ def main(sm):
     for i, (m, path) in enumerate(zip(sm.params.metals, sm.input.nc)):
         ds = qe.read_abinitio(path)
         lam = float(ds["lambda"])
-        lab = f"{m}: $\\lambda$ = {lam:.2f}"
+        # tetrahedron runs have one "smearing" (0): a single point at the origin of (b)
+        tetra = str(ds.attrs.get("elph_method", "")).startswith("optimized tetrahedra")
+        lab = f"{m}{' (tetrahedra)' if tetra else ''}: $\\lambda$ = {lam:.2f}"
         if m in ref:
             lab += f" (paper 004: {ref[m]:.2f})"
         ax0.plot(ds["omega"] * units.MEV_TO_THZ, ds["a2f"], color=f"C{i}", label=lab)
         sig = ds["smearing"].values * units.MEV_TO_EV / units.RY_TO_EV
-        ax1.plot(sig, ds["lambda_by_smearing"], "o-", ms=3, color=f"C{i}", label=m)
+        ax1.plot(sig, ds["lambda_by_smearing"], "o-", ms=3, color=f"C{i}",
+                 label=f"{m} (tetrahedra, no smearing)" if tetra else m)
         ax1.plot([float(ds.attrs["elph_smearing_chosen_Ry"])], [lam], "*", ms=10, color=f"C{i}")
         if m in ref:
             ax1.axhline(ref[m], color=f"C{i}", ls=":", lw=0.8)
