@@ -568,8 +568,10 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert a["lambda_q_points_direct"] == pytest.approx(expected, rel=1e-12)
     # 2 Int a2F/w dw (the NetCDF's lambda) against the direct sum: 1 meV broadening only
     assert float(ds["lambda"]) == pytest.approx(expected, rel=0.01)
-    summary = json.loads((run.parent.parent / "qe_parts/Al_q2/iq2/summary.json").read_text())
+    parts = run.parent.parent / "qe_parts/Al_q2"
+    summary = json.loads((parts / "iq2/summary.json").read_text())
     assert set(summary["wall_times_s"]) == {"dfpt", "elph", "ph"}
+    assert len(qe.q_point_table(parts).splitlines()) == 2 + 3     # the campaign record
     assert a["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
 
 

@@ -748,7 +748,8 @@ def q_point_table(folder: str | os.PathLike) -> str:
         if not (d / "summary.json").exists():
             continue                                   # unfinished
         s = _read_json(d / "summary.json", "q-point folder")
-        (block,) = read_ph_elph(d / "ph.out")
+        # tetrahedron q points: the DFPT ph.out has no lambda block, elph.out has both
+        (block,) = read_ph_elph(d / ("elph.out" if (d / "elph.out").exists() else "ph.out"))
         q = ", ".join(f"{x:.4f}" for x in s["q_cart_2pi_over_a"] or [])
         freqs = ", ".join(f"{f / units.CM1_TO_MEV:.1f}" for f in block["freq_mev"])
         rows.append(f"| {s['iq']} | ({q}) | {s['wall_times_s']['ph']:.0f} | {s['nproc']} | {freqs} |")
