@@ -1141,7 +1141,7 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     if not sfile.exists():
         raise InputError(sfile, "<file>", "missing: not a finished run folder of scimodel.qe.run_pipeline")
     summary = json.loads(sfile.read_text())
-    for stem in ("fit", "scf", "nscf", "ph"):          # pw.x / ph.x outputs kept in the run folder
+    for stem in ("fit", "scf", "nscf", "ph", "elph"):  # pw.x / ph.x outputs kept in the run folder
         if (rundir / f"{stem}.out").exists():
             check_qe_output(rundir / f"{stem}.out")
     known = {f.name for f in fields(MetalSpec)}
