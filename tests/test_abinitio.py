@@ -118,8 +118,8 @@ def test_tetrahedron_inputs_split_dfpt_and_lambda_tetra():
     for t in ("electron_phonon = 'lambda_tetra'", "trans = .false.", "nk1 = 24", "nk3 = 24",
               "fildvscf = 'nbdv'", "fildyn = 'nb.dyn'", "start_q = 5", "last_q = 5", "nq2 = 6"):
         assert t in tetra
-    # matdyn has no tetrahedron alpha2F: q2r.x/matdyn.x only give the phonons
-    assert "la2F = .false." in qe.q2r_input(spec) and "la2F = .false." in qe.matdyn_input(spec)
+    # q2r.x/matdyn.x interpolate the gamma files built from lambda_tetra (write_tetra_gamma_files)
+    assert "la2F = .true." in qe.q2r_input(spec) and "la2F = .true." in qe.matdyn_input(spec)
 
 
 def test_phonon_key_separates_tetrahedra_and_keeps_gaussian_keys():
@@ -141,6 +141,53 @@ def test_read_lambda_tetra_output():
     np.testing.assert_allclose(b["lam"], [[0.2873, 1.0688, 0.1698]])
     np.testing.assert_allclose(b["freq_mev"] / units.CM1_TO_MEV, [83.699953, 117.148462, 137.217939],
                                rtol=1e-6)
+
+
+def test_gamma_files_from_lambda_match_ph_x_own_files(tmp_path):
+    """gamma_file_text (the a2Fq2r files of a tetrahedron q point, built from the printed
+    lambda_{q nu}) against the files ph.x itself wrote for the cache's Gaussian Ta 6^3 q
+    points, at three smearings: the header (sigma, E_F, N(E_F)), the star's q lines and,
+    in every member's mode basis, the trace of the gamma matrix over each degenerate set
+    of modes (lambda is printed with 4 decimals: 2e-3 of the largest element).  Gamma is
+    left out: ph.x prints lambda = 0 there but writes its gamma matrix."""
+    folder = CACHE / "qe_parts" / "Ta_q6_f18004221f1b9f74"
+    for iq in (2, 6, 8, 14, 16):                   # stars of 12, 48, 6, 6 and 1 members
+        d = folder / f"iq{iq}"
+        (b,) = qe.read_ph_elph(d / "ph.out")
+        dyn = qe.read_dyn_star(d / f"ta.dyn{iq}")
+        assert len(dyn) == b["star"]
+        for i in (0, 5, 9):
+            f = tmp_path / f"g{iq}_{i}"
+            f.write_text(qe.gamma_file_text(d / f"ta.dyn{iq}", b["lam"][i], b["dos_per_ry"][i],
+                                            b["ef_ev"][i] / units.RY_TO_EV, b["sigma_ry"][i]))
+            ref_file = d / "elph_dir" / f"a2Fq2r.{51 + i}.{iq}"
+            head = [float(x.replace("E", "e")) for x in f.read_text().split()[:3]]
+            ref_head = [float(x.replace("E", "e")) for x in ref_file.read_text().split()[:3]]
+            np.testing.assert_allclose(head, ref_head, rtol=1e-6)
+            mine, ref = qe.read_dyn_star(f, nat=1), qe.read_dyn_star(ref_file, nat=1)
+            assert [q.split() for q, _ in mine] == [q.split() for q, _ in ref]
+            for (_, gm), (_, gr), (_, dm) in zip(mine, ref, dyn):
+                w, v = np.linalg.eigh(dm)
+                scale = np.abs(gr).max()
+                for x in np.unique(np.round(w, 8)):
+                    p = v[:, np.abs(w - x) < 1e-6 * np.abs(w).max()]
+                    tm = np.trace(p.conj().T @ gm @ p).real
+                    tr = np.trace(p.conj().T @ gr @ p).real
+                    assert abs(tm - tr) <= 2e-3 * scale, (iq, i, x, tm, tr)
+
+
+def test_gamma_file_text_refuses_bad_input(tmp_path):
+    folder = CACHE / "qe_parts" / "Ta_q6_f18004221f1b9f74" / "iq8"
+    with pytest.raises(InputError, match="expected 3"):
+        qe.gamma_file_text(folder / "ta.dyn8", [0.1, 0.2], 8.0, 1.3)
+    bad = tmp_path / "ta.dyn8"
+    text = (folder / "ta.dyn8").read_text().splitlines()
+    i = next(k for k, t in enumerate(text) if "Dynamical  Matrix" in t)
+    bad.write_text("\n".join(text[:i + 6]) + "\n")          # cut inside the 3x3 block
+    with pytest.raises(InputError, match="truncated or malformed"):
+        qe.read_dyn_star(bad)
+    with pytest.raises(InputError, match="does not exist"):
+        qe.read_dyn_star(tmp_path / "none.dyn1")
 
 
 def test_read_a2f_dos_converts_rydberg(tmp_path):
@@ -545,7 +592,8 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     direct q sum whose lambda equals the star-weighted sum of the printed lambda_{q nu}."""
     el = _params(elph_method="tetrahedra")
     run = run_qe_rule_scripts(tmp_path, el, "Al", 2)
-    assert not (run / "lambda").exists() and not list(run.glob("a2F.dos*"))
+    # matdyn.x interpolated the lambda_tetra lambda_{q nu} (write_tetra_gamma_files)
+    assert (run / "lambda").exists() and len(list(run.glob("a2F.dos*"))) == 10
     nc = tmp_path / "Al.nc"
     sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
                          params={"element": el, "tolerances": {}},
@@ -566,8 +614,12 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert per_q[0] == 0.0                             # Gamma: ph.x prints lambda = 0
     expected = sum(w * l for w, l in zip(stars, per_q)) / sum(stars)
     assert a["lambda_q_points_direct"] == pytest.approx(expected, rel=1e-12)
-    # 2 Int a2F/w dw (the NetCDF's lambda) against the direct sum: 1 meV broadening only
-    assert float(ds["lambda"]) == pytest.approx(expected, rel=0.01)
+    # the NetCDF's lambda = 2 Int a2F/w dw of matdyn's interpolated alpha2F: matdyn's
+    # own lambda of the same file (its integration), and near the direct q sum
+    print("tetra tiny Al: lambda", float(ds["lambda"]), "matdyn", float(ds["lambda_matdyn"][0]),
+          "direct", expected)
+    assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][0]), rel=0.02)
+    assert a["a2f_method"].startswith("interpolated")
     parts = run.parent.parent / "qe_parts/Al_q2"
     summary = json.loads((parts / "iq2/summary.json").read_text())
     assert set(summary["wall_times_s"]) == {"dfpt", "elph", "ph"}

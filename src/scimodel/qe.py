@@ -129,8 +129,8 @@ class MetalSpec:
     a2f_method: str = "interpolated"   # "interpolated" (q2r/matdyn) | "q_points" (direct sum)
     # "gaussian": ph.x electron_phonon='interpolated' with the Gaussian double-delta
     # smearings sigma_i; "tetrahedra": optimized tetrahedra (tetrahedra_opt ground state,
-    # ph.x electron_phonon='lambda_tetra' on the k_dense grid), no smearing, alpha2F as
-    # the direct sum over the computed q points
+    # ph.x electron_phonon='lambda_tetra' on the k_dense grid), no smearing, alpha2F from
+    # q2r.x/matdyn.x fed with gamma files built from lambda_{q nu} (write_tetra_gamma_files)
     elph_method: str = "gaussian"
     a2f_q_broadening_mev: float = 1.0  # Gaussian width of the q-point direct sum
     pseudo_dir: str = ""
@@ -306,14 +306,14 @@ def ph_tetra_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None
 def q2r_input(spec: MetalSpec) -> str:
     return namelist("input", {"zasr": spec.asr, "fildyn": f"{spec.prefix}.dyn",
                               "flfrc": f"{spec.prefix}.fc",
-                              "la2F": spec.elph_method == "gaussian"})
+                              "la2F": True})
 
 
 def matdyn_input(spec: MetalSpec, delta_e_cm1: float = 1.0) -> str:
     n = spec.matdyn_grid
     return namelist("input", {"asr": spec.asr, "amass(1)": float(spec.mass_amu),
                               "flfrc": f"{spec.prefix}.fc", "flfrq": f"{spec.prefix}.freq",
-                              "la2F": spec.elph_method == "gaussian", "dos": True, "fldos": "phonon.dos",
+                              "la2F": True, "dos": True, "fldos": "phonon.dos",
                               "nk1": n, "nk2": n, "nk3": n, "deltaE": float(delta_e_cm1)})
 
 
@@ -690,6 +690,9 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
             check_qe_output(d / "elph.out")
             elph_out.append((d / "elph.out").read_text(errors="replace"))
             shutil.copy(d / "elph.in", rundir / f"elph_q{iq}.in")
+            # lambda_tetra writes no a2Fq2r files: build them from its lambda_{q nu}
+            # so that q2r.x/matdyn.x interpolate them (gamma_file_text)
+            write_tetra_gamma_files(spec, d, iq, scratch / "elph_dir")
     (rundir / "ph.out").write_text("".join(ph_out))
     if elph_out:
         # lambda_{q nu} of every q point, in order (read by build_abinitio_dataset)
@@ -698,9 +701,7 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
     walls["ph"] = float(sum(summary["ph_wall_per_q_s"]))
     walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
     walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
-    files += ["phonon.dos", f"{spec.prefix}.freq"]
-    if spec.elph_method == "gaussian":
-        files.append("lambda")
+    files += ["phonon.dos", f"{spec.prefix}.freq", "lambda"]
     files += sorted(p.name for p in scratch.glob("a2F.dos*"))
     for f in files:
         shutil.copy(scratch / f, rundir / f)
@@ -962,7 +963,9 @@ def a2f_table(rundir: str | os.PathLike, spec: MetalSpec) -> dict:
     """
     rundir = Path(rundir)
     grids, vals, neg, clipped = [], [], [], []
-    for i in range(1, spec.elph_nsigma + 1):
+    # tetrahedra: one alpha2F (the ten a2F.dos files of matdyn.x are the same)
+    rows = 1 if spec.elph_method == "tetrahedra" else spec.elph_nsigma
+    for i in range(1, rows + 1):
         w, a = read_a2f_dos(rundir / f"a2F.dos{i}")
         tot = _trapz(np.abs(a), w)
         neg.append(_trapz(np.abs(a) * (w <= 0), w) / tot if tot > 0 else 0.0)
@@ -974,25 +977,97 @@ def a2f_table(rundir: str | os.PathLike, spec: MetalSpec) -> dict:
     for g in grids[1:]:
         if g.shape != omega.shape or not np.allclose(g, omega, rtol=1e-6, atol=1e-9):
             raise InputError(rundir, "a2F.dos*", "the smearings do not share one frequency grid")
-    return {"omega": omega, "a2f": np.array(vals), "sigma_ry": spec.sigma_list_ry(),
+    sigma = np.zeros(1) if spec.elph_method == "tetrahedra" else spec.sigma_list_ry()
+    return {"omega": omega, "a2f": np.array(vals), "sigma_ry": sigma,
             "a2f_negative_fraction": float(max(neg)), "a2f_clipped_fraction": float(max(clipped))}
 
 
-def tetra_a2f_table(blocks: list[dict], phonon_dos: str | os.PathLike,
-                    width_mev: float) -> dict:
-    """:func:`a2f_table` of an ``elph_method = 'tetrahedra'`` run: one row (no
-    smearing, ``sigma_ry = [0]``), alpha2F as the direct sum over the computed q points
-    (:func:`a2f_from_q_points`) on a 1 cm-1 grid from 0 to 6 widths above the highest
-    mode of the q points and of matdyn's phonon DOS.  ``qsum`` is that sum's result."""
-    if any(b["lam"].shape[0] != 1 or b["sigma_ry"][0] != 0.0 for b in blocks):
-        raise InputError(None, "elph.out", "expected lambda_tetra blocks (one 'Tetrahedron method' row)")
-    wf, _ = read_phonon_dos(phonon_dos)
-    top = max(float(wf.max()), max(float(b["freq_mev"].max()) for b in blocks)) + 6 * width_mev
-    step = units.CM1_TO_MEV
-    omega = step * np.arange(0, int(np.ceil(top / step)) + 1)
-    qsum = a2f_from_q_points(blocks, omega, width_mev)
-    return {"omega": omega, "a2f": qsum["a2f"], "sigma_ry": np.zeros(1), "qsum": qsum,
-            "a2f_negative_fraction": 0.0, "a2f_clipped_fraction": 0.0}
+def read_dyn_star(path: str | os.PathLike, nat: int | None = None) -> list[tuple[str, np.ndarray]]:
+    """The star of q of a ph.x dynamical-matrix file (``<prefix>.dyn<i>``) or of an
+    ``elph_dir/a2Fq2r.*`` file (same blocks; give ``nat``): for every member its
+    ``q = ( ... )`` line as written (q2r.x reads it with a fixed format) and the
+    3 nat x 3 nat complex matrix in cartesian axes (Ry/bohr^2 units of ph.x, masses
+    not divided out).  ``nat`` defaults to the dyn file's header (third line)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    lines = path.read_text(errors="replace").splitlines()
+    if nat is None:
+        try:
+            nat = int(lines[2].split()[1])
+        except (IndexError, ValueError):
+            raise InputError(path, "line 3", "expected 'ntyp nat ibrav celldm(1..6)'") from None
+    out = []
+    for j, ln in enumerate(lines):
+        if "Dynamical  Matrix in cartesian axes" not in ln:
+            continue
+        qline = lines[j + 2] if j + 2 < len(lines) else ""
+        if not qline.strip().startswith("q = ("):
+            raise InputError(path, f"line {j + 3}", "expected the 'q = ( ... )' line")
+        m = np.zeros((3 * nat, 3 * nat), complex)
+        k = j + 4
+        try:
+            for _ in range(nat * nat):
+                na, nb = (int(x) for x in lines[k].split())
+                for i in range(3):
+                    v = [float(x) for x in lines[k + 1 + i].split()]
+                    m[3 * (na - 1) + i, 3 * (nb - 1):3 * nb] = np.array(v[0::2]) + 1j * np.array(v[1::2])
+                k += 4
+        except (IndexError, ValueError):
+            raise InputError(path, f"line {k + 1}", "truncated or malformed 3x3 block") from None
+        out.append((qline, m))
+    if not out:
+        raise InputError(path, "<data>", "no 'Dynamical  Matrix in cartesian axes' block")
+    return out
+
+
+def gamma_file_text(dyn_path: str | os.PathLike, lam: np.ndarray, dos_per_ry: float,
+                    ef_ry: float, deg_ry: float = 0.0) -> str:
+    """The electron-phonon file that q2r.x reads for one smearing of one q point
+    (``elph_dir/a2Fq2r.<50 + i>.<iq>``), built from the lambda_{q nu} of the q point.
+
+    ph.x (``electron_phonon='interpolated'``) writes for every member S q of the star
+    the matrix G(Sq) = sum_nu 2 N(E_F) lambda_nu d_nu e_nu e_nu^+, where d_nu and e_nu
+    are the eigenvalues and eigenvectors of the member's dynamical matrix D(Sq) as
+    stored in ``dyn_path`` (one atom per cell: d_nu = M omega_nu^2) and N(E_F) is in
+    states/spin/Ry/cell; matdyn.x turns it back into gamma_nu = pi/2 e^+ G e / M and
+    lambda_nu = gamma_nu / (pi N(E_F) omega_nu^2).  (Checked against ph.x's own files,
+    tests/test_abinitio.py.)  Used for ``elph_method='tetrahedra'``, whose lambda_tetra
+    run prints lambda_{q nu} but writes no such file, so that q2r.x/matdyn.x Fourier
+    interpolate it like the Gaussian case.  ``lam`` is in ph.x's mode order
+    (ascending frequency); modes degenerate in D get their mean lambda.  One atom per
+    cell only (all metals here)."""
+    star = read_dyn_star(dyn_path)
+    lam = np.asarray(lam, float)
+    out = [f"{deg_ry:25.16E}{ef_ry:25.16E}{dos_per_ry:25.16E}", f"{len(star):12d}"]
+    for qline, d in star:
+        if d.shape != (3, 3):
+            raise InputError(dyn_path, "nat", f"got {d.shape[0] // 3} atoms, expected 1 "
+                             "(gamma_file_text handles one atom per cell)")
+        if lam.shape != (3,):
+            raise InputError(dyn_path, "lambda", f"got {lam.size} modes, expected 3")
+        w, v = np.linalg.eigh(0.5 * (d + d.conj().T))
+        tol = 1e-6 * max(np.abs(w).max(), 1e-30)
+        lam_s = np.array([lam[np.abs(w - x) <= tol].mean() for x in w])
+        g = (v * (2.0 * dos_per_ry * lam_s * w)) @ v.conj().T
+        out += ["", "     Dynamical  Matrix in cartesian axes", "", qline.rstrip(), "", "    1    1"]
+        out += ["  ".join(f"{z.real:18.10E} {z.imag:18.10E}" for z in row) for row in g]
+    return "\n".join(out) + "\n"
+
+
+def write_tetra_gamma_files(spec: MetalSpec, qdir: str | os.PathLike, iq: int,
+                            elph_dir: str | os.PathLike) -> None:
+    """``elph_dir/a2Fq2r.<51..50+elph_nsigma>.<iq>`` of a tetrahedron q point folder
+    (its ``elph.out`` and ``<prefix>.dyn<iq>``), the same matrix in every file:
+    q2r.x/matdyn.x of QE 6.7 read exactly ten; the NetCDF step reads ``a2F.dos1``."""
+    qdir = Path(qdir)
+    (b,) = read_ph_elph(qdir / "elph.out")
+    if b["dos_per_ry"] is None or b["ef_ev"] is None:
+        raise InputError(qdir / "elph.out", "DOS = ... at Ef=", "N(E_F) and E_F not printed")
+    text = gamma_file_text(qdir / f"{spec.prefix}.dyn{iq}", b["lam"][0], float(b["dos_per_ry"][0]),
+                           float(b["ef_ev"][0]) / units.RY_TO_EV)
+    for i in range(1, spec.elph_nsigma + 1):
+        (Path(elph_dir) / f"a2Fq2r.{50 + i}.{iq}").write_text(text)
 
 
 def _moments(omega, a2f) -> dict:
@@ -1035,8 +1110,9 @@ POSTPROCESS_KEYS = ("elph_sigma_Ry", "stability_window_Ry", "n_valence", "semico
 def read_ph_elph(path: str | os.PathLike) -> list[dict]:
     """Per computed q point of a ph.x (``electron_phonon='interpolated'``) output:
     ``star`` (number of q in the star), ``freq_mev`` (modes) and ``lam``
-    (smearings x modes, the lambda_{q nu} that ph.x prints per Gaussian broadening)
-    and ``sigma_ry`` (the broadenings).  An ``electron_phonon='lambda_tetra'``
+    (smearings x modes, the lambda_{q nu} that ph.x prints per Gaussian broadening),
+    ``sigma_ry`` (the broadenings), ``dos_per_ry`` and ``ef_ev`` (ph.x's N(E_F) in
+    states/spin/Ry/cell and E_F in eV per broadening; None if not printed).  An ``electron_phonon='lambda_tetra'``
     output gives one row, ``sigma_ry = [0]`` (no smearing); there ph.x prints the
     star after the block.  Raises InputError on a truncated block."""
     path = Path(path)
@@ -1050,7 +1126,7 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
             star = int(ln.split("=")[1])
         elif "Diagonalizing the dynamical matrix" in ln:
             start = i
-            freqs, sig, lam, cur = [], [], [], None
+            freqs, sig, lam, cur, dos, ef = [], [], [], None, [], []
             i += 1
             while i < len(lines) and not ("Number of q in the star" in lines[i]
                                           or "Calculation of q" in lines[i]):
@@ -1063,6 +1139,9 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
                     lam.append(cur)
                 elif t.strip().startswith("lambda(") and cur is not None:
                     cur.append(float(t.split("=")[1].split()[0]))
+                elif t.strip().startswith("DOS =") and "at Ef=" in t and cur is not None:
+                    dos.append(float(t.split("=")[1].split()[0]))       # states/spin/Ry/cell
+                    ef.append(float(t.split("Ef=")[1].split()[0]))      # eV
                 i += 1
             if star is None and sig == [0.0] and i < len(lines) and "Number of q in the star" in lines[i]:
                 star = int(lines[i].split("=")[1])     # lambda_tetra: the star follows the block
@@ -1074,7 +1153,9 @@ def read_ph_elph(path: str | os.PathLike) -> list[dict]:
                 raise InputError(path, f"block ending at line {i}",
                                  "incomplete q-point block (frequencies or lambda_{q nu} missing)")
             out.append({"star": star, "freq_mev": np.array(freqs), "lam": np.array(lam),
-                        "sigma_ry": np.array(sig)})
+                        "sigma_ry": np.array(sig),
+                        "dos_per_ry": np.array(dos) if len(dos) == len(lam) else None,
+                        "ef_ev": np.array(ef) if len(ef) == len(lam) else None})
             star = None
             continue
         i += 1
@@ -1154,36 +1235,32 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     # --- alpha2F for every smearing, the chosen one, moments
     tetra = spec.elph_method == "tetrahedra"
     qsum = None
-    if tetra:
-        # no smearing, no interpolation: the direct sum of the lambda_tetra lambda_{q nu}
-        # (Gamma: lambda = 0, its acoustic modes have omega = 0 up to the sum-rule residue)
-        blocks = read_ph_elph(rundir / "elph.out")
-        tab = tetra_a2f_table(blocks, rundir / "phonon.dos", spec.a2f_q_broadening_mev)
-        qsum = tab["qsum"]
-    else:
-        tab = a2f_table(rundir, spec)
-    if not tetra and spec.a2f_method == "q_points":
+    # tetrahedra: no smearing; alpha2F is matdyn's interpolation of the lambda_tetra
+    # lambda_{q nu} (write_tetra_gamma_files), one row with sigma = 0
+    tab = a2f_table(rundir, spec)
+    if spec.a2f_method == "q_points":
         # direct sum over the computed q points: for a q grid whose Fourier
         # interpolation is unstable (Nb on 4^3: imaginary TA branch near Gamma)
-        blocks = read_ph_elph(rundir / "ph.out")
+        elph_file = rundir / ("elph.out" if tetra else "ph.out")
+        blocks = read_ph_elph(elph_file)
         qsum = a2f_from_q_points(blocks, tab["omega"], spec.a2f_q_broadening_mev)
         if not np.allclose(blocks[0]["sigma_ry"], tab["sigma_ry"], rtol=1e-6):
-            raise InputError(rundir / "ph.out", "Gaussian Broadening",
+            raise InputError(elph_file, "Gaussian Broadening",
                              "smearings differ from the a2F.dos* files")
         tab["a2f"] = qsum["a2f"]
-    elif not tetra and spec.a2f_method != "interpolated":
+    elif spec.a2f_method != "interpolated":
         raise InputError(None, f"abinitio.elements.{spec.name}.a2f_method",
                          f"got {spec.a2f_method!r}, expected 'interpolated' or 'q_points'")
     omega, a2f_s = tab["omega"], tab["a2f"]
     ic = 0 if tetra else spec.chosen_sigma_index()
     lam_s = lambda_by_smearing(omega, a2f_s)
     mom = _moments(omega, a2f_s[ic])
+    mat = read_matdyn_lambda(rundir / "lambda")
     if tetra:
         stab = float("nan")                     # one lambda, no smearing window
-        mat = {"sigma_ry": tab["sigma_ry"], "lambda": np.full(1, np.nan)}
+        mat = {"sigma_ry": tab["sigma_ry"], "lambda": mat["lambda"][:1]}
     else:
         stab = stability(tab["sigma_ry"], lam_s, ic, spec.stability_window_ry)
-        mat = read_matdyn_lambda(rundir / "lambda")
     # --- phonon DOS, normalised to 3 modes per atom over the whole computed grid
     wf, ff = read_phonon_dos(rundir / "phonon.dos")
     norm = _trapz(ff, wf)
@@ -1232,22 +1309,17 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     q_check, lam_q_check, q_rel = None, None, None
     if check_rundir is not None:
         cs = json.loads((Path(check_rundir) / "summary.json").read_text())
-        if tetra:
-            ctab = tetra_a2f_table(read_ph_elph(Path(check_rundir) / "elph.out"),
-                                   Path(check_rundir) / "phonon.dos", spec.a2f_q_broadening_mev)
-        else:
-            ctab = a2f_table(check_rundir, spec)
+        ctab = a2f_table(check_rundir, spec)
         lam_q_check = float(_moments(ctab["omega"], ctab["a2f"][ic])["lam"])
         q_check = int(cs["spec"]["q_grid"])
         q_rel = abs(mom["lam"] - lam_q_check) / mom["lam"]
     # the same comparison without Fourier interpolation: direct sums over the computed
     # q points of both grids (a record; the verdict above stays the interpolated one)
     direct = {"main": float(qsum["lambda_direct"][ic])} if qsum is not None else {}
-    if tetra and lam_q_check is not None:
-        direct["check"] = float(ctab["qsum"]["lambda_direct"][0])
+    elph_name = "elph.out" if tetra else "ph.out"
     for name, folder in (("main", rundir), ("check", check_rundir)):
-        if name not in direct and folder is not None and (Path(folder) / "ph.out").exists():
-            direct[name] = float(a2f_from_q_points(read_ph_elph(Path(folder) / "ph.out"), omega,
+        if name not in direct and folder is not None and (Path(folder) / elph_name).exists():
+            direct[name] = float(a2f_from_q_points(read_ph_elph(Path(folder) / elph_name), omega,
                                                    spec.a2f_q_broadening_mev)["lambda_direct"][ic])
     verdict = {
         "verdict_imaginary_modes": "pass" if imag < tol["imaginary_weight"] else "FAIL",
@@ -1309,19 +1381,22 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "smearing_scf": "Marzari-Vanderbilt", "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,
         "elph_smearings_Ry": json.dumps([round(x, 6) for x in tab["sigma_ry"].tolist()]),
         "elph_smearing_chosen_Ry": float(tab["sigma_ry"][ic]),
-        "lambda_stability_window_Ry": json.dumps(list(spec.stability_window_ry)),
+        "lambda_stability_window_Ry": ("not applicable (tetrahedra)" if tetra
+                                       else json.dumps(list(spec.stability_window_ry))),
         "lambda_stability_max_rel_dev": stab,
         "imaginary_mode_weight": imag,
         "elph_method": ("optimized tetrahedra (tetrahedra_opt ground state; ph.x lambda_tetra "
                         f"on the {spec.k_dense}^3 k grid)" if tetra else
                         "Gaussian double-delta smearings (ph.x electron_phonon='interpolated')"),
-        "a2f_method": (spec.a2f_method if qsum is None else
+        "a2f_method": ((spec.a2f_method + (
+                           ": q2r.x/matdyn.x Fourier interpolation of the lambda_tetra "
+                           "lambda_{q nu} (mode-diagonal gamma matrices written by "
+                           "scimodel.qe.write_tetra_gamma_files)" if tetra else ""))
+                       if qsum is None else
                        f"q_points: direct sum over the {len(blocks)} computed irreducible q points "
                        f"(star weights), Gaussian {spec.a2f_q_broadening_mev} meV; the matdyn "
-                       "interpolation is kept only as " + (
-                           "imaginary_mode_weight_interpolated (lambda_matdyn: NaN, matdyn has "
-                           "no tetrahedron alpha2F)" if tetra else
-                           "lambda_matdyn and imaginary_mode_weight_interpolated")),
+                       "interpolation is kept only as lambda_matdyn and "
+                       "imaginary_mode_weight_interpolated"),
         "imaginary_mode_weight_interpolated": imag_interpolated,
         "a2f_negative_frequency_fraction": tab["a2f_negative_fraction"],
         "a2f_clipped_fraction": tab["a2f_clipped_fraction"],
