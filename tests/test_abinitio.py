@@ -188,6 +188,20 @@ def test_gamma_file_text_refuses_bad_input(tmp_path):
         qe.read_dyn_star(bad)
     with pytest.raises(InputError, match="does not exist"):
         qe.read_dyn_star(tmp_path / "none.dyn1")
+    # a lambda_tetra output without its 'DOS = ... at Ef=' line: no gamma files
+    tq = CACHE / "qe_parts" / "Ta_q4_4a7d72a1399c59e4" / "iq5"
+    q = tmp_path / "iq5"
+    shutil.copytree(tq, q)
+    (q / "elph.out").write_text("".join(ln for ln in (tq / "elph.out").read_text().splitlines(True)
+                                        if not ln.strip().startswith("DOS =")))
+    spec = qe.metal_spec("Ta", _params(structure="bcc", a_angstrom=3.31, q_grid=4, k_scf=12,
+                                       k_dense=24, elph_method="tetrahedra"))
+    (tmp_path / "elph_dir").mkdir()
+    with pytest.raises(InputError, match="N\\(E_F\\) and E_F not printed"):
+        qe.write_tetra_gamma_files(spec, q, 5, tmp_path / "elph_dir")
+    assert not list((tmp_path / "elph_dir").iterdir())
+    qe.write_tetra_gamma_files(spec, tq, 5, tmp_path / "elph_dir")     # the real folder works
+    assert len(list((tmp_path / "elph_dir").glob("a2Fq2r.*.5"))) == 10
 
 
 def test_read_a2f_dos_converts_rydberg(tmp_path):
