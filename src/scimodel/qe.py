@@ -1027,14 +1027,19 @@ def gamma_file_text(dyn_path: str | os.PathLike, lam: np.ndarray, dos_per_ry: fl
     (``elph_dir/a2Fq2r.<50 + i>.<iq>``), built from the lambda_{q nu} of the q point.
 
     ph.x (``electron_phonon='interpolated'``) writes for every member S q of the star
-    the matrix G(Sq) = sum_nu 2 N(E_F) lambda_nu d_nu e_nu e_nu^+, where d_nu and e_nu
-    are the eigenvalues and eigenvectors of the member's dynamical matrix D(Sq) as
-    stored in ``dyn_path`` (one atom per cell: d_nu = M omega_nu^2) and N(E_F) is in
-    states/spin/Ry/cell; matdyn.x turns it back into gamma_nu = pi/2 e^+ G e / M and
-    lambda_nu = gamma_nu / (pi N(E_F) omega_nu^2).  (Checked against ph.x's own files,
-    tests/test_abinitio.py.)  Used for ``elph_method='tetrahedra'``, whose lambda_tetra
-    run prints lambda_{q nu} but writes no such file, so that q2r.x/matdyn.x Fourier
-    interpolate it like the Gaussian case.  ``lam`` is in ph.x's mode order
+    a matrix G(Sq) whose diagonal in the mode basis is e_nu^+ G e_nu = 2 N(E_F)
+    lambda_nu d_nu, where d_nu and e_nu are the eigenvalues and eigenvectors of the
+    member's dynamical matrix D(Sq) as stored in ``dyn_path`` (one atom per cell:
+    d_nu = M omega_nu^2) and N(E_F) is in states/spin/Ry/cell; matdyn.x turns it back
+    into gamma_nu = pi/2 e^+ G e / M and lambda_nu = gamma_nu / (pi N(E_F) omega_nu^2).
+    This function writes G = sum_nu 2 N(E_F) lambda_nu d_nu e_nu e_nu^+, i.e. only
+    that diagonal: the off-diagonal elements (nonzero at low-symmetry q) are not
+    printed.  Keeping only the diagonal of ph.x's own files changes Ta's interpolated
+    lambda by +0.7 % (resources/abinitio/Ta_tetrahedron_grid_check.txt; the diagonal
+    is checked against ph.x's files in tests/test_abinitio.py).  Used for
+    ``elph_method='tetrahedra'``, whose lambda_tetra run prints lambda_{q nu} but
+    writes no such file, so that q2r.x/matdyn.x Fourier interpolate it like the
+    Gaussian case.  ``lam`` is in ph.x's mode order
     (ascending frequency); modes degenerate in D get their mean lambda.  One atom per
     cell only (all metals here)."""
     star = read_dyn_star(dyn_path)
@@ -1064,6 +1069,10 @@ def write_tetra_gamma_files(spec: MetalSpec, qdir: str | os.PathLike, iq: int,
     (b,) = read_ph_elph(qdir / "elph.out")
     if b["dos_per_ry"] is None or b["ef_ev"] is None:
         raise InputError(qdir / "elph.out", "DOS = ... at Ef=", "N(E_F) and E_F not printed")
+    n_star = len(read_dyn_star(qdir / f"{spec.prefix}.dyn{iq}"))
+    if n_star != b["star"]:
+        raise InputError(qdir / f"{spec.prefix}.dyn{iq}", "star",
+                         f"{n_star} matrices, but elph.out lists {b['star']} q in the star")
     text = gamma_file_text(qdir / f"{spec.prefix}.dyn{iq}", b["lam"][0], float(b["dos_per_ry"][0]),
                            float(b["ef_ev"][0]) / units.RY_TO_EV)
     for i in range(1, spec.elph_nsigma + 1):
