@@ -85,6 +85,22 @@ def test_metal_spec_rejects_bad_config(bad, field):
         qe.metal_spec("Al", _params(**bad))
 
 
+def test_tetrahedra_accept_a_k_dense_grid_incommensurate_with_k_scf():
+    """lambda_tetra recomputes the bands on k_dense (no interpolation from k_scf), so
+    only the Gaussian branch needs k_dense to be a multiple of k_scf; the q grids must
+    still lie on k_dense for both."""
+    spec = qe.metal_spec("Nb", _params(k_scf=16, k_dense=24, q_grid=6, q_check=4,
+                                       elph_method="tetrahedra"))
+    assert (spec.k_scf, spec.k_dense) == (16, 24)
+    assert "\n 16 16 16 0 0 0" in qe.pw_input(spec, occupations="tetrahedra_opt")
+    assert "nk1 = 24" in qe.ph_tetra_input(spec, iq=2)
+    with pytest.raises(InputError, match="k_dense"):
+        qe.metal_spec("Nb", _params(k_scf=16, k_dense=24, q_grid=6, q_check=4))
+    with pytest.raises(InputError, match="k_dense"):
+        qe.metal_spec("Nb", _params(k_scf=16, k_dense=20, q_grid=6,
+                                    elph_method="tetrahedra"))
+
+
 def test_metal_spec_reports_missing_keys():
     p = _params()
     del p["nbnd"]

@@ -214,10 +214,14 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         # (hard-coded nsig = 10): any other el_ph_nsigma makes q2r.x stop.
         raise InputError(file, f"abinitio.elements.{name}.elph_nsigma",
                          f"got {spec.elph_nsigma}; QE 6.7 q2r.x/matdyn.x need exactly 10")
-    if spec.k_dense % spec.k_scf:
+    if spec.elph_method == "gaussian" and spec.k_dense % spec.k_scf:
         # ph.x interpolates the electron-phonon matrix elements from the scf grid onto
         # the dense grid: with incommensurate grids it runs but lambda is garbage
-        # (Al, 8^3 -> 36^3: lambda = 16 instead of 0.5).
+        # (Al, 8^3 -> 36^3: lambda = 16 instead of 0.5).  lambda_tetra does not
+        # interpolate: it recomputes the bands and matrix elements on k_dense from the
+        # saved dV_scf, so any k_scf goes (Nb, q = (0,0,1/3): 16^3 and 20^3 ground states
+        # with 24^3 lambda_tetra give lambda_q 7.38 and 7.06, resources/abinitio/
+        # Nb_tetrahedron_grid_check.txt).
         raise InputError(file, f"abinitio.elements.{name}.k_dense",
                          f"{spec.k_dense} is not a multiple of k_scf = {spec.k_scf}")
     for q in (spec.q_grid, int(params.get("q_check", 0) or 0)):
