@@ -221,7 +221,7 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         # interpolate: it recomputes the bands and matrix elements on k_dense from the
         # saved dV_scf, so any k_scf goes (Nb, q = (0,0,1/3): 16^3 and 20^3 ground states
         # with 24^3 lambda_tetra give lambda_q 7.38 and 7.06, resources/abinitio/
-        # Nb_tetrahedron_grid_check.txt).
+        # Nb_dfpt_k_check/README.txt).
         raise InputError(file, f"abinitio.elements.{name}.k_dense",
                          f"{spec.k_dense} is not a multiple of k_scf = {spec.k_scf}")
     for q in (spec.q_grid, int(params.get("q_check", 0) or 0)):
@@ -1026,7 +1026,7 @@ def read_dyn_star(path: str | os.PathLike, nat: int | None = None) -> list[tuple
 
 
 def gamma_file_text(dyn_path: str | os.PathLike, lam: np.ndarray, dos_per_ry: float,
-                    ef_ry: float, deg_ry: float = 0.0) -> str:
+                    ef_ry: float, deg_ry: float = 0.0, expect_star: int | None = None) -> str:
     """The electron-phonon file that q2r.x reads for one smearing of one q point
     (``elph_dir/a2Fq2r.<50 + i>.<iq>``), built from the lambda_{q nu} of the q point.
 
@@ -1045,8 +1045,13 @@ def gamma_file_text(dyn_path: str | os.PathLike, lam: np.ndarray, dos_per_ry: fl
     writes no such file, so that q2r.x/matdyn.x Fourier interpolate it like the
     Gaussian case.  ``lam`` is in ph.x's mode order
     (ascending frequency); modes degenerate in D get their mean lambda.  One atom per
-    cell only (all metals here)."""
+    cell only (all metals here).  ``expect_star``: the star size printed by ph.x, checked
+    against the number of matrices in ``dyn_path``."""
     star = read_dyn_star(dyn_path)
+    if expect_star is not None and len(star) != expect_star:
+        # e.g. a dyn file of another q point or a truncated one
+        raise InputError(dyn_path, "star",
+                         f"{len(star)} matrices, but elph.out lists {expect_star} q in the star")
     lam = np.asarray(lam, float)
     out = [f"{deg_ry:25.16E}{ef_ry:25.16E}{dos_per_ry:25.16E}", f"{len(star):12d}"]
     for qline, d in star:
@@ -1073,12 +1078,8 @@ def write_tetra_gamma_files(spec: MetalSpec, qdir: str | os.PathLike, iq: int,
     (b,) = read_ph_elph(qdir / "elph.out")
     if b["dos_per_ry"] is None or b["ef_ev"] is None:
         raise InputError(qdir / "elph.out", "DOS = ... at Ef=", "N(E_F) and E_F not printed")
-    n_star = len(read_dyn_star(qdir / f"{spec.prefix}.dyn{iq}"))
-    if n_star != b["star"]:
-        raise InputError(qdir / f"{spec.prefix}.dyn{iq}", "star",
-                         f"{n_star} matrices, but elph.out lists {b['star']} q in the star")
     text = gamma_file_text(qdir / f"{spec.prefix}.dyn{iq}", b["lam"][0], float(b["dos_per_ry"][0]),
-                           float(b["ef_ev"][0]) / units.RY_TO_EV)
+                           float(b["ef_ev"][0]) / units.RY_TO_EV, expect_star=b["star"])
     for i in range(1, spec.elph_nsigma + 1):
         (Path(elph_dir) / f"a2Fq2r.{50 + i}.{iq}").write_text(text)
 
