@@ -815,3 +815,50 @@ def test_q_point_table_matches_the_dynamical_matrix_files():
             cm1 = [float(m) for m in re.findall(r"freq \(\s*\d+\) =.*?=\s*(-?[\d.]+) \[cm-1\]", dyn)]
             table = [float(x) for x in cells[4].split(",")]
             assert table == pytest.approx(cm1[:len(table)], abs=0.051)
+
+
+def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
+    """scimodel.qe.compare_q_point_runs (the per-q tables of the campaign records)
+    sums star_q lambda_q / n^3 over the committed q points; on a finished grid that is
+    the lambda by direct sum the NetCDF stores (lambda_q_points_direct, computed by
+    a2f_from_q_points in the join), and the stars add up to n^3."""
+    checked = 0
+    for nc in CACHED:
+        ds = qe.read_abinitio(nc)
+        if ds.attrs.get("elph_method", "interpolated") != "interpolated":
+            continue
+        sigmas = np.atleast_1d(json.loads(str(ds.attrs["elph_smearings_Ry"])))
+        row = int(np.argmin(abs(sigmas - float(ds.attrs["elph_smearing_chosen_Ry"]))))
+        for key, n, attr in [("phonon_key", ds.attrs["q_grid"], "lambda_q_points_direct"),
+                             ("phonon_key_q_grid_check", ds.attrs["q_grid_check"], "lambda_q_grid_check_direct")]:
+            folder = CACHE / "qe_parts" / f"{nc.stem}_q{n}_{ds.attrs[key]}"
+            if not folder.is_dir():
+                continue
+            last = qe.compare_q_point_runs({"cache": (folder, row)}).splitlines()[-1]
+            cells = [c.strip() for c in last.strip("|").split("|")]
+            assert cells[0] == "lambda (direct sum)" and cells[1] == f"{int(n) ** 3} / {int(n) ** 3}"
+            assert float(cells[3]) == pytest.approx(float(ds.attrs[attr]), abs=6e-5)
+            checked += 1
+    if not checked:
+        pytest.skip("no committed q-point folders of the cached metals")
+
+
+def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
+    """A campaign with fewer q points than its reference: '-' in its column, and the
+    last row sums only the q points both have, labelled a partial sum."""
+    src = CACHE / "qe_parts" / "Nb_q4_45eb22984ad8d877"
+    if not src.is_dir():
+        pytest.skip("Nb 4^3 q points not committed")
+    part = tmp_path / "Nb_q4_partial"
+    for iq in (1, 2, 8):
+        shutil.copytree(src / f"iq{iq}", part / f"iq{iq}")
+    full = qe.q_point_lambdas(src)
+    lines = qe.compare_q_point_runs({"all": (src, 0), "part": (part, 0)}).splitlines()
+    assert len(lines) == 2 + len(full) + 1
+    assert lines[2 + 3].rstrip(" |").endswith("-")          # iq 4: only in 'all'
+    cells = [c.strip() for c in lines[-1].strip("|").split("|")]
+    assert cells[0] == "partial sum"
+    expect = sum(full[i]["star"] * full[i]["lambda_q"] for i in (1, 2, 8)) / 64
+    assert float(cells[3]) == float(cells[4]) == pytest.approx(expect, abs=6e-5)
+    with pytest.raises(InputError, match="one q grid"):
+        qe.compare_q_point_runs({"a": (src, 0), "b": (CACHE / "qe_parts" / "Nb_q6_a0fd896caaf586f5", 0)})

@@ -761,6 +761,74 @@ def q_point_table(folder: str | os.PathLike) -> str:
     return "\n".join(rows) + "\n"
 
 
+def q_point_lambdas(folder: str | os.PathLike, sigma_index: int = 0) -> dict[int, dict]:
+    """The finished q points of a campaign folder (as ``q_point_table``), iq ->
+    ``star``, ``q`` (2 pi / a), ``freq_mev``, ``sigma_ry`` and ``lambda_q``
+    (sum over modes of lambda_{q nu}) for row ``sigma_index`` of the ph.x block:
+    the Gaussian broadening of an 'interpolated' run, 0 for a lambda_tetra run
+    (which has one row)."""
+    out = {}
+    for d in sorted(Path(folder).glob("iq*"), key=lambda p: int(p.name[2:])):
+        if not (d / "summary.json").exists():
+            continue                                   # unfinished
+        s = _read_json(d / "summary.json", "q-point folder")
+        src = d / ("elph.out" if (d / "elph.out").exists() else "ph.out")
+        (b,) = read_ph_elph(src)
+        if not -b["lam"].shape[0] <= sigma_index < b["lam"].shape[0]:
+            raise InputError(src, "lambda(q nu)", f"a smearing row {sigma_index} (the file has "
+                             f"{b['lam'].shape[0]})")
+        out[int(s["iq"])] = {"star": b["star"], "q": s["q_cart_2pi_over_a"], "freq_mev": b["freq_mev"],
+                             "sigma_ry": float(b["sigma_ry"][sigma_index]), "n_q": int(s["n_q"]),
+                             "lambda_q": float(b["lam"][sigma_index].sum())}
+    return out
+
+
+def _grid_size(folder: Path) -> int:
+    m = re.search(r"_q(\d+)(_|$)", folder.name)
+    if m is None:
+        raise InputError(folder, "<folder name>", "a campaign folder named <M>_q<n>[_<phonon key>]")
+    return int(m.group(1))
+
+
+def compare_q_point_runs(runs: Mapping[str, tuple[str | os.PathLike, int]]) -> str:
+    """Markdown comparison of campaigns on the same q grid, ``runs`` = {label:
+    (folder, smearing row)}: lambda_q per irreducible q point and run, then the
+    star-weighted sum over the q points every run has, sum_q star_q lambda_q / n^3
+    (a partial lambda while a campaign is unfinished, lambda by direct sum when
+    all irreducible points are there).  The per-q tables of the tetrahedron
+    records (resources/abinitio/*_tetrahedron_grid_check.txt) are this output."""
+    if not runs:
+        raise InputError(None, "runs", "at least one campaign folder")
+    data, grids = {}, set()
+    for label, (folder, row) in runs.items():
+        data[label] = q_point_lambdas(folder, row)
+        grids.add(_grid_size(Path(folder)))
+    if len(grids) != 1:
+        raise InputError(None, "runs", f"campaigns on one q grid (got n = {sorted(grids)})")
+    n = grids.pop()
+    labels = list(runs)
+    every = sorted(set.intersection(*(set(d) for d in data.values())))
+    rows = ["| iq | star | q (2 pi / a) | " + " | ".join(f"lambda_q {lab}" for lab in labels) + " |",
+            "| --- | --- | --- | " + " | ".join("---" for _ in labels) + " |"]
+    for iq in sorted(set().union(*(set(d) for d in data.values()))):
+        first = next(d[iq] for d in data.values() if iq in d)
+        q = ", ".join(f"{x:.4f}" for x in first["q"] or [])
+        cells = [f"{data[lab][iq]['lambda_q']:.4f}" if iq in data[lab] else "-" for lab in labels]
+        rows.append(f"| {iq} | {first['star']} | ({q}) | " + " | ".join(cells) + " |")
+    for lab in labels[1:]:
+        bad = [iq for iq in every if data[lab][iq]["star"] != data[labels[0]][iq]["star"]]
+        if bad:
+            raise InputError(Path(runs[lab][0]), "Number of q in the star",
+                             f"the same star as {labels[0]} at iq {bad} (not the same q list)")
+    nstar = sum(data[labels[0]][iq]["star"] for iq in every)
+    n_irr = max(d["n_q"] for d in data[labels[0]].values()) if data[labels[0]] else 0
+    kind = "lambda (direct sum)" if len(every) == n_irr and nstar == n ** 3 else "partial sum"
+    sums = [f"{sum(data[lab][iq]['star'] * data[lab][iq]['lambda_q'] for iq in every) / n ** 3:.4f}"
+            for lab in labels]
+    rows.append(f"| {kind} | {nstar} / {n ** 3} | {len(every)} of {n_irr} points | " + " | ".join(sums) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
                  scratch: str | os.PathLike, *, nproc: int = 1,
                  mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
