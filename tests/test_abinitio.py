@@ -862,3 +862,22 @@ def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
     assert float(cells[3]) == float(cells[4]) == pytest.approx(expect, abs=6e-5)
     with pytest.raises(InputError, match="one q grid"):
         qe.compare_q_point_runs({"a": (src, 0), "b": (CACHE / "qe_parts" / "Nb_q6_a0fd896caaf586f5", 0)})
+
+
+def test_pb_spin_orbit_tetra_record_matches_its_outputs():
+    """The lambda column of Pb_spin_orbit_tetra_check/README.txt is the star-weighted
+    direct sum of the committed lambda_tetra outputs, and the spinor run without
+    spin-orbit ('nc') reproduces the scalar-relativistic one ('sr') within 0.5 %: the
+    check that lambda_tetra counts spinor bands correctly."""
+    folder = CACHE / "Pb_spin_orbit_tetra_check"
+    rows = {m.group(1): float(m.group(2)) for m in
+            re.finditer(r"^#\s+(so|nc|sr)\s+[\d.]+\s+[\d.]+\s.*?\s([\d.]+)\s*$",
+                        (folder / "README.txt").read_text(), re.M)}
+    assert set(rows) == {"so", "nc", "sr"}
+    lam = {}
+    for run in rows:
+        blocks = qe.read_ph_elph(folder / f"{run}_elph.out")
+        assert [b["star"] for b in blocks] == [1, 4, 3]
+        lam[run] = float(qe.a2f_from_q_points(blocks, np.linspace(0, 12, 100), 0.3)["lambda_direct"][0])
+        assert lam[run] == pytest.approx(rows[run], abs=6e-4)
+    assert lam["nc"] == pytest.approx(lam["sr"], rel=5e-3)
