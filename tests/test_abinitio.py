@@ -79,10 +79,25 @@ def test_free_electron_kf_of_aluminium_matches_ashcroft_mermin():
     (dict(k_scf=8, k_dense=36, q_grid=6), "k_dense"),  # dense grid not a multiple of k_scf
     (dict(k_dense=24, q_grid=6, q_check=5), "k_dense"),
     (dict(elph_method="fermi_surface"), "elph_method"),
+    (dict(spin_orbit=True), "spin_orbit"),              # Gaussian 'interpolated' + spinors
 ])
 def test_metal_spec_rejects_bad_config(bad, field):
     with pytest.raises(InputError, match=field):
         qe.metal_spec("Al", _params(**bad))
+
+
+def test_spin_orbit_makes_spinor_inputs_and_its_own_phonon_key():
+    """spin_orbit: pw.x gets noncolin + lspinorb; the phonon key changes (its q points
+    are never mixed with scalar ones), the scalar key stays what it was."""
+    el = _params(elph_method="tetrahedra")
+    scalar, so = qe.metal_spec("Al", el), qe.metal_spec("Al", dict(el, spin_orbit=True))
+    assert "noncolin" not in qe.pw_input(scalar) and "lspinorb" not in qe.pw_input(scalar)
+    text = qe.pw_input(so, occupations="tetrahedra_opt")
+    assert "noncolin = .true." in text and "lspinorb = .true." in text
+    assert (so.spinor_factor, so.band_occupancy) == (2, 1.0)
+    assert (scalar.spinor_factor, scalar.band_occupancy) == (1, 2.0)
+    assert qe.phonon_key(so) != qe.phonon_key(scalar)
+    assert qe.phonon_key(qe.metal_spec("Al", dict(el, spin_orbit=False))) == qe.phonon_key(scalar)
 
 
 def test_tetrahedra_accept_a_k_dense_grid_incommensurate_with_k_scf():
@@ -656,6 +671,45 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert len(qe.q_point_table(parts).splitlines()) == 2 + 3     # the campaign record
     assert a["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
 
+
+
+def _tiny_netcdf(tmp: Path, el: dict) -> xr.Dataset:
+    run = run_qe_rule_scripts(tmp, el, "Al", 2)
+    nc = tmp / "Al.nc"
+    sm = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
+                        params={"element": el, "tolerances": {}},
+                        wildcards={"metal": "Al"}, log=[str(tmp / "nc.log")])
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"), init_globals={"snakemake": sm})
+    return qe.read_abinitio(nc)
+
+
+@pytest.mark.qe
+@needs_qe
+def test_tiny_aluminium_spinor_run_reproduces_the_scalar_one(tmp_path):
+    """spin_orbit: true makes every pw.x run a spinor one (noncolin + lspinorb) with
+    twice the bands, each holding one electron.  With Al's scalar pseudopotential there
+    is no spin-orbit term (pw.x: 'At least one non s.o. pseudo'), so the spinor run must
+    give the scalar run's numbers: this checks the band counting of the nscf, DOS, E_F
+    and electron-count steps and of ph.x's lambda_tetra for spinors."""
+    el = _params(elph_method="tetrahedra")
+    scalar = _tiny_netcdf(tmp_path / "scalar", el)
+    spinor = _tiny_netcdf(tmp_path / "spinor", dict(el, spin_orbit=True))
+    parts = tmp_path / "spinor/results/abinitio/qe_parts/Al_q2"
+    assert "noncolin = .true." in (parts / "ground/scf.in").read_text()
+    assert "lspinorb = .true." in (parts / "ground/scf.in").read_text()
+    xml = tmp_path / "spinor/results/abinitio/qe/Al_q2/nscf.xml"
+    assert qe.parse_pw_xml(xml)["eigenvalues_eV"].shape[1] == 2 * el["nbnd"]
+    a, b = scalar.attrs, spinor.attrs
+    assert "spin_orbit" in b and "spin_orbit" not in a
+    assert b["phonon_key"] != a["phonon_key"]
+    assert b["electrons_below_ef_from_dos"] == pytest.approx(3.0, rel=0.03)
+    for key in ("electrons_below_ef_from_dos", "lambda_q_points_direct", "dos_ef_qe_gaussian",
+                "fermi_energy_qe_gaussian_eV"):
+        assert b[key] == pytest.approx(a[key], rel=2e-3), key
+    for var in ("lambda", "dos_ef", "band_bottom", "fermi_energy"):
+        if var in scalar:
+            assert float(spinor[var]) == pytest.approx(float(scalar[var]), rel=2e-3), var
+    np.testing.assert_allclose(spinor["dos"].values, scalar["dos"].values, rtol=0, atol=2e-3 * float(scalar["dos"].max()))
 
 _PH_OUT = """
      Number of q in the star =    1

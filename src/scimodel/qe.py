@@ -132,6 +132,12 @@ class MetalSpec:
     # ph.x electron_phonon='lambda_tetra' on the k_dense grid), no smearing, alpha2F from
     # q2r.x/matdyn.x fed with gamma files built from lambda_{q nu} (write_tetra_gamma_files)
     elph_method: str = "gaussian"
+    # spin-orbit coupling: spinor wave functions (pw.x noncolin + lspinorb) with a fully
+    # relativistic pseudopotential; only with elph_method "tetrahedra" (ph.x 6.7's
+    # 'interpolated' electron-phonon gives lambda <= 0 for spinors,
+    # resources/abinitio/Pb_spin_orbit_check.txt).  nbnd and semicore_bands stay counted
+    # in scalar (spin-degenerate) bands; QE's spinor runs have twice as many.
+    spin_orbit: bool = False
     a2f_q_broadening_mev: float = 1.0  # Gaussian width of the q-point direct sum
     pseudo_dir: str = ""
     extra: dict = field(default_factory=dict)
@@ -151,6 +157,16 @@ class MetalSpec:
     @property
     def prefix(self) -> str:
         return self.name.lower()
+
+    @property
+    def spinor_factor(self) -> int:
+        """QE bands per scalar band: 2 with spinors (spin_orbit), else 1."""
+        return 2 if self.spin_orbit else 1
+
+    @property
+    def band_occupancy(self) -> float:
+        """Electrons one QE band holds: 2 (spin-degenerate), 1 (spinor)."""
+        return 2.0 / self.spinor_factor
 
     def sigma_list_ry(self) -> np.ndarray:
         return self.elph_sigma0_ry * np.arange(1, self.elph_nsigma + 1)
@@ -175,7 +191,7 @@ _SPEC_KEYS = {
     "semicore_bands": "semicore_bands", "matdyn_grid": "matdyn_grid",
     "dos_degauss_Ry": "dos_degauss_ry", "dos_step_eV": "dos_step_ev",
     "a2f_method": "a2f_method", "a2f_q_broadening_meV": "a2f_q_broadening_mev",
-    "elph_method": "elph_method",
+    "elph_method": "elph_method", "spin_orbit": "spin_orbit",
 }
 
 #: Electron-phonon methods of :class:`MetalSpec` (``elph_method``).
@@ -196,7 +212,7 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
     missing = [k for k, f in _SPEC_KEYS.items()
                if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev",
                                             "a2f_method", "a2f_q_broadening_mev",
-                                            "elph_method")]
+                                            "elph_method", "spin_orbit")]
     if missing:
         raise InputError(file, f"abinitio.elements.{name}", f"missing keys {missing}")
     if kw["structure"] not in IBRAV:
@@ -205,6 +221,10 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
     if kw.get("elph_method", "gaussian") not in ELPH_METHODS:
         raise InputError(file, f"abinitio.elements.{name}.elph_method",
                          f"got {kw['elph_method']!r}, expected one of {list(ELPH_METHODS)}")
+    if kw.get("spin_orbit", False) and kw.get("elph_method", "gaussian") != "tetrahedra":
+        raise InputError(file, f"abinitio.elements.{name}.spin_orbit",
+                         "elph_method: tetrahedra with spin_orbit: true (ph.x 6.7's Gaussian "
+                         "'interpolated' electron-phonon gives lambda <= 0 for spinors)")
     kw["stability_window_ry"] = tuple(float(x) for x in kw["stability_window_ry"])
     if q_grid is not None:
         kw["q_grid"] = int(q_grid)
@@ -267,6 +287,8 @@ def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
         system["nbnd"] = int(nbnd)
     if la2f:
         system["la2F"] = True
+    if spec.spin_orbit:
+        system.update(noncolin=True, lspinorb=True)
     electrons = {"conv_thr": spec.conv_thr}
     kk = spec.k_scf if k is None else k
     return (namelist("control", control) + namelist("system", system)
@@ -444,6 +466,8 @@ def phonon_key(spec: MetalSpec) -> str:
     if spec.elph_method != "gaussian":
         # only then: the keys of the Gaussian runs stay those of the committed q points
         d["elph_method"] = spec.elph_method
+    if spec.spin_orbit:
+        d["spin_orbit"] = True
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -502,6 +526,28 @@ def _read_json(path: Path, what: str) -> dict:
 GROUND_FILE = "ground.json"
 
 
+def upf_z_valence(path: str | os.PathLike) -> float:
+    """Valence charge of a UPF pseudopotential (v2 ``z_valence="..."``, v1 ``Z valence``)."""
+    text = Path(path).read_text(errors="replace")[:200000]
+    m = (re.search(r'z_valence\s*=\s*"\s*([-+\d.eEdD]+)', text)
+         or re.search(r"^\s*([-+\d.eEdD]+)\s+Z valence", text, re.M))
+    if m is None:
+        raise InputError(path, "z_valence", "a UPF file with its valence charge")
+    return float(m.group(1).replace("d", "e").replace("D", "e"))
+
+
+def spinor_scf_bands(spec: MetalSpec, pseudo_file: str | os.PathLike) -> int | None:
+    """Bands of a spinor (spin_orbit) tetrahedron ground state, None (pw.x's default)
+    otherwise: twice the scalar metal default max(0.6 z, z/2 + 4) plus two.  With pw.x's
+    own spinor default (twice the scalar one) the tetrahedron DFPT step of ph.x 6.7 gave
+    NaN ('solve_linter: root not converged', then 'broyden') for the tiny Al test cell;
+    12 and 14 spinor bands failed there, 16 and 20 worked (session 13, by hand)."""
+    if not spec.spin_orbit:
+        return None
+    z = upf_z_valence(pseudo_file)
+    return 2 * (max(round(0.6 * z), round(z / 2) + 4) + 2)
+
+
 def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str | os.PathLike, *,
                nproc: int = 1, mpi_command: str = "mpirun -np {nproc}") -> dict:
     """Ground state of one metal for its phonon runs: pw.x scf on the dense grid
@@ -520,8 +566,9 @@ def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str |
     kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
     if spec.elph_method == "tetrahedra":
         # ph.x's lambda_tetra computes the dense-grid wave functions itself: no la2F run
-        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations="tetrahedra_opt"), "scf",
-                                  grounddir, **kw)}
+        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations="tetrahedra_opt",
+                                                   nbnd=spinor_scf_bands(spec, pseudo_file)),
+                                  "scf", grounddir, **kw)}
     else:
         walls = {"pw_fit": run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
                                   grounddir, **kw),
@@ -663,8 +710,8 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
         # (tetrahedra_opt: QE 6.7's tetrahedron set-up scales like N_k(full) x N_k(irr)
         # and did not finish in minutes on a 32^3 grid.)
         walls["pw_nscf"] = run_qe(
-            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd, outdir="./tmp_dos",
-                             smearing="gaussian", degauss_ry=spec.dos_degauss_ry),
+            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd * spec.spinor_factor,
+                             outdir="./tmp_dos", smearing="gaussian", degauss_ry=spec.dos_degauss_ry),
             "nscf", scratch, pools=True, **kw)
         xml = dst / "data-file-schema.xml"
         shutil.copy(xml, rundir / "nscf.xml")
@@ -870,12 +917,13 @@ def dos_window(spec: MetalSpec, bands: Mapping) -> dict:
     """
     eig = bands["eigenvalues_eV"]
     ef = bands["fermi_energy_eV"]
-    if eig.shape[1] <= spec.semicore_bands:
+    nsc = spec.semicore_bands * spec.spinor_factor      # QE bands below the valence band
+    if eig.shape[1] <= nsc:
         raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
-                         f"{spec.semicore_bands} >= number of bands {eig.shape[1]}")
-    bottom = float(eig[:, spec.semicore_bands].min())
-    if spec.semicore_bands > 0:
-        top_semicore = float(eig[:, spec.semicore_bands - 1].max())
+                         f"{nsc} >= number of bands {eig.shape[1]}")
+    bottom = float(eig[:, nsc].min())
+    if nsc > 0:
+        top_semicore = float(eig[:, nsc - 1].max())
         if top_semicore > bottom - 2 * spec.dos_below_bottom_ev:
             raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
                              f"semicore band top {top_semicore - ef:.2f} eV is not separated "
@@ -1366,20 +1414,22 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     if not (rundir / "nscf.xml").exists() and check_rundir is not None:
         dos_dir = Path(check_rundir)
     bands = parse_pw_xml(dos_dir / "nscf.xml")
-    eig = bands["eigenvalues_eV"][:, spec.semicore_bands:]
+    # scalar bands hold 2 electrons (1 per spin), spinor bands 1 (1/2 per spin)
+    occ = spec.band_occupancy
+    eig = bands["eigenvalues_eV"][:, spec.semicore_bands * spec.spinor_factor:]
     n_band_electrons = bands["nelec"] - 2 * spec.semicore_bands
     full = abinitio.unfold_cubic(bands["k_cart_2pi_alat"], eig, bands["cell_alat"], spec.k_dos)
-    ef = abinitio.fermi_level(full, n_band_electrons / 2.0, float(eig.min()), float(eig.max()))
+    ef = abinitio.fermi_level(full, n_band_electrons / occ, float(eig.min()), float(eig.max()))
     bottom_ev = float(eig[:, 0].min())
     step = spec.dos_step_ev
     e = ef + step * np.arange(np.floor((bottom_ev - spec.dos_below_bottom_ev - ef) / step),
                               np.ceil(spec.dos_above_ef_ev / step) + 1)
     per_ev = 1.0 / units.EV_TO_MEV                     # states/eV/spin/cell -> /meV/spin/atom
     xi = (e - ef) * units.EV_TO_MEV
-    dos = abinitio.tetrahedron_dos(full, e) * per_ev
+    dos = abinitio.tetrahedron_dos(full, e) * per_ev * (occ / 2.0)
     dos_ef = float(np.interp(0.0, xi, dos))
     bottom_mev = (bottom_ev - ef) * units.EV_TO_MEV
-    n_below = 2.0 * float(abinitio.integrated_dos(full, np.array([ef]))[0])
+    n_below = occ * float(abinitio.integrated_dos(full, np.array([ef]))[0])
     # cross-checks: QE's Gaussian-broadened DOS (dos.x) at 1x and 2x broadening
     eg, gg, ef_qe = read_dos_x(dos_dir / "dos_gauss.dat")
     ew, gw, _ = read_dos_x(dos_dir / "dos_wide.dat")
@@ -1498,6 +1548,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         **{f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()},
     }
     attrs["dos_from_run"] = "q_grid_check" if dos_dir != rundir else "q_grid"
+    if spec.spin_orbit:
+        attrs["spin_orbit"] = ("noncolin + lspinorb (spinor bands, 1 electron each; nbnd_dos and "
+                               "semicore_bands_excluded count scalar bands)")
     # which q points were joined: resources/abinitio/qe_parts/<M>_q<q>_<phonon key>
     if "phonon_key" in summary:
         attrs["phonon_key"] = summary["phonon_key"]
