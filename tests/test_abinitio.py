@@ -534,6 +534,25 @@ def test_recompute_reuses_the_committed_q_points(workflow_copy):
     assert not per_q & scheduled, f"ph.x jobs scheduled for {sorted(per_q & scheduled)}"
 
 
+CAMPAIGNS = sorted(p for p in (ROOT / "config").glob("abinitio_*.yaml")
+                   if p.name != "abinitio_recompute.yaml")
+
+
+@pytest.mark.parametrize("campaign", CAMPAIGNS, ids=lambda p: p.name)
+def test_campaign_configs_plan_their_runs(campaign):
+    """Every committed campaign override (config/abinitio_*.yaml, merged over
+    config.yaml and abinitio_recompute.yaml as its header says) passes the schema and
+    metal_spec (through the DAG's input functions) and plans its metals' runs."""
+    ab = yaml.safe_load(campaign.read_text())["abinitio"]
+    metals = ab.get("metals") or list(ab["elements"])
+    res = run_snakemake(ROOT, *[f"results/abinitio/{m}.nc" for m in metals],
+                        "-n", "--cores", "2", "--forceall", "--quiet", "rules",
+                        "--configfile", "config/abinitio_recompute.yaml",
+                        f"config/{campaign.name}", timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "abinitio_netcdf" in res.stdout + res.stderr
+
+
 def test_recompute_dry_run_schedules_qe():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
                         "--configfile", "config/abinitio_recompute.yaml", "--quiet", "rules",
