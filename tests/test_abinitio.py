@@ -613,20 +613,25 @@ def test_upf_comparison_ignores_only_the_generation_date():
     assert qe.upf_without_date(changed) != qe.upf_without_date(text)
 
 
+def _tiny_netcdf(tmp: Path, el: dict) -> tuple[Path, xr.Dataset]:
+    """The tiny Al run through the three QE rule scripts and the NetCDF step: the run
+    folder and the dataset written from it."""
+    run = run_qe_rule_scripts(tmp, el, "Al", 2)
+    nc = tmp / "Al.nc"
+    sm = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
+                        params={"element": el, "tolerances": {}},
+                        wildcards={"metal": "Al"}, log=[str(tmp / "nc.log")])
+    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"), init_globals={"snakemake": sm})
+    return run, qe.read_abinitio(nc)
+
+
 @pytest.mark.qe
 @needs_qe
 def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     """pw.x -> ph.x (one process per q point) -> q2r.x -> matdyn.x -> nscf -> dos.x
     for a tiny Al cell (seconds), through the three rule scripts."""
-    run = run_qe_rule_scripts(tmp_path, _params(), "Al", 2)
+    run, ds = _tiny_netcdf(tmp_path, _params())
     assert not (tmp_path / "scratch").exists() or not any((tmp_path / "scratch").iterdir())
-    nc = tmp_path / "Al.nc"
-    sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
-                         params={"element": _params(), "tolerances": {}},
-                         wildcards={"metal": "Al"}, log=[str(tmp_path / "nc.log")])
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"),
-                   init_globals={"snakemake": sm2})
-    ds = qe.read_abinitio(nc)
     a = ds.attrs
     assert a["qe_version"].startswith("6.")
     assert a["pseudopotential_sha256"] == qe.sha256_file(
@@ -655,16 +660,9 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     step: per q point a DFPT and a lambda_tetra ph.x run, no smearing, alpha2F as the
     direct q sum whose lambda equals the star-weighted sum of the printed lambda_{q nu}."""
     el = _params(elph_method="tetrahedra")
-    run = run_qe_rule_scripts(tmp_path, el, "Al", 2)
+    run, ds = _tiny_netcdf(tmp_path, el)
     # matdyn.x interpolated the lambda_tetra lambda_{q nu} (write_tetra_gamma_files)
     assert (run / "lambda").exists() and len(list(run.glob("a2F.dos*"))) == 10
-    nc = tmp_path / "Al.nc"
-    sm2 = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
-                         params={"element": el, "tolerances": {}},
-                         wildcards={"metal": "Al"}, log=[str(tmp_path / "nc.log")])
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"),
-                   init_globals={"snakemake": sm2})
-    ds = qe.read_abinitio(nc)
     a = ds.attrs
     assert ds.sizes["smearing"] == 1 and float(ds["smearing"][0]) == 0.0
     assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
@@ -691,17 +689,6 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert a["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
 
 
-
-def _tiny_netcdf(tmp: Path, el: dict) -> xr.Dataset:
-    run = run_qe_rule_scripts(tmp, el, "Al", 2)
-    nc = tmp / "Al.nc"
-    sm = mock_snakemake(input={"run": str(run)}, output={"nc": str(nc)},
-                        params={"element": el, "tolerances": {}},
-                        wildcards={"metal": "Al"}, log=[str(tmp / "nc.log")])
-    runpy.run_path(str(ROOT / "workflow/scripts/abinitio_netcdf.py"), init_globals={"snakemake": sm})
-    return qe.read_abinitio(nc)
-
-
 @pytest.mark.qe
 @needs_qe
 def test_tiny_aluminium_spinor_run_reproduces_the_scalar_one(tmp_path):
@@ -711,8 +698,8 @@ def test_tiny_aluminium_spinor_run_reproduces_the_scalar_one(tmp_path):
     give the scalar run's numbers: this checks the band counting of the nscf, DOS, E_F
     and electron-count steps and of ph.x's lambda_tetra for spinors."""
     el = _params(elph_method="tetrahedra")
-    scalar = _tiny_netcdf(tmp_path / "scalar", el)
-    spinor = _tiny_netcdf(tmp_path / "spinor", dict(el, spin_orbit=True))
+    _, scalar = _tiny_netcdf(tmp_path / "scalar", el)
+    _, spinor = _tiny_netcdf(tmp_path / "spinor", dict(el, spin_orbit=True))
     parts = tmp_path / "spinor/results/abinitio/qe_parts/Al_q2"
     assert "noncolin = .true." in (parts / "ground/scf.in").read_text()
     assert "lspinorb = .true." in (parts / "ground/scf.in").read_text()
@@ -728,7 +715,9 @@ def test_tiny_aluminium_spinor_run_reproduces_the_scalar_one(tmp_path):
     for var in ("lambda", "dos_ef", "band_bottom", "fermi_energy"):
         if var in scalar:
             assert float(spinor[var]) == pytest.approx(float(scalar[var]), rel=2e-3), var
-    np.testing.assert_allclose(spinor["dos"].values, scalar["dos"].values, rtol=0, atol=2e-3 * float(scalar["dos"].max()))
+    np.testing.assert_allclose(spinor["dos"].values, scalar["dos"].values, rtol=0,
+                               atol=2e-3 * float(scalar["dos"].max()))
+
 
 _PH_OUT = """
      Number of q in the star =    1

@@ -796,24 +796,21 @@ def q_point_table(folder: str | os.PathLike) -> str:
     frequencies (cm-1) from ``ph.out``; the progress record of a campaign."""
     rows = ["| iq | q (2 pi / a) | wall (s) | ranks | frequencies (cm-1) |",
             "| --- | --- | --- | --- | --- |"]
-    for d in sorted(Path(folder).glob("iq*"), key=lambda p: int(p.name[2:])):
-        if not (d / "summary.json").exists():
-            continue                                   # unfinished
-        s = _read_json(d / "summary.json", "q-point folder")
-        # tetrahedron q points: the DFPT ph.out has no lambda block, elph.out has both
-        (block,) = read_ph_elph(d / ("elph.out" if (d / "elph.out").exists() else "ph.out"))
-        q = ", ".join(f"{x:.4f}" for x in s["q_cart_2pi_over_a"] or [])
-        freqs = ", ".join(f"{f / units.CM1_TO_MEV:.1f}" for f in block["freq_mev"])
-        rows.append(f"| {s['iq']} | ({q}) | {s['wall_times_s']['ph']:.0f} | {s['nproc']} | {freqs} |")
+    for iq, d in q_point_lambdas(folder).items():
+        s = d["summary"]
+        q = ", ".join(f"{x:.4f}" for x in d["q"] or [])
+        freqs = ", ".join(f"{f / units.CM1_TO_MEV:.1f}" for f in d["freq_mev"])
+        rows.append(f"| {iq} | ({q}) | {s['wall_times_s']['ph']:.0f} | {s['nproc']} | {freqs} |")
     return "\n".join(rows) + "\n"
 
 
 def q_point_lambdas(folder: str | os.PathLike, sigma_index: int = 0) -> dict[int, dict]:
-    """The finished q points of a campaign folder (as ``q_point_table``), iq ->
-    ``star``, ``q`` (2 pi / a), ``freq_mev``, ``sigma_ry`` and ``lambda_q``
-    (sum over modes of lambda_{q nu}) for row ``sigma_index`` of the ph.x block:
-    the Gaussian broadening of an 'interpolated' run, 0 for a lambda_tetra run
-    (which has one row)."""
+    """The finished q points of a campaign folder (those with a ``summary.json``),
+    iq -> ``star``, ``q`` (2 pi / a), ``freq_mev``, ``sigma_ry``, ``n_q``, ``summary``
+    (the folder's summary.json) and ``lambda_q`` (sum over modes of lambda_{q nu}) for
+    row ``sigma_index`` of the ph.x block: the Gaussian broadening of an
+    'interpolated' run, 0 for a lambda_tetra run (which has one row; its DFPT ph.out
+    has no lambda block, so elph.out is read)."""
     out = {}
     for d in sorted(Path(folder).glob("iq*"), key=lambda p: int(p.name[2:])):
         if not (d / "summary.json").exists():
@@ -826,7 +823,7 @@ def q_point_lambdas(folder: str | os.PathLike, sigma_index: int = 0) -> dict[int
                              f"{b['lam'].shape[0]})")
         out[int(s["iq"])] = {"star": b["star"], "q": s["q_cart_2pi_over_a"], "freq_mev": b["freq_mev"],
                              "sigma_ry": float(b["sigma_ry"][sigma_index]), "n_q": int(s["n_q"]),
-                             "lambda_q": float(b["lam"][sigma_index].sum())}
+                             "lambda_q": float(b["lam"][sigma_index].sum()), "summary": s}
     return out
 
 
