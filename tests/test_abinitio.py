@@ -634,6 +634,7 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     assert not (tmp_path / "scratch").exists() or not any((tmp_path / "scratch").iterdir())
     a = ds.attrs
     assert a["qe_version"].startswith("6.")
+    assert a["smearing_scf"] == "Marzari-Vanderbilt"
     assert a["pseudopotential_sha256"] == qe.sha256_file(
         ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF")
     # our lambda per smearing vs matdyn.x's own (independent quadrature), 1 %
@@ -667,6 +668,8 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert ds.sizes["smearing"] == 1 and float(ds["smearing"][0]) == 0.0
     assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
     assert a["elph_method"].startswith("optimized tetrahedra")
+    assert a["smearing_scf"].startswith("none: optimized tetrahedra")   # the ground state's occupations
+    assert "occupations = 'tetrahedra_opt'" in (run.parent.parent / "qe_parts/Al_q2/ground/scf.in").read_text()
     # independent of scimodel's parser: star-weighted sum of the printed lambda(nu)
     text = (run / "elph.out").read_text()
     stars = [int(x) for x in re.findall(r"Number of q in the star =\s*(\d+)", text)]

@@ -1507,7 +1507,9 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "k_grid_scf": spec.k_scf, "k_grid_dense_elph": spec.k_dense, "q_grid": spec.q_grid,
         "q_grid_check": q_check if q_check is not None else "none",
         "k_grid_dos": spec.k_dos, "nbnd_dos": spec.nbnd, "degauss_scf_Ry": spec.degauss_ry,
-        "smearing_scf": "Marzari-Vanderbilt", "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,
+        "smearing_scf": ("none: optimized tetrahedra (occupations='tetrahedra_opt'); "
+                         "degauss_scf_Ry is not used" if tetra else "Marzari-Vanderbilt"),
+        "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,
         "elph_smearings_Ry": json.dumps([round(x, 6) for x in tab["sigma_ry"].tolist()]),
         "elph_smearing_chosen_Ry": float(tab["sigma_ry"][ic]),
         "lambda_stability_window_Ry": ("not applicable (tetrahedra)" if tetra
