@@ -415,7 +415,11 @@ def test_cached_file_honours_the_contract(path):
     # stored moments are those of the stored alpha2F (scimodel.eliashberg)
     mom = eliashberg.moments(ds["omega"].values, ds["a2f"].values)
     assert float(ds["lambda"]) == pytest.approx(mom["lam"], rel=1e-10)
-    # ... and agree with QE's own integration (matdyn.x 'lambda' file) within 1 %
+    # ... and agree with QE's own point sum (matdyn.x 'lambda' file) within 2 %: matdyn's
+    # a2F.dos (whose own printed lambda our moment reproduces to 1e-6) is a tetrahedron
+    # integral over its q grid, its 'lambda' file a point sum over the same grid; the two
+    # differ most where soft modes near Gamma carry weight (measured: Al 0.003 %, Cu 0.12 %,
+    # Mo 0.34 %, Ta 0.53 %, Pb 0.57 %, Nb 1.04 %; tetrahedron tiny Al uses 2 % as well)
     i = int(np.argmin(np.abs(ds["smearing"].values / units.RY_TO_MEV
                              - a["elph_smearing_chosen_Ry"])))
     if str(a.get("a2f_method", "interpolated")).startswith("q_points"):
@@ -423,7 +427,7 @@ def test_cached_file_honours_the_contract(path):
         # interpolation is known to be broken for this grid and kept as a record)
         assert float(ds["lambda"]) == pytest.approx(a["lambda_q_points_direct"], rel=0.01)
     else:
-        assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][i]), rel=0.01)
+        assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][i]), rel=0.02)
         if "lambda_q_points_direct" in a:
             # the Fourier interpolation and the direct sum over the computed q points are
             # two quadratures of one q integral on the same grid; they may differ by the
@@ -890,8 +894,7 @@ def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
     checked = 0
     for nc in CACHED:
         ds = qe.read_abinitio(nc)
-        if ds.attrs.get("elph_method", "interpolated") != "interpolated":
-            continue
+        # Gaussian files: the row of the chosen smearing; tetrahedra: the one row (sigma 0)
         sigmas = np.atleast_1d(json.loads(str(ds.attrs["elph_smearings_Ry"])))
         row = int(np.argmin(abs(sigmas - float(ds.attrs["elph_smearing_chosen_Ry"]))))
         for key, n, attr in [("phonon_key", ds.attrs["q_grid"], "lambda_q_points_direct"),
@@ -906,6 +909,26 @@ def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
             checked += 1
     if not checked:
         pytest.skip("no committed q-point folders of the cached metals")
+
+
+def test_nb_tetrahedron_record_holds_the_current_per_q_table():
+    """The per-q table of Nb_tetrahedron_grid_check.txt (20^3 k section) is the output of
+    the call the record names, on the committed q points: a stale record fails here."""
+    P = CACHE / "qe_parts"
+    runs = {"tetra 20^3 k": ("Nb_q6_2f8d7493de79269a", 0), "tetra 12^3 k": ("Nb_q6_97a844680cf30556", 0),
+            "Gaussian 0.005": ("Nb_q6_a0fd896caaf586f5", 0), "Gaussian 0.03": ("Nb_q6_a0fd896caaf586f5", 5)}
+    if not all((P / f).is_dir() for f, _ in runs.values()):
+        pytest.skip("Nb q-point campaigns not committed")
+    table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
+    assert len(table) == 2 + 16 + 1 and table[-1].startswith("| lambda (direct sum) | 216 / 216")
+    record = (CACHE / "Nb_tetrahedron_grid_check.txt").read_text().splitlines()
+    for line in table:
+        assert "# " + line in record, line
+    # the 20^3 k campaign is the cache: its direct sum is the NetCDF's
+    ds = qe.read_abinitio(CACHE / "Nb.nc")
+    if ds.attrs["phonon_key"] == "2f8d7493de79269a":
+        cells = [c.strip() for c in table[-1].strip("|").split("|")]
+        assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
 
 
 def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
