@@ -924,11 +924,11 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     record = (CACHE / "Nb_tetrahedron_grid_check.txt").read_text().splitlines()
     for line in table:
         assert "# " + line in record, line
-    # the 20^3 k campaign is the cache: its direct sum is the NetCDF's
+    # the record says the 20^3 k campaign is the cache: its direct sum is the NetCDF's
     ds = qe.read_abinitio(CACHE / "Nb.nc")
-    if ds.attrs["phonon_key"] == "2f8d7493de79269a":
-        cells = [c.strip() for c in table[-1].strip("|").split("|")]
-        assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
+    assert ds.attrs["phonon_key"] == "2f8d7493de79269a"
+    cells = [c.strip() for c in table[-1].strip("|").split("|")]
+    assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
 
 
 def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
