@@ -673,7 +673,8 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
     assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
     assert a["elph_method"].startswith("optimized tetrahedra")
     assert a["smearing_scf"].startswith("none: optimized tetrahedra")   # the ground state's occupations
-    assert "occupations = 'tetrahedra_opt'" in (run.parent.parent / "qe_parts/Al_q2/ground/scf.in").read_text()
+    parts = run.parent.parent / "qe_parts/Al_q2"
+    assert "occupations = 'tetrahedra_opt'" in (parts / "ground/scf.in").read_text()
     # independent of scimodel's parser: star-weighted sum of the printed lambda(nu)
     text = (run / "elph.out").read_text()
     stars = [int(x) for x in re.findall(r"Number of q in the star =\s*(\d+)", text)]
@@ -689,7 +690,6 @@ def test_tiny_aluminium_tetrahedron_run_through_the_rule_scripts(tmp_path):
           "direct", expected)
     assert float(ds["lambda"]) == pytest.approx(float(ds["lambda_matdyn"][0]), rel=0.02)
     assert a["a2f_method"].startswith("interpolated")
-    parts = run.parent.parent / "qe_parts/Al_q2"
     summary = json.loads((parts / "iq2/summary.json").read_text())
     assert set(summary["wall_times_s"]) == {"dfpt", "elph", "ph"}
     assert len(qe.q_point_table(parts).splitlines()) == 2 + 3     # the campaign record

@@ -548,6 +548,11 @@ def spinor_scf_bands(spec: MetalSpec, pseudo_file: str | os.PathLike) -> int | N
     return 2 * (max(round(0.6 * z), round(z / 2) + 4) + 2)
 
 
+# pw.x occupations of the tetrahedron branch's ground state (run_ground; the NetCDF's
+# smearing_scf attribute names it)
+TETRA_OCCUPATIONS = "tetrahedra_opt"
+
+
 def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str | os.PathLike, *,
                nproc: int = 1, mpi_command: str = "mpirun -np {nproc}") -> dict:
     """Ground state of one metal for its phonon runs: pw.x scf on the dense grid
@@ -566,7 +571,7 @@ def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str |
     kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
     if spec.elph_method == "tetrahedra":
         # ph.x's lambda_tetra computes the dense-grid wave functions itself: no la2F run
-        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations="tetrahedra_opt",
+        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations=TETRA_OCCUPATIONS,
                                                    nbnd=spinor_scf_bands(spec, pseudo_file)),
                                   "scf", grounddir, **kw)}
     else:
@@ -1507,7 +1512,7 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
         "k_grid_scf": spec.k_scf, "k_grid_dense_elph": spec.k_dense, "q_grid": spec.q_grid,
         "q_grid_check": q_check if q_check is not None else "none",
         "k_grid_dos": spec.k_dos, "nbnd_dos": spec.nbnd, "degauss_scf_Ry": spec.degauss_ry,
-        "smearing_scf": ("none: optimized tetrahedra (occupations='tetrahedra_opt'); "
+        "smearing_scf": (f"none: optimized tetrahedra (occupations='{TETRA_OCCUPATIONS}'); "
                          "degauss_scf_Ry is not used" if tetra else "Marzari-Vanderbilt"),
         "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,
         "elph_smearings_Ry": json.dumps([round(x, 6) for x in tab["sigma_ry"].tolist()]),
