@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,11 @@ def runs(cluster, tmp_path_factory):
     Returns dict(local=(workdir, Run), slurm=(workdir, Run, t0), mem=, retries=).
     """
     local = harness.copy_workflow(tmp_path_factory.mktemp("local") / "wf")
-    remote = harness.copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
+    # a path no earlier run used: Numba keys a cache by the source directory's path and
+    # the source's content, so a copy at a reused basetemp path would find the kernels
+    # an earlier run compiled and write nothing (test_jobs_used_per_node_numba_cache)
+    remote = harness.copy_workflow(
+        tmp_path_factory.mktemp(f"slurm-{uuid.uuid4().hex[:12]}", numbered=False) / "wf")
     retries = int(PROFILE["retries"])
     mem = [_attempt_value(PROFILE["default-resources"]["mem_mb"], k)
            for k in range(1, retries + 2)]
