@@ -931,6 +931,52 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
 
 
+LATTICE_RECORDS = {"Ta": ("Ta_q4_be8e004b66f05057", "Ta_q4_855ebb4413099ee1"),
+                   "Nb": ("Nb_q4_45eb22984ad8d877", "Nb_q4_5f2bc6cdbd96c0f9")}
+
+
+@pytest.mark.parametrize("metal", sorted(LATTICE_RECORDS))
+def test_lattice_constant_record_holds_its_table(metal):
+    """The per-smearing table of <M>_lattice_constant_check.txt is the output of the call
+    the record names, on the committed q points (a stale or hand-edited table fails)."""
+    exp, lda = (CACHE / "qe_parts" / f for f in LATTICE_RECORDS[metal])
+    if not (exp.is_dir() and lda.is_dir()):
+        pytest.skip(f"{metal} lattice-constant q points not committed")
+    table = qe.compare_lambda_by_smearing({"a_exp": exp, "a_LDA": lda}).splitlines()
+    assert len(table) == 2 + 10
+    record = (CACHE / f"{metal}_lattice_constant_check.txt").read_text()
+    assert exp.name in record and lda.name in record
+    for line in table:
+        assert line in record.splitlines(), line
+
+
+def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path):
+    """The direct sum per smearing agrees with the join's own direct sum (cached Ta.nc,
+    lambda_q_points_direct, read from the joined ph.x output by a2f_from_q_points, at the
+    chosen smearing) for the main and the check grid; a grid with a missing q point or
+    two different q grids are refused with the folder named."""
+    a = qe.read_abinitio(CACHE / "Ta.nc").attrs
+    main = CACHE / "qe_parts" / f"Ta_q6_{a['phonon_key']}"
+    check = CACHE / "qe_parts" / f"Ta_q4_{a['phonon_key_q_grid_check']}"
+    if not (main.is_dir() and check.is_dir()):
+        pytest.skip("Ta q points not committed")
+    chosen = float(a["elph_smearing_chosen_Ry"])
+    ic = json.loads(a["elph_smearings_Ry"]).index(chosen)
+    for folder, ref in ((main, a["lambda_q_points_direct"]), (check, a["lambda_q_grid_check_direct"])):
+        row = qe.compare_lambda_by_smearing({"x": folder, "y": folder}).splitlines()[2 + ic]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert float(cells[0]) == pytest.approx(chosen)
+        assert float(cells[1]) == pytest.approx(ref, abs=6e-4) and cells[3] == "1.000"
+    part = tmp_path / "Ta_q4_partial"
+    for iq in (1, 2, 8):
+        shutil.copytree(check / f"iq{iq}", part / f"iq{iq}")
+    with pytest.raises(InputError, match="irreducible q points") as err:
+        qe.compare_lambda_by_smearing({"all": check, "part": part})
+    assert "Ta_q4_partial" in str(err.value)
+    with pytest.raises(InputError, match="one q grid"):
+        qe.compare_lambda_by_smearing({"q4": check, "q6": main})
+
+
 def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
     """A campaign with fewer q points than its reference: '-' in its column, and the
     last row sums only the q points both have, labelled a partial sum."""

@@ -828,7 +828,9 @@ def q_point_lambdas(folder: str | os.PathLike, sigma_index: int = 0) -> dict[int
                              f"{b['lam'].shape[0]})")
         out[int(s["iq"])] = {"star": b["star"], "q": s["q_cart_2pi_over_a"], "freq_mev": b["freq_mev"],
                              "sigma_ry": float(b["sigma_ry"][sigma_index]), "n_q": int(s["n_q"]),
-                             "lambda_q": float(b["lam"][sigma_index].sum()), "summary": s}
+                             "lambda_q": float(b["lam"][sigma_index].sum()), "summary": s,
+                             "sigma_ry_all": np.asarray(b["sigma_ry"], float),
+                             "lambda_q_all": np.asarray(b["lam"], float).sum(axis=1)}
     return out
 
 
@@ -875,6 +877,45 @@ def compare_q_point_runs(runs: Mapping[str, tuple[str | os.PathLike, int]]) -> s
     sums = [f"{sum(data[lab][iq]['star'] * data[lab][iq]['lambda_q'] for iq in every) / n ** 3:.4f}"
             for lab in labels]
     rows.append(f"| {kind} | {nstar} / {n ** 3} | {len(every)} of {n_irr} points | " + " | ".join(sums) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def compare_lambda_by_smearing(runs: Mapping[str, str | os.PathLike]) -> str:
+    """Markdown table of lambda by direct sum, sum_q star_q lambda_q / n^3 over all
+    irreducible q points, per ph.x smearing row, for campaigns ``runs`` = {label:
+    folder} on the same q grid with the same smearings (e.g. one metal at two lattice
+    constants), and the ratio of each later campaign to the first.  The tables of
+    resources/abinitio/*_lattice_constant_check.txt are this output."""
+    if len(runs) < 2:
+        raise InputError(None, "runs", "at least two campaign folders")
+    sums, sigma, grids = {}, None, set()
+    for label, folder in runs.items():
+        n = _grid_size(Path(folder))
+        grids.add(n)
+        d = q_point_lambdas(folder)
+        n_irr = max((v["n_q"] for v in d.values()), default=0)
+        if not d or len(d) != n_irr or sum(v["star"] for v in d.values()) != n ** 3:
+            raise InputError(Path(folder), "iq*/summary.json",
+                             f"all {n_irr or '?'} irreducible q points of the {n}^3 grid "
+                             f"(found {sorted(d)})")
+        for iq, v in d.items():
+            if sigma is None:
+                sigma = v["sigma_ry_all"]
+            elif v["sigma_ry_all"].shape != sigma.shape or not np.allclose(v["sigma_ry_all"], sigma):
+                raise InputError(Path(folder) / f"iq{iq}", "smearing (Ry)",
+                                 f"the smearings of the first campaign, {sigma.tolist()}")
+        sums[label] = sum(v["star"] * v["lambda_q_all"] for v in d.values()) / n ** 3
+    if len(grids) != 1:
+        raise InputError(None, "runs", f"campaigns on one q grid (got n = {sorted(grids)})")
+    labels = list(runs)
+    rows = ["| sigma (Ry) | " + " | ".join(f"lambda {lab}" for lab in labels) + " | "
+            + " | ".join(f"ratio {lab} / {labels[0]}" for lab in labels[1:]) + " |",
+            "| --- | " + " | ".join("---" for _ in labels) + " | "
+            + " | ".join("---" for _ in labels[1:]) + " |"]
+    for i, sg in enumerate(sigma):
+        cells = [f"{sums[lab][i]:.3f}" for lab in labels]
+        ratios = [f"{sums[lab][i] / sums[labels[0]][i]:.3f}" for lab in labels[1:]]
+        rows.append(f"| {sg:.3f} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     return "\n".join(rows) + "\n"
 
 
