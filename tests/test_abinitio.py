@@ -931,6 +931,21 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
 
 
+def test_ta_k_check_record_holds_the_current_per_q_table():
+    """The 20^3 k section of Ta_tetrahedron_grid_check.txt holds the output of the calls
+    it names (per-q lambda table and q-point table), on the committed q points."""
+    P = CACHE / "qe_parts"
+    runs = {"tetra 20^3 k": ("Ta_q4_83abf9c722f39d62", 0), "tetra 12^3 k": ("Ta_q4_4a7d72a1399c59e4", 0),
+            "Gaussian 0.03": ("Ta_q4_be8e004b66f05057", 5)}
+    if not all((P / f).is_dir() for f, _ in runs.values()):
+        pytest.skip("Ta 4^3 q-point campaigns not committed")
+    table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
+    table += qe.q_point_table(P / "Ta_q4_83abf9c722f39d62").splitlines()
+    record = (CACHE / "Ta_tetrahedron_grid_check.txt").read_text().splitlines()
+    for line in table:
+        assert "# " + line in record, line
+
+
 LATTICE_RECORDS = {"Ta": ("Ta_q4_be8e004b66f05057", "Ta_q4_855ebb4413099ee1"),
                    "Nb": ("Nb_q4_45eb22984ad8d877", "Nb_q4_5f2bc6cdbd96c0f9")}
 
