@@ -841,6 +841,14 @@ def _grid_size(folder: Path) -> int:
     return int(m.group(1))
 
 
+def _common_grid_size(folders) -> int:
+    """The q grid n of campaign folders that must share one (else InputError)."""
+    grids = {_grid_size(Path(f)) for f in folders}
+    if len(grids) != 1:
+        raise InputError(None, "runs", f"campaigns on one q grid (got n = {sorted(grids)})")
+    return grids.pop()
+
+
 def compare_q_point_runs(runs: Mapping[str, tuple[str | os.PathLike, int]]) -> str:
     """Markdown comparison of campaigns on the same q grid, ``runs`` = {label:
     (folder, smearing row)}: lambda_q per irreducible q point and run, then the
@@ -850,13 +858,8 @@ def compare_q_point_runs(runs: Mapping[str, tuple[str | os.PathLike, int]]) -> s
     records (resources/abinitio/*_tetrahedron_grid_check.txt) are this output."""
     if not runs:
         raise InputError(None, "runs", "at least one campaign folder")
-    data, grids = {}, set()
-    for label, (folder, row) in runs.items():
-        data[label] = q_point_lambdas(folder, row)
-        grids.add(_grid_size(Path(folder)))
-    if len(grids) != 1:
-        raise InputError(None, "runs", f"campaigns on one q grid (got n = {sorted(grids)})")
-    n = grids.pop()
+    n = _common_grid_size(folder for folder, _ in runs.values())
+    data = {label: q_point_lambdas(folder, row) for label, (folder, row) in runs.items()}
     labels = list(runs)
     every = sorted(set.intersection(*(set(d) for d in data.values())))
     rows = ["| iq | star | q (2 pi / a) | " + " | ".join(f"lambda_q {lab}" for lab in labels) + " |",
@@ -888,10 +891,9 @@ def compare_lambda_by_smearing(runs: Mapping[str, str | os.PathLike]) -> str:
     resources/abinitio/*_lattice_constant_check.txt are this output."""
     if len(runs) < 2:
         raise InputError(None, "runs", "at least two campaign folders")
-    sums, sigma, grids = {}, None, set()
+    n = _common_grid_size(runs.values())
+    sums, sigma = {}, None
     for label, folder in runs.items():
-        n = _grid_size(Path(folder))
-        grids.add(n)
         d = q_point_lambdas(folder)
         n_irr = max((v["n_q"] for v in d.values()), default=0)
         if not d or len(d) != n_irr or sum(v["star"] for v in d.values()) != n ** 3:
@@ -905,8 +907,6 @@ def compare_lambda_by_smearing(runs: Mapping[str, str | os.PathLike]) -> str:
                 raise InputError(Path(folder) / f"iq{iq}", "smearing (Ry)",
                                  f"the smearings of the first campaign, {sigma.tolist()}")
         sums[label] = sum(v["star"] * v["lambda_q_all"] for v in d.values()) / n ** 3
-    if len(grids) != 1:
-        raise InputError(None, "runs", f"campaigns on one q grid (got n = {sorted(grids)})")
     labels = list(runs)
     rows = ["| sigma (Ry) | " + " | ".join(f"lambda {lab}" for lab in labels) + " | "
             + " | ".join(f"ratio {lab} / {labels[0]}" for lab in labels[1:]) + " |",
