@@ -931,18 +931,35 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
 
 
-def test_ta_k_check_record_holds_the_current_per_q_table():
-    """The 20^3 k section of Ta_tetrahedron_grid_check.txt holds the output of the calls
-    it names (per-q lambda table and q-point table), on the committed q points."""
+PER_Q_RECORDS = {
+    # record: ([per-q comparisons {label: (folder, smearing row)}], [q_point_table folders])
+    "Ta_tetrahedron_grid_check.txt": (
+        [{"tetra 20^3 k": ("Ta_q4_83abf9c722f39d62", 0), "tetra 12^3 k": ("Ta_q4_4a7d72a1399c59e4", 0),
+          "Gaussian 0.03": ("Ta_q4_be8e004b66f05057", 5)}],
+        ["Ta_q4_83abf9c722f39d62"]),
+    "Al_tetrahedron_check.txt": (
+        [{"Gaussian 0.04 Ry": ("Al_q6_5b96aae4306e8fb0", 7), "tetra 24^3": ("Al_q6_19deab39ff7c5b20", 0),
+          "tetra 36^3": ("Al_q6_310c2a809be67263", 0)},
+         {"Gaussian 0.04 Ry": ("Al_q4_f7aa0ae7dc52c17d", 7), "tetra 24^3": ("Al_q4_8933fd9d6b7f3ba0", 0)}],
+        ["Al_q6_310c2a809be67263"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PER_Q_RECORDS))
+def test_per_q_record_holds_the_current_tables(name):
+    """The per-q tables of a tetrahedron check record (Ta's 20^3 k section, Al's
+    tetrahedron check) are the output of the calls it names, on the committed q points."""
     P = CACHE / "qe_parts"
-    runs = {"tetra 20^3 k": ("Ta_q4_83abf9c722f39d62", 0), "tetra 12^3 k": ("Ta_q4_4a7d72a1399c59e4", 0),
-            "Gaussian 0.03": ("Ta_q4_be8e004b66f05057", 5)}
-    if not all((P / f).is_dir() for f, _ in runs.values()):
-        pytest.skip("Ta 4^3 q-point campaigns not committed")
-    table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
-    table += qe.q_point_table(P / "Ta_q4_83abf9c722f39d62").splitlines()
-    record = (CACHE / "Ta_tetrahedron_grid_check.txt").read_text().splitlines()
-    for line in table:
+    comparisons, tables = PER_Q_RECORDS[name]
+    if not all((P / f).is_dir() for runs in comparisons for f, _ in runs.values()):
+        pytest.skip(f"q points of {name} not committed")
+    lines = []
+    for runs in comparisons:
+        lines += qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
+    for folder in tables:
+        lines += qe.q_point_table(P / folder).splitlines()
+    record = (CACHE / name).read_text().splitlines()
+    for line in lines:
         assert "# " + line in record, line
 
 
