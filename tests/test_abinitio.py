@@ -935,8 +935,9 @@ PER_Q_RECORDS = {
     # record: ([per-q comparisons {label: (folder, smearing row)}], [q_point_table folders])
     "Ta_tetrahedron_grid_check.txt": (
         [{"tetra 20^3 k": ("Ta_q4_83abf9c722f39d62", 0), "tetra 12^3 k": ("Ta_q4_4a7d72a1399c59e4", 0),
-          "Gaussian 0.03": ("Ta_q4_be8e004b66f05057", 5)}],
-        ["Ta_q4_83abf9c722f39d62"]),
+          "Gaussian 0.03": ("Ta_q4_be8e004b66f05057", 5)},
+         {"tetra 12^3 k": ("Ta_q6_9e3f2809dfecffa0", 0), "tetra 20^3 k": ("Ta_q6_fa32e4103d5f3bf2", 0)}],
+        ["Ta_q4_83abf9c722f39d62", "Ta_q6_fa32e4103d5f3bf2"]),
     "Al_tetrahedron_check.txt": (
         [{"Gaussian 0.04 Ry": ("Al_q6_5b96aae4306e8fb0", 7), "tetra 24^3": ("Al_q6_19deab39ff7c5b20", 0),
           "tetra 36^3": ("Al_q6_310c2a809be67263", 0)},
