@@ -911,6 +911,14 @@ def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
         pytest.skip("no committed q-point folders of the cached metals")
 
 
+def assert_record_holds(name: str, lines: list[str], prefix: str = "# ") -> None:
+    """Every line (a table row of the call a record names) is a line of the record
+    resources/abinitio/<name>, behind ``prefix``: a stale or hand-edited table fails."""
+    record = (CACHE / name).read_text().splitlines()
+    for line in lines:
+        assert prefix + line in record, line
+
+
 def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     """The per-q table of Nb_tetrahedron_grid_check.txt (20^3 k section) is the output of
     the call the record names, on the committed q points: a stale record fails here."""
@@ -921,9 +929,7 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
         pytest.skip("Nb q-point campaigns not committed")
     table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
     assert len(table) == 2 + 16 + 1 and table[-1].startswith("| lambda (direct sum) | 216 / 216")
-    record = (CACHE / "Nb_tetrahedron_grid_check.txt").read_text().splitlines()
-    for line in table:
-        assert "# " + line in record, line
+    assert_record_holds("Nb_tetrahedron_grid_check.txt", table)
     # the record says the 20^3 k campaign is the cache: its direct sum is the NetCDF's
     ds = qe.read_abinitio(CACHE / "Nb.nc")
     assert ds.attrs["phonon_key"] == "2f8d7493de79269a"
@@ -959,9 +965,7 @@ def test_per_q_record_holds_the_current_tables(name):
         lines += qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
     for folder in tables:
         lines += qe.q_point_table(P / folder).splitlines()
-    record = (CACHE / name).read_text().splitlines()
-    for line in lines:
-        assert "# " + line in record, line
+    assert_record_holds(name, lines)
 
 
 LATTICE_RECORDS = {"Ta": [("Ta_q4_be8e004b66f05057", "Ta_q4_855ebb4413099ee1")],
@@ -982,8 +986,7 @@ def test_lattice_constant_record_holds_its_table(metal):
         table = qe.compare_lambda_by_smearing({"a_exp": exp, "a_LDA": lda}).splitlines()
         assert len(table) == 2 + 10
         assert exp.name in record and lda.name in record
-        for line in table:
-            assert line in record.splitlines(), line
+        assert_record_holds(f"{metal}_lattice_constant_check.txt", table, prefix="")
 
 
 def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path):
