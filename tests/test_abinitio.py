@@ -570,6 +570,73 @@ def test_recompute_dry_run_schedules_qe():
         assert rule in out
 
 
+# ------------------------------------------------------------ QE's own error messages
+# The error block as ph.x 6.7 (Debian) printed it when lambda_tetra was asked for a
+# 48^3 k_dense grid on fcc Al (session 16; the rule then called it "a bug").
+PH_ERROR_OUTPUT = """
+     Electron-phonon coupling with the optimized tetrahedron method
+
+ %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+     Error in routine set_kplusq (28824):
+     too many k points
+ %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%
+
+     stopping ...
+"""
+
+
+def test_qe_error_message_reads_the_errore_block_or_falls_back_to_the_tail():
+    assert qe.qe_error_message(PH_ERROR_OUTPUT) == \
+        "Error in routine set_kplusq (28824): too many k points"
+    tail = qe.qe_error_message("\n".join(f"line {i}" for i in range(40)), tail_lines=3)
+    assert tail.endswith("line 37\nline 38\nline 39") and "line 36" not in tail
+    assert qe.qe_error_message("") == "no output"
+
+
+def test_a_qe_refusal_fails_the_rule_with_its_message_and_no_traceback(tmp_path, capsys):
+    """run_qe -> ExternalProgramError -> run_script: exit 1, outputs removed, QE's words."""
+    import scimodel.workflow as wfl
+    from scimodel.errors import ExternalProgramError
+
+    fake = tmp_path / "fake_ph.x"
+    (tmp_path / "fake.out").write_text(PH_ERROR_OUTPUT)
+    fake.write_text(f"#!/bin/sh\ncat {tmp_path / 'fake.out'}\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(ExternalProgramError) as exc:
+        qe.run_qe(str(fake), "&inputph\n/\n", "elph", tmp_path)
+    assert exc.value.exit_code == 1 and exc.value.output == str(tmp_path / "elph.out")
+    assert "too many k points" in str(exc.value)
+
+    out, logf = tmp_path / "qdir", tmp_path / "rule.log"
+
+    def main(sm):
+        Path(sm.output[0]).mkdir()                     # a partial output
+        qe.run_qe(str(fake), "&inputph\n/\n", "elph", tmp_path)
+
+    with pytest.raises(SystemExit) as stop:
+        wfl.run_script(main, mock_snakemake(output=[str(out)], log=[str(logf)]))
+    assert stop.value.code == 1 and not out.exists()
+    text = logf.read_text()
+    assert "Error in routine set_kplusq (28824): too many k points" in text
+    assert "not a scimodel bug" in text and "a bug, please report" not in text
+    assert "Traceback" not in text + capsys.readouterr().err
+
+
+@pytest.mark.qe
+@needs_qe
+def test_real_pw_x_error_is_read_from_its_output(tmp_path):
+    """A pw.x input whose pseudopotential folder is empty: QE's readpp error, not a tail."""
+    from scimodel.errors import ExternalProgramError
+
+    (tmp_path / "empty").mkdir()
+    import dataclasses
+    spec = dataclasses.replace(qe.metal_spec("Al", _params()), pseudo_dir=str(tmp_path / "empty"))
+    text = qe.pw_input(spec, outdir=str(tmp_path / "tmp"))
+    with pytest.raises(ExternalProgramError, match=r"pw\.x failed \(exit [1-9]\d*\): "
+                       r"Error in routine readpp .*not found"):
+        qe.run_qe("pw.x", text, "scf", tmp_path)
+
+
 # --------------------------------------------------------------------------- real QE
 @pytest.mark.qe
 @needs_qe

@@ -49,7 +49,7 @@ import numpy as np
 import xarray as xr
 
 from . import units
-from .errors import InputError
+from .errors import ExternalProgramError, InputError
 from .io import da, read_dataset
 
 log = logging.getLogger(__name__)
@@ -395,8 +395,9 @@ def run_qe(exe: str, input_text: str, stem: str, cwd: Path, *, nproc: int = 1,
            mpi_command: str = "mpirun -np {nproc}", pools: bool = False) -> float:
     """Run one QE executable with ``stem.in`` -> ``stem.out`` in ``cwd``; return wall seconds.
 
-    A non-zero exit status or a missing ``JOB DONE`` raises RuntimeError with the
-    tail of the output (the QE error message).
+    A non-zero exit status or a missing ``JOB DONE`` raises
+    :class:`~scimodel.errors.ExternalProgramError` with QE's own error message
+    (:func:`qe_error_message`) and the path of ``stem.out``.
     """
     cwd = Path(cwd)
     (cwd / f"{stem}.in").write_text(input_text)
@@ -414,10 +415,29 @@ def run_qe(exe: str, input_text: str, stem: str, cwd: Path, *, nproc: int = 1,
     wall = time.perf_counter() - t0
     text = (cwd / f"{stem}.out").read_text(errors="replace")
     if rc != 0 or (exe in ("pw.x", "ph.x") and "JOB DONE" not in text):
-        tail = "\n".join(text.splitlines()[-25:])
-        raise RuntimeError(f"{exe} failed in {cwd} (exit {rc}); tail of {stem}.out:\n{tail}")
+        raise ExternalProgramError(exe, cwd / f"{stem}.out", qe_error_message(text), rc)
     log.info("%s done in %.1f s", stem, wall)
     return wall
+
+
+_QE_ERROR_BLOCK = re.compile(r"^ *%{20,} *\n(.*?)^ *%{20,} *$", re.M | re.S)
+
+
+def qe_error_message(text: str, tail_lines: int = 15) -> str:
+    """QE's own error message in an output ``text``, on one line.
+
+    QE's ``errore`` prints a block between two rules of ``%`` signs (``Error in
+    routine set_kplusq (28824): too many k points``); the first such block is
+    returned with its whitespace collapsed.  Without one (a crash, a kill, a
+    missing ``JOB DONE``), the last ``tail_lines`` non-empty lines are returned.
+    """
+    m = _QE_ERROR_BLOCK.search(text)
+    if m:
+        return " ".join(m.group(1).split())
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return "no output"
+    return "no QE error message; last lines of the output:\n" + "\n".join(lines[-tail_lines:])
 
 
 def check_qe_output(path: str | os.PathLike) -> None:
@@ -1678,7 +1698,8 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
 
     Writes the UPF file, both ld1.x outputs and a CSV table of
     Delta E = dEtot_AE - dEtot_PS per test configuration (mRy).
-    Raises RuntimeError if ld1.x fails or the UPF file is not produced.
+    Raises :class:`~scimodel.errors.ExternalProgramError` if ld1.x stops with an
+    error, RuntimeError if the UPF file is not produced.
 
     ``reference_upf`` (the committed copy, resources/pseudo/generated/): if the new
     file equals it apart from the generation date (:func:`upf_without_date`), the
@@ -1703,7 +1724,12 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(res)
             if rc != 0 or "Error" in res:
-                raise RuntimeError(f"ld1.x ({stem}) failed; see {out}")
+                # ``out`` is a rule output and goes with the failed rule: keep its end in the log
+                log.error("last lines of the failed ld1.x (%s) output:\n%s", stem,
+                          "\n".join(res.splitlines()[-40:]))
+                raise ExternalProgramError(
+                    f"ld1.x ({stem})", f"{out} (the rule's log keeps its last 40 lines)",
+                    qe_error_message(res), rc)
             if stem == "gen":
                 if not (Path(tmp) / name).exists():
                     raise RuntimeError(f"ld1.x did not write {name}; see {out}")

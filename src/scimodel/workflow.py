@@ -13,8 +13,11 @@ A script does::
 :class:`~scimodel.errors.InputError` is printed as one line (file, field,
 expected) to stderr and to the log, every declared output that the script
 created is removed, and the process exits with status 1, without a Python
-traceback.  Any other exception is a bug: it is logged with its traceback
-and re-raised.
+traceback.  An :class:`~scimodel.errors.ExternalProgramError` (Quantum
+ESPRESSO stopped with an error message of its own, e.g. a grid beyond one of
+its limits) is handled the same way, with the program's message and the path
+of its full output.  Any other exception is a bug: it is logged with its
+traceback and re-raised.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
-from .errors import InputError
+from .errors import ExternalProgramError, InputError
 
 log = logging.getLogger("scimodel")
 
@@ -66,6 +69,12 @@ def run_script(main: Callable, sm) -> None:
     except InputError as exc:
         _remove_outputs(sm)
         log.error("bad input: %s", exc)
+        logging.shutdown()
+        sys.exit(1)
+    except ExternalProgramError as exc:
+        _remove_outputs(sm)
+        log.error("external program stopped (not a scimodel bug; check the settings "
+                  "its message names): %s", exc)
         logging.shutdown()
         sys.exit(1)
     except BaseException:
