@@ -1057,15 +1057,15 @@ def test_lattice_constant_record_holds_its_table(metal):
 
 
 def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path):
-    """The direct sum per smearing agrees with the join's own direct sum (cached Ta.nc,
-    lambda_q_points_direct, read from the joined ph.x output by a2f_from_q_points, at the
-    chosen smearing) for the main and the check grid; a grid with a missing q point or
+    """The direct sum per smearing agrees with the join's own direct sum (cached Mo.nc, a
+    Gaussian-branch file; lambda_q_points_direct, read from the joined ph.x output by
+    a2f_from_q_points, at the chosen smearing) for the main and the check grid; a grid with a missing q point or
     two different q grids are refused with the folder named."""
-    a = qe.read_abinitio(CACHE / "Ta.nc").attrs
-    main = CACHE / "qe_parts" / f"Ta_q6_{a['phonon_key']}"
-    check = CACHE / "qe_parts" / f"Ta_q4_{a['phonon_key_q_grid_check']}"
+    a = qe.read_abinitio(CACHE / "Mo.nc").attrs
+    main = CACHE / "qe_parts" / f"Mo_q6_{a['phonon_key']}"
+    check = CACHE / "qe_parts" / f"Mo_q4_{a['phonon_key_q_grid_check']}"
     if not (main.is_dir() and check.is_dir()):
-        pytest.skip("Ta q points not committed")
+        pytest.skip("Mo q points not committed")
     chosen = float(a["elph_smearing_chosen_Ry"])
     ic = json.loads(a["elph_smearings_Ry"]).index(chosen)
     for folder, ref in ((main, a["lambda_q_points_direct"]), (check, a["lambda_q_grid_check_direct"])):
@@ -1073,12 +1073,12 @@ def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(t
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert float(cells[0]) == pytest.approx(chosen)
         assert float(cells[1]) == pytest.approx(ref, abs=6e-4) and cells[3] == "1.000"
-    part = tmp_path / "Ta_q4_partial"
+    part = tmp_path / "Mo_q4_partial"
     for iq in (1, 2, 8):
         shutil.copytree(check / f"iq{iq}", part / f"iq{iq}")
     with pytest.raises(InputError, match="irreducible q points") as err:
         qe.compare_lambda_by_smearing({"all": check, "part": part})
-    assert "Ta_q4_partial" in str(err.value)
+    assert "Mo_q4_partial" in str(err.value)
     with pytest.raises(InputError, match="one q grid"):
         qe.compare_lambda_by_smearing({"q4": check, "q6": main})
 
