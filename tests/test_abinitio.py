@@ -1059,8 +1059,8 @@ def test_lattice_constant_record_holds_its_table(metal):
 def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path):
     """The direct sum per smearing agrees with the join's own direct sum (cached Mo.nc, a
     Gaussian-branch file; lambda_q_points_direct, read from the joined ph.x output by
-    a2f_from_q_points, at the chosen smearing) for the main and the check grid; a grid with a missing q point or
-    two different q grids are refused with the folder named."""
+    a2f_from_q_points, at the chosen smearing) for the main and the check grid; a grid
+    with a missing q point or two different q grids are refused with the folder named."""
     a = qe.read_abinitio(CACHE / "Mo.nc").attrs
     main = CACHE / "qe_parts" / f"Mo_q6_{a['phonon_key']}"
     check = CACHE / "qe_parts" / f"Mo_q4_{a['phonon_key_q_grid_check']}"
