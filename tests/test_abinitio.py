@@ -557,6 +557,43 @@ def test_campaign_configs_plan_their_runs(campaign):
     assert "abinitio_netcdf" in res.stdout + res.stderr
 
 
+#: The committed q-point folders each campaign override's settings resolve to (its header
+#: names them; resources/abinitio/qe_parts/README.md, "Progress").  Campaigns not yet run
+#: (abinitio_pb_spin_orbit.yaml) have none.
+CAMPAIGN_Q_POINTS = {
+    "abinitio_tetrahedra.yaml": ["Ta_q6_9e3f2809dfecffa0", "Ta_q4_4a7d72a1399c59e4"],
+    "abinitio_ta_tetrahedra_k20.yaml": ["Ta_q6_fa32e4103d5f3bf2", "Ta_q4_83abf9c722f39d62"],
+    "abinitio_ta_lda_lattice.yaml": ["Ta_q4_855ebb4413099ee1", "Ta_q2_d1a28065929f970c"],
+    "abinitio_nb_lda_lattice.yaml": ["Nb_q4_5f2bc6cdbd96c0f9"],
+    "abinitio_al_lda_lattice.yaml": ["Al_q8_dad02761744d362e", "Al_q6_57c9c839a50bc80f"],
+    "abinitio_al_tetrahedra.yaml": ["Al_q6_19deab39ff7c5b20", "Al_q4_8933fd9d6b7f3ba0"],
+}
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    """Snakemake's merge of --configfile overrides: nested mappings are updated key by key."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+@pytest.mark.parametrize("campaign", sorted(CAMPAIGN_Q_POINTS))
+def test_campaign_configs_still_reach_their_committed_q_points(campaign):
+    """A change of config/config.yaml (e.g. Ta's switch to tetrahedra on 20^3 k in session
+    19) must not silently move a campaign override onto other phonon settings: merged as
+    its header says, each campaign resolves to the phonon keys of its committed folders."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for f in ("abinitio_recompute.yaml", campaign):
+        cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / f).read_text()))
+    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    for folder in CAMPAIGN_Q_POINTS[campaign]:
+        assert (CACHE / "qe_parts" / folder).is_dir(), folder
+        metal, q, _ = folder.split("_")
+        spec = qe.metal_spec(metal, cfg["abinitio"]["elements"][metal], q_grid=int(q[1:]))
+        assert f"{metal}_{q}_{qe.phonon_key(spec)}" == folder
+
+
 def test_recompute_dry_run_schedules_qe():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
                         "--configfile", "config/abinitio_recompute.yaml", "--quiet", "rules",
@@ -997,11 +1034,33 @@ def test_nb_tetrahedron_record_holds_the_current_per_q_table():
     table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
     assert len(table) == 2 + 16 + 1 and table[-1].startswith("| lambda (direct sum) | 216 / 216")
     assert_record_holds("Nb_tetrahedron_grid_check.txt", table)
-    # the record says the 20^3 k campaign is the cache: its direct sum is the NetCDF's
-    ds = qe.read_abinitio(CACHE / "Nb.nc")
-    assert ds.attrs["phonon_key"] == "2f8d7493de79269a"
-    cells = [c.strip() for c in table[-1].strip("|").split("|")]
-    assert float(cells[3]) == pytest.approx(ds.attrs["lambda_q_points_direct"], abs=6e-5)
+
+
+#: Metals whose cached NetCDF is a tetrahedron join its record calls the cache:
+#: (record, committed 6^3 folder, its 4^3 check folder).
+TETRAHEDRON_CACHES = {
+    "Nb": ("Nb_tetrahedron_grid_check.txt", "Nb_q6_2f8d7493de79269a", "Nb_q4_07ac7599f964af61"),
+    "Ta": ("Ta_tetrahedron_grid_check.txt", "Ta_q6_fa32e4103d5f3bf2", "Ta_q4_83abf9c722f39d62"),
+}
+
+
+@pytest.mark.parametrize("metal", sorted(TETRAHEDRON_CACHES))
+def test_cached_tetrahedron_file_is_the_join_its_record_names(metal):
+    """The record says the 20^3 k campaign is the cache: the NetCDF joined exactly those
+    folders, its direct sums are theirs, and no smearing verdict is claimed for it."""
+    record, main, check = TETRAHEDRON_CACHES[metal]
+    P = CACHE / "qe_parts"
+    if not ((P / main).is_dir() and (P / check).is_dir()):
+        pytest.skip(f"{metal} q-point campaigns not committed")
+    ds = qe.read_abinitio(CACHE / f"{metal}.nc")
+    a = ds.attrs
+    assert (a["phonon_key"], a["phonon_key_q_grid_check"]) == (main.split("_")[-1], check.split("_")[-1])
+    assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
+    assert main in (CACHE / record).read_text()
+    for folder, attr in ((main, "lambda_q_points_direct"), (check, "lambda_q_grid_check_direct")):
+        table = qe.compare_q_point_runs({"tetra": (P / folder, 0)}).splitlines()
+        cells = [c.strip() for c in table[-1].strip("|").split("|")]
+        assert float(cells[3]) == pytest.approx(a[attr], abs=6e-5)
 
 
 PER_Q_RECORDS = {
