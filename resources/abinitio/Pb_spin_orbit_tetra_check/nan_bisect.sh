@@ -1,4 +1,6 @@
 #!/bin/bash
+# The script as run in session 19 (its working folder /tmp/pbbis held a copy of pb_s.UPF);
+# results in README.txt, last section.
 # usage: bis.sh ecut k nbnd  -> runs pw.x scf + ph.x Gamma until the first DFPT iteration
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 e=$1; k=$2; nb=$3; d=/tmp/pbbis/e${e}_k${k}_nb${nb}; mkdir -p $d; cd $d; cp ../pb_s.UPF .
