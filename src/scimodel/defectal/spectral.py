@@ -25,6 +25,22 @@ sum runs over shells with their multiplicities).  Readings taken:
   for L = inf); alpha2F_inf = C pi x^2 for x < 2 when 2 k_F < |g_min| (no
   umklapp), i.e. the omega^2 law of Eq. B2.  For finite L, d_L(0) =
   ln(1 + 4 L^2)/(2 L) > 0, so alpha2F ~ x at x << 1/L (Eq. B3, amorphous).
+* Direction average, evaluated exactly (``d_sum``, ``shell_average``).  With
+  s^2 = x^2 + G^2 + 2 x G mu,
+    <d_L(|x e + G|)>_e = (1/(2 x G)) Int_{|G-x|}^{G+x} s d_L(s) ds   (G > 0),
+  and s d_L(s) has the closed-form primitive P = A_2 - A_0,
+    A_c(s) = (s^2 + c^2 + 1/(3L^2)) ln(1 + L^2 (s-c)^2) / (4L)
+             - (s^3 - c^3) atan(L (s-c)) / 3 - (s-c)^2 / (12L),
+  which we evaluate as differences over [|G-x|, G+x] that are each proportional
+  to the width w = 2 min(x, G) (atan2 for atan differences, log1p for log
+  differences; the s^3 atan term is taken per endpoint when w > (G+x)/2).
+  That avoids cancellation for x -> 0 (limit d_L(G)) and at k_F l >> 1.  For L = inf: pi [min(2, G+x)^3 - |G-x|^3] / (6 x G) if
+  |G-x| < 2, else 0.  A fixed quadrature in mu cannot do this.  d_L(s) jumps
+  (L = inf) or has a width-1/L step (finite L) at s = 2, so the former
+  64-node Gauss-Legendre rule in mu turned the first-shell umklapp onset into
+  a staircase (up to ~90 % wrong above x = G_1 - 2 at k_F l = 1e4, 5 % at 100).
+  ``d_sum(..., n_mu=N)`` still gives that N-node rule as a brute-force
+  cross-check.
 * C is fixed so that the standard lambda = 2 Int alpha2F / omega of the
   pristine spectrum equals ``lambda_norm``: C = lambda_norm / (4 pi).
 * Lifshitz resonance (Eqs. 4-7): Debye Green function
@@ -84,8 +100,119 @@ def _d_nb(s, L):
     return (lg - 2.0 * L * s * at) / (2.0 * L)
 
 
+@jit
+def _shell_avg_nb(x, G, L):
+    """<d_L(|x e + G ghat|)>_e for one shell G > 0 (x >= 0); see :func:`shell_average`."""
+    if x == 0.0:
+        return _d_nb(G, L)
+    a = abs(G - x)
+    b = G + x
+    w = 2.0 * min(x, G)                     # b - a, without the cancellation of b - a
+    if np.isinf(L):
+        if a >= 2.0:
+            return 0.0
+        if b <= 2.0:
+            m, dm = b, w
+        else:
+            m, dm = 2.0, 2.0 - a
+        return np.pi * dm * (m * m + m * a + a * a) / (6.0 * x * G)
+    L2 = L * L
+    kap = 1.0 / (3.0 * L2)
+    p = a + b
+    q2 = 0.5 * (a * a + b * b)
+    q3 = 0.5 * (a * a * a + b * b * b)
+    ta = a - 2.0
+    tb = b - 2.0
+    dl2 = np.log1p(L2 * w * (p - 4.0) / (1.0 + L2 * ta * ta))
+    dl0 = np.log1p(L2 * w * p / (1.0 + L2 * a * a))
+    da2 = np.arctan2(L * w, 1.0 + L2 * ta * tb)
+    da0 = np.arctan2(L * w, 1.0 + L2 * a * b)
+    lbar = 0.5 * (np.log((1.0 + L2 * ta * ta) / (1.0 + L2 * a * a))
+                  + np.log((1.0 + L2 * tb * tb) / (1.0 + L2 * b * b)))
+    # D(s) = atan(L (s - 2)) - atan(L s); [D s^3 / 3]_a^b per endpoint for a wide interval,
+    # as (Delta D) mean(s^3) / 3 + mean(D) Delta(s^3) / 3 for a narrow one (both exact)
+    Da = np.arctan2(-2.0 * L, 1.0 + L2 * a * ta)
+    Db = np.arctan2(-2.0 * L, 1.0 + L2 * b * tb)
+    if 2.0 * w > b:
+        dsh = (Db * b * b * b - Da * a * a * a) / 3.0
+    else:
+        dsh = (da2 - da0) * q3 / 3.0 + 0.5 * (Da + Db) * w * (a * a + a * b + b * b) / 3.0
+    integral = (dl2 * (q2 + 4.0 + kap) / (4.0 * L) - dl0 * (q2 + kap) / (4.0 * L)
+                + lbar * w * p / (4.0 * L)
+                - dsh + 8.0 * da2 / 3.0
+                + w / (3.0 * L))
+    return integral / (2.0 * x * G)
+
+
 @pjit
-def _dsum_nb(x, L, gs, mult, mu, wmu):
+def _dsum_nb(x, L, gs, mult):
+    out = np.empty(x.size)
+    for i in prange(x.size):
+        acc = _d_nb(x[i], L)
+        xa = abs(x[i])
+        for j in range(gs.size):
+            acc += mult[j] * _shell_avg_nb(xa, gs[j], L)
+        out[i] = acc
+    return out
+
+
+def shell_average(x, G: float, L: float):
+    """<d_L(|x e + G ghat|)>_e over the directions e, for one shell G = |g|/k_F > 0 (NumPy).
+
+    Exact reduction (s^2 = x^2 + G^2 + 2 x G mu):
+    <d_L>_e = (1/(2 x G)) Int_a^b s d_L(s) ds, a = |G - x|, b = G + x, with the
+    closed-form primitive (module doc) written as differences that are each
+    proportional to w = b - a = 2 min(x, G) (atan2 for differences of atan,
+    log1p for differences of log), so that x -> 0 and L >> 1 lose no digits.
+    Same formulas as the Numba kernel ``_shell_avg_nb``, written out separately.
+    x = 0 gives the limit d_L(G); L = inf the step-function form.
+    """
+    x = np.abs(np.asarray(x, dtype=float))
+    a = np.abs(G - x)
+    b = G + x
+    w = 2.0 * np.minimum(x, G)
+    xs = np.where(x > 0, x, 1.0)            # x = 0 is replaced by the limit below
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if np.isinf(L):
+            m = np.minimum(b, 2.0)
+            dm = np.where(b <= 2.0, w, 2.0 - a)
+            val = np.where(a < 2.0, np.pi * dm * (m**2 + m * a + a**2) / (6.0 * xs * G), 0.0)
+        else:
+            def delta(c):
+                """Delta over [a, b] of ln(1 + L^2 (s - c)^2) and of atan(L (s - c))."""
+                ta, tb = a - c, b - c
+                return (np.log1p(L**2 * w * (ta + tb) / (1.0 + (L * ta) ** 2)),
+                        np.arctan2(L * w, 1.0 + L**2 * ta * tb))
+
+            def bracket_parts(s):
+                """ln and atan parts of d_L(s) (the same pieces as in :func:`d_bracket`)."""
+                return (np.log((1.0 + (L * (s - 2.0)) ** 2) / (1.0 + (L * s) ** 2)),
+                        np.arctan2(-2.0 * L, 1.0 + L**2 * s * (s - 2.0)))
+
+            dl2, da2 = delta(2.0)
+            dl0, da0 = delta(0.0)
+            la, Da = bracket_parts(a)
+            lb, Db = bracket_parts(b)
+            s2m = 0.5 * (a**2 + b**2) + 1.0 / (3.0 * L**2)
+            # [D s^3 / 3]_a^b, D = atan(L (s - 2)) - atan(L s): per endpoint for a wide interval
+            dsh = np.where(2.0 * w > b, (Db * b**3 - Da * a**3) / 3.0,
+                           (da2 - da0) * 0.5 * (a**3 + b**3) / 3.0
+                           + 0.5 * (Da + Db) * w * (a**2 + a * b + b**2) / 3.0)
+            integral = ((dl2 * (s2m + 4.0) - dl0 * s2m + 0.5 * (la + lb) * w * (a + b)) / (4.0 * L)
+                        - dsh + 8.0 * da2 / 3.0 + w / (3.0 * L))
+            val = integral / (2.0 * xs * G)
+    return np.where(x > 0, val, d_bracket(np.full_like(x, G), L))
+
+
+def _dsum_np(x, L, gs, mult):
+    acc = d_bracket(x, L)
+    for G, c in zip(gs, mult):
+        acc = acc + c * shell_average(x, G, L)
+    return acc
+
+
+@pjit
+def _dsum_gl_nb(x, L, gs, mult, mu, wmu):
     out = np.empty(x.size)
     for i in prange(x.size):
         acc = _d_nb(x[i], L)
@@ -99,7 +226,7 @@ def _dsum_nb(x, L, gs, mult, mu, wmu):
     return out
 
 
-def _dsum_np(x, L, gs, mult, mu, wmu):
+def _dsum_gl_np(x, L, gs, mult, mu, wmu):
     acc = d_bracket(x, L)
     for G, c in zip(gs, mult):
         s = np.sqrt(x[:, None] ** 2 + G**2 + 2.0 * x[:, None] * G * mu[None, :])
@@ -107,14 +234,23 @@ def _dsum_np(x, L, gs, mult, mu, wmu):
     return acc
 
 
-def d_sum(x, L: float, kf_a0: float, m2_max: int = 3, n_mu: int = 64, numba: bool = True):
-    """sum_g <d_L(|x e + g/k_F|)>_e of Eq. B7 (g = 0 plus shells up to m2_max)."""
+def d_sum(x, L: float, kf_a0: float, m2_max: int = 3, n_mu: int | None = None, numba: bool = True):
+    """sum_g <d_L(|x e + g/k_F|)>_e of Eq. B7 (g = 0 plus shells up to m2_max).
+
+    The direction average is the exact 1-D reduction of :func:`shell_average`.
+    ``n_mu`` (default None) instead selects the former fixed ``n_mu``-node
+    Gauss-Legendre rule in mu = cos(angle); it is kept only as a brute-force
+    cross-check and is inaccurate above the umklapp onset unless n_mu >> k_F l.
+    """
     x = np.ascontiguousarray(x, dtype=float)
     gs, mult = shells(m2_max, kf_a0)
-    mu, wmu = np.polynomial.legendre.leggauss(n_mu)
+    if n_mu is not None:
+        mu, wmu = np.polynomial.legendre.leggauss(int(n_mu))
+        kern = _dsum_gl_nb if numba else _dsum_gl_np
+        return kern(x, float(L), gs, mult, mu, wmu)
     if numba:
-        return _dsum_nb(x, float(L), gs, mult, mu, wmu)
-    return _dsum_np(x, float(L), gs, mult, mu, wmu)
+        return _dsum_nb(x, float(L), gs, mult)
+    return _dsum_np(x, float(L), gs, mult)
 
 
 # ---------------------------------------------------------------- Lifshitz resonance (Eqs. 4-7)
