@@ -7,13 +7,16 @@ from scimodel.defectal import plots, products
 from scimodel.io import check_cf, read_dataset, write_dataset
 
 COMMON = dict(mu_star=0.1, kF_a0=1.4, a0_angstrom=4.05, shells_m2_max=3,
-              flow=dict(n_points=5, n_eliashberg=0, eliashberg_cutoff_factor=5.0),
+              transport=dict(readings=["sum_rule", "halo_only"], electrons_per_cell=1.0,
+                             quadrature_nodes=48, shell_margin=6.0),
+              flow=dict(n_points=5, kF_ell_min=5.0, line_r2_min=0.97, n_eliashberg=2,
+                        eliashberg_cutoff_factor=5.0),
               monte_carlo=dict(samples=64_000, seed=1))
 CLASSES = dict(
     weak=dict(lambda_inf=0.4, omega_E_inf_meV=20.0, omega_opt_meV=2.2, omega_c_meV=20.0,
               kF_l0=40.0, heavy_mass_ratio=300.0, omega_D_meV=25.0),
-    strong=dict(lambda_inf=1.2, omega_E_inf_meV=8.0, omega_opt_meV=12.0, omega_c_meV=8.0,
-                kF_l0=5.0, heavy_mass_ratio=30.0, omega_D_meV=10.0))
+    strong=dict(lambda_inf=0.75, omega_E_inf_meV=10.0, omega_opt_meV=12.0, omega_c_meV=10.0,
+                kF_l0=15.0, heavy_mass_ratio=30.0, omega_D_meV=12.0))
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +38,9 @@ def test_model_curves_contract(flows, tmp_path):
     assert {f"{k}_{c}" for k in ("dtc", "A", "lntc") for c in ("weak", "strong")} <= set(got)
     np.testing.assert_array_equal(got["A_weak"][1], mc["A_weak"].values)
     np.testing.assert_array_equal(got["lntc_strong"][0], mc["A_inv_sqrt_strong"].values)
+    # the overlays use the default (first) reading
+    assert mc.attrs["reading"] == "sum_rule"
+    np.testing.assert_array_equal(mc["A_weak"].values, flows["weak"].A_rel.sel(reading="sum_rule").values)
 
 
 def test_flow_signs(flows):
@@ -42,6 +48,8 @@ def test_flow_signs(flows):
     assert np.all(np.diff(flows["strong"]["Tc"].values) < 0)
     for f in flows.values():
         check_cf(f)
+        assert f.reading.values.tolist() == ["sum_rule", "halo_only"]
+        assert np.all(np.isfinite(f.Tc_eliashberg_over_eq16.values))
 
 
 def test_small_datasets_and_figures(flows, tmp_path):

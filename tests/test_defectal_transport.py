@@ -164,18 +164,6 @@ def test_eq36_exact_coefficients_and_convergence():
     assert c["a2_paper"] != pytest.approx(c["a2_exact"], rel=0.05)
 
 
-def test_flow_eq39_identity_and_a_positive():
-    """Tc = theta exp(-F_l/sqrt(A_l)) (Eq. 39) holds along the flow with F_l^2 = E_l."""
-    cfg = dict(lambda_inf=0.4, omega_E_inf_meV=20.0, omega_opt_meV=2.2, omega_c_meV=20.0,
-               kF_l0=40.0, heavy_mass_ratio=300.0, omega_D_meV=25.0)
-    mc = model.MaterialClass.from_config("weak", cfg, 0.1)
-    ds = model.flow(mc, kf_a0=KF_A0, n_points=6, mc_samples=64_000, seed=1)
-    sel = ds.drho.values > 0
-    np.testing.assert_allclose(ds.Tc_eq39.values[sel], ds.Tc.values[sel], rtol=1e-12)
-    assert np.all(ds.A_rel.values[sel] > 0)
-    assert ds.A_rel.values[0] == 0.0
-
-
 def test_kadowaki_woods_scaling():
     base = tr.kadowaki_woods(1.0, 1e28, 1e46, 1e12)
     assert tr.kadowaki_woods(3.0, 1e28, 1e46, 1e12) == pytest.approx(3 * base)

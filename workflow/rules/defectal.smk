@@ -6,7 +6,10 @@
 
 DEF = config["defectal"]
 DEF_CLASSES = sorted(DEF["classes"])
-DEF_COMMON = {k: DEF[k] for k in ("mu_star", "kF_a0", "a0_angstrom", "shells_m2_max", "flow", "monte_carlo")}
+DEF_COMMON = {
+    k: DEF[k]
+    for k in ("mu_star", "kF_a0", "a0_angstrom", "shells_m2_max", "transport", "flow", "monte_carlo")
+}
 DEF_FLOW_FILES = expand("results/defectal/flow_{cls}.nc", cls=DEF_CLASSES)
 
 

@@ -15,7 +15,9 @@ def main(sm):
     elif fig == "fig5gh":
         plots.fig5gh(read_dataset(files[0], required=["alpha2F", "V_ee"]), sm.output.png)
     elif fig in ("fig4ab", "tc_a"):
-        flows = {c: read_dataset(f, required=["dTc_over_Tc0", "A_rel", "ln_Tc", "A_inv_sqrt"])
+        req = ["dTc_over_Tc0", "A_rel", "A_rel_err", "ln_Tc", "A_inv_sqrt", "F_l", "gap_ratio",
+               "line_residual", "eq39_residual", "fit_F", "fit_R2", "fit_ln_theta", "fit_supports_line"]
+        flows = {c: read_dataset(f, required=req)
                  for c, f in zip(sm.params.classes, files)}
         (plots.fig4ab if fig == "fig4ab" else plots.fig_tc_a)(flows, sm.output.png)
     else:

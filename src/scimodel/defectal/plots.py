@@ -105,8 +105,18 @@ def fig5gh(spec: xr.Dataset, path) -> None:
     savefig(fig, path)
 
 
+READING_STYLE = {"sum_rule": dict(ls="-"), "halo_only": dict(ls="--")}
+READING_SHORT = {"sum_rule": "sum-rule S (default)", "halo_only": "Eq. 2 literally (halo only)"}
+
+
+def _reading_title(f: xr.Dataset, r: str) -> str:
+    k = dict(item.split(": ") for item in f.attrs["reading_kF_a0"].split("; "))[r]
+    return f"{READING_SHORT.get(r, r)}, $k_Fa_0$ = {float(k):.3g}"
+
+
 def fig4ab(flows: Mapping[str, xr.Dataset], path) -> None:
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 3.9))
+    """(a) delta Tc / Tc0 along the flow, (b) A(l) for every reading, (c) gap ratio (Eq. 41)."""
+    fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(14.0, 4.0), layout="constrained")
     for c, f in flows.items():
         st = _style(c)
         d = f.drho.values
@@ -118,39 +128,77 @@ def fig4ab(flows: Mapping[str, xr.Dataset], path) -> None:
         if "Tc_eliashberg" in f:
             ax.plot(f.drho_el, f.dTc_over_Tc0_eliashberg, "s", ms=4, mfc="none",
                     label=f"{c}: linearised Eliashberg", **st)
-        pos = d > 0
-        bx.errorbar(d[pos], f.A_rel.values[pos], yerr=f.A_rel_err.values[pos], label=c, **st)
+        for r in f.reading.values:
+            a = f.A_rel.sel(reading=r).values
+            e = f.A_rel_err.sel(reading=r).values
+            pos = a > 0
+            bx.errorbar(d[pos], a[pos], yerr=e[pos], label=f"{c}, {READING_SHORT.get(str(r), r)}",
+                        **st, **READING_STYLE.get(str(r), {}))
+        cx.plot(d, f.gap_ratio, label=c, **st)
     ax.axhline(0, color="0.5", lw=0.6)
-    ax.set_xscale("symlog", linthresh=0.1)
-    ax.set_xlim(left=0)
     ax.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$\delta T_c / T_c^0$",
            title=r"(a) $T_c(\ell)$ along the disorder flow")
     ax.legend(fontsize=7)
-    bx.set(xscale="log", yscale="log", xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$A$ ($A_{unit}$)",
-           title=r"(b) $A(\ell) = F_\ell^2 |V_{tot}|^2$ (Monte Carlo)")
-    bx.legend()
+    bx.set(yscale="log", xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$A$ (units of $A_{unit}$)",
+           title=r"(b) $A(\ell) = F_\ell^2 |V_{tot}|^2$ (Eqs. 32, 38)")
+    bx.legend(fontsize=7)
+    cx.axhline(3.53, color="0.5", lw=0.6, ls=":")
+    cx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$2\Delta / k_B T_c$", title="(c) gap ratio (Eq. 41)")
+    cx.legend()
     savefig(fig, path)
 
 
 def fig_tc_a(flows: Mapping[str, xr.Dataset], path) -> None:
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 3.9))
-    for c, f in flows.items():
-        st = _style(c)
-        m = np.isfinite(f.A_inv_sqrt.values) & np.isfinite(f.ln_Tc.values)
-        x, y = f.A_inv_sqrt.values[m], f.ln_Tc.values[m]
-        ax.plot(x, y, "o-", ms=3, label=f"{c}: model flow", **st)
-        if m.sum() >= 3:
-            k = np.polyfit(x, y, 1)
-            ax.plot(x, np.polyval(k, x), "--", lw=0.8,
-                    label=fr"{c}: line fit, $F$ = {-k[0]:.3g}, $\theta$ = {np.exp(k[1]):.3g} K", **st)
-        bx.plot(f.drho, f.gap_ratio, label=c, **st)
-    ax.set(xlabel=r"$A^{-1/2}$ ($A_{unit}^{-1/2}$)", ylabel=r"$\ln (T_c / 1\,\mathrm{K})$",
-           title=r"(a) $\ln T_c$ vs $A^{-1/2}$ (Eq. 39)")
-    ax.legend(fontsize=7)
-    bx.axhline(3.53, color="0.5", lw=0.6, ls=":")
-    bx.set_xscale("symlog", linthresh=0.1)
-    bx.set_xlim(left=0)
-    bx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$2\Delta / k_B T_c$",
-           title="(b) gap ratio (Eq. 41)")
-    bx.legend()
+    """Eq. 39 per reading (rows): ln Tc vs A^(-1/2) with the straight-line fit where it holds,
+    F_l along the flow, and the residual of the single line."""
+    any_f = next(iter(flows.values()))
+    readings = [str(r) for r in any_f.reading.values]
+    fig, axes = plt.subplots(len(readings), 3, figsize=(14.0, 3.9 * len(readings)),
+                             layout="constrained", squeeze=False)
+    letters = iter("abcdefghijkl")
+    for i, r in enumerate(readings):
+        ax, bx, cx = axes[i]
+        notes = []
+        for c, f in flows.items():
+            st = _style(c)
+            g = f.sel(reading=r)
+            x, y, d = g.A_inv_sqrt.values, g.ln_Tc.values, f.drho.values
+            m = np.isfinite(x) & np.isfinite(y)
+            ax.plot(x[m], y[m], "o", ms=3, label=f"{c}: flow (Eq. 16 + Eqs. 32, 38)", **st)
+            r2, fF, lnth = float(g.fit_R2), float(g.fit_F), float(g.fit_ln_theta)
+            if int(g.fit_supports_line):
+                xx = np.linspace(x[m].min(), x[m].max(), 50)
+                ax.plot(xx, lnth - fF * xx, "-", lw=1.0,
+                        label=fr"{c}: line, $F$ = {fF:.3g}, $\theta$ = {np.exp(lnth):.3g} K, $R^2$ = {r2:.4f}", **st)
+            else:
+                notes.append(fr"{c}: no single line ($R^2$ = {r2:.2f}, fitted $F$ = {fF:.2g})")
+            bx.plot(d, g.F_l.values, **st, label=f"{c}")
+            cx.plot(d[m], g.line_residual.values[m], "o-", ms=3, lw=0.8, **st,
+                    label=f"{c}: ln $T_c$ $-$ line fit")
+            res39 = np.nanmax(np.abs(g.eq39_residual.values))
+            cx.plot([], [], " ", label=fr"{c}: Eq. 39 with point-wise $F_\ell$: max |residual| {res39:.1e}")
+        for note in notes:                 # in the legend: never on top of the data
+            ax.plot([], [], " ", label=note)
+        title = _reading_title(any_f, r)
+        ax.set(xlabel=r"$A^{-1/2}$ (units of $A_{unit}^{-1/2}$)", ylabel=r"$\ln (T_c / 1\,\mathrm{K})$",
+               title=f"({next(letters)}) Eq. 39: {title}")
+        xs = np.concatenate([f.A_inv_sqrt.sel(reading=r).values for f in flows.values()])
+        xs = xs[np.isfinite(xs)]
+        if xs.size and xs.max() > 5 * xs.min():
+            ax.set_xscale("log")
+        ax.legend(fontsize=6.5, loc="best")
+        bx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$F_\ell = E_\ell^{1/2}$ (units of $A_{unit}^{1/2}$)",
+               title=f"({next(letters)}) $F_\\ell$ along the flow", ylim=(0, None))
+        bx.legend(fontsize=7)
+        cx.axhline(0, color="0.5", lw=0.6)
+        cx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"residual of $\ln T_c$",
+               title=f"({next(letters)}) residual of one straight line")
+        cx.legend(fontsize=6.5)
+    if "Tc_eliashberg_over_eq16" in any_f:
+        parts = [f"{c}: {float(f.Tc_eliashberg_over_eq16.min()):.2f}-{float(f.Tc_eliashberg_over_eq16.max()):.2f}"
+                 for c, f in flows.items() if "Tc_eliashberg_over_eq16" in f]
+        fig.suptitle(r"$T_c$ from Eq. 16 with fixed $\theta = 1.13\,\hbar\omega_c/k_B$; "
+                     r"$T_c^{\mathrm{Eliashberg}} / T_c^{\mathrm{Eq.\,16}}$ along the flow: "
+                     + ", ".join(parts) + fr"; the flow ends at $k_F\ell$ = {any_f.attrs['kF_ell_min']:g}",
+                     fontsize=8)
     savefig(fig, path)

@@ -16,7 +16,8 @@ import xarray as xr
 from ..io import da
 from . import diffraction, paracrystal, spectral
 from .coupling import v_ee_shape
-from .model import MaterialClass, flow
+from .model import MaterialClass, Reading, flow
+from .sumrule import kf_a0_from_electrons
 
 REFERENCE = ("M. ElMassalami and M. B. Silva Neto, 'Defect-engineered, universal kinematic "
              "correlations between superconductivity and Fermi liquid transport', arXiv:1904.04773")
@@ -123,17 +124,33 @@ def spectra_dataset(p: Mapping, kf_a0: float, m2_max: int, omega_opt_over_vs_kf=
     return ds
 
 
+def readings_from_config(common: Mapping) -> list:
+    """The transport readings of ``defectal.transport`` (:class:`.model.Reading`), default first."""
+    t = common["transport"]
+    m = common["monte_carlo"]
+    out = []
+    for name in t["readings"]:
+        if name == "sum_rule":
+            out.append(Reading(name, kf_a0_from_electrons(float(t["electrons_per_cell"])),
+                               nodes=int(t["quadrature_nodes"]), shell_margin=float(t["shell_margin"])))
+        else:
+            out.append(Reading(name, float(common["kF_a0"]), mc_samples=int(m["samples"]),
+                               seed=int(m["seed"]), m2_max=int(common["shells_m2_max"])))
+    return out
+
+
 def flow_dataset(name: str, cls: Mapping, common: Mapping) -> xr.Dataset:
-    """Disorder flow of one material class (:func:`scimodel.defectal.model.flow`)."""
+    """Disorder flow of one material class (:func:`scimodel.defectal.model.flow`), every reading."""
     mc = MaterialClass.from_config(name, cls, float(common["mu_star"]))
     f = common["flow"]
-    m = common["monte_carlo"]
-    ds = flow(mc, kf_a0=float(common["kF_a0"]), n_points=int(f["n_points"]),
-              mc_samples=int(m["samples"]), seed=int(m["seed"]), m2_max=int(common["shells_m2_max"]),
-              n_eliashberg=int(f["n_eliashberg"]),
+    readings = readings_from_config(common)
+    ds = flow(mc, readings, kf_ell_min=float(f["kF_ell_min"]), n_points=int(f["n_points"]),
+              r2_min=float(f["line_r2_min"]), n_eliashberg=int(f["n_eliashberg"]),
               eliashberg_cutoff_factor=float(f["eliashberg_cutoff_factor"]))
-    ell = ds["kF_ell"].values / float(common["kF_a0"]) * float(common["a0_angstrom"])
-    ds["ell"] = da(ell, "drho", "angstrom", "length l (Eq. 2-3)")
+    kf_a0 = xr.DataArray([r.kf_a0 for r in readings], dims="reading")
+    ell = ds["kF_ell"] / kf_a0 * float(common["a0_angstrom"])
+    ds["ell"] = da(ell.transpose("reading", "drho").values, ("reading", "drho"), "angstrom",
+                   "length l (Eqs. 2-3) for the reading's k_F a0")
     return ds
 
 
@@ -149,15 +166,16 @@ def model_curves(flows: Mapping[str, xr.Dataset]) -> xr.Dataset:
     ds = xr.Dataset()
     order = []
     for c, f in flows.items():
+        f = f.sel(reading=f.attrs["default_reading"])
         d = f"drho_{c}"
         ds = ds.assign_coords({d: da(f.drho.values, d, "1", f"delta rho0 / rho0, {c}-coupling class")})
         order += [
             (f"dTc_over_Tc0_{c}", f["dTc_over_Tc0"], "1", f"delta Tc / Tc0, {c} class (Eq. 16 along Eq. 17)"),
-            (f"A_{c}", f["A_rel"], "A_unit", f"A(l), {c} class (Eqs. 32, 38; A_unit: see attrs)"),
-            (f"lnTc_{c}", f["ln_Tc"], "ln(K)", f"ln(Tc / 1 K), {c} class"),
-            (f"A_inv_sqrt_{c}", f["A_inv_sqrt"], "A_unit-1/2", f"A^(-1/2), {c} class"),
+            (f"A_{c}", f["A_rel"], "1", f"A(l) in A_unit, {c} class (Eqs. 32, 38; A_unit: see attrs)"),
+            (f"lnTc_{c}", f["ln_Tc"], "1", f"ln(Tc / 1 K), {c} class"),
+            (f"A_inv_sqrt_{c}", f["A_inv_sqrt"], "1", f"A^(-1/2) in A_unit^(-1/2), {c} class"),
             (f"Tc_{c}", f["Tc"], "K", f"Tc(l), {c} class (Eq. 16)"),
-            (f"A_err_{c}", f["A_rel_err"], "A_unit", f"one-sigma Monte Carlo error of A, {c} class"),
+            (f"A_err_{c}", f["A_rel_err"], "1", f"one-sigma error of A (A_unit), {c} class"),
             (f"dTc_eq19_{c}", f["dTc_eq19"], "1", f"Eq. 19 as printed, {c} class"),
             (f"dTc_eq20_{c}", f["dTc_eq20"], "1", f"Eq. 20 as printed, {c} class"),
         ]
@@ -170,4 +188,6 @@ def model_curves(flows: Mapping[str, xr.Dataset]) -> xr.Dataset:
                                                     f"delta Tc / Tc0 from the linearised Eliashberg equations, {c}")
     any_flow = next(iter(flows.values()))
     ds.attrs["A_unit"] = any_flow.attrs["A_unit"]
+    ds.attrs["reading"] = any_flow.attrs["default_reading"]
+    ds.attrs["reading_labels"] = any_flow.attrs["reading_labels"]
     return ds
