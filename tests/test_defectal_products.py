@@ -61,9 +61,12 @@ def test_small_datasets_and_figures(flows, tmp_path):
     ok = np.isfinite(h) & (eps < 0.3)
     assert ok.sum() >= 3
     np.testing.assert_allclose(h[ok], para["height_paper"].values[ok], rtol=0.05)
-    dif = products.diffraction_dataset(dict(n_sites=48, sigma=0.05, oversample=4, k_max_orders=2.5,
-                                            bin=1, seed=3, profile_sigma=0.08, profile_points=60))
+    dif = products.diffraction_dataset(dict(n_sites=48, sigma=0.05, oversample=8, k_max_orders=3.5,
+                                            bin=1, seed=3, profile_sigma=0.08, profile_points=60,
+                                            metric_seeds=1))
     check_cf(dif)
+    assert dif.attrs["isotropy_metrics"] == "computed"
+    assert 0.3 < dif.attrs["ring_anisotropy"] < 3.0          # isotropic halo, no streaks
     spec = products.spectra_dataset(dict(kF_ell=[1e4, 1.4], n_omega=200, lambda_norm=1.0,
                                          heavy_mass_ratio=300.0, resonance_weight=0.5), 1.4, 3)
     check_cf(spec)

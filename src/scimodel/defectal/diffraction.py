@@ -1,21 +1,76 @@
-"""Fraunhofer diffraction of a simulated 2D Hosemann paracrystal (Fig. 1 j,k of paper 000).
+"""Fraunhofer diffraction of a simulated 2D paracrystal (Fig. 1 j,k of paper 000).
 
-Construction ("cumulated along rows and columns", paper 000 Sec. III.A and
-appendix A): every lattice vector is drawn independently from the Gaussian of
-Eq. A5 with the paper's sigma_ij = sigma delta_ij (Eq. A6 ff.: a_i fluctuates
-along its own direction), a_1 = (a + sigma a xi, 0), a_2 = (0, a + sigma a eta),
-cumulated along rows and columns (:func:`paracrystal_2d`).  Each chain of
-a_1 vectors is a 1D paracrystal with step characteristic function F(p) of
-Eq. A9, so the chain-averaged line profile
-<|sum_i exp(i p x_i)|^2 / N> is the finite-chain version of Eq. A8
-(:func:`scimodel.defectal.paracrystal.finite_chain_profile`), which the tests
-check within the statistical error (standard error over the independent chains).
+Isotropic cumulative paracrystal (``paracrystal_2d(..., mode="isotropic")``, the default)
+------------------------------------------------------------------------------------------
+Sites r_ij = a (i, j) + u_ij on an n x n lattice, u a two-component Gaussian random
+field (components independent) with the isotropic *cumulative* structure function
 
-The 2D pattern I(k) = |sum_j exp(i k.r_j)|^2 / N_sites is computed by
-depositing the sites on a periodic grid with cloud-in-cell weights
-(``oversample`` grid points per lattice spacing), one FFT, and division by the
-CIC window; it is a picture (aliasing of far orders is not corrected), the
-quantitative check uses the direct sums of :func:`row_profiles`.
+    D(R) = <(u_R - u_0)_x^2> = <(u_R - u_0)_y^2> = sigma^2 a |R|        (sigma relative)
+
+-- the variance grows linearly with distance as along a Hosemann row (n steps:
+n sigma^2 a^2), in every direction; cell vectors r_{i+1,j} - r_ij vary in length and
+direction (each component with variance sigma^2 a^2).  Construction
+(:func:`isotropic_displacements`): unit white noise per site and component, FFT, times
+the square root of the lattice spectrum, inverse FFT, with
+
+    S_u(k) = sum_R c(R) exp(-i k.R) = (pi sigma^2 / a) sum_g |k + g|^-3
+           (:func:`displacement_spectrum`, k = 0 mode dropped),
+
+the Poisson-summed lattice transform of c(R) = const - sigma^2 a |R| / 2 (the 2D Fourier
+transform of |r| is -2 pi / k^3).  Normalisation: with P(k) = C |k|^-3 and
+D(R) = (2 pi)^-2 Int P(k) 2 (1 - cos k.R) d^2k = 2 C |R| Int_0^inf (1 - J0(x)) / x^2 dx
+/ (2 pi) = C |R| / pi, C = pi sigma^2 a (the g = 0 term of S_u a^2); the aliases g != 0
+make D(R) = sigma^2 a |R| exact at every lattice vector of the infinite lattice, |R| = a
+included (a bare |k|^-3 cut at the zone boundary would lack 0.29 sigma^2 a^2 at every R).  On the
+periodic n x n lattice (:func:`displacement_structure_function`, exact for the
+construction, checked in the tests) the dropped k = 0 mode and the periodicity give a
+"Brownian bridge" deficit:
+
+    D(R) / (sigma^2 a |R|) = 1 - |R| / (n a) + delta,  0 <= delta <= 0.012,
+    for all 1 <= |R|/a <= n/4 (any n: the deficit depends on |R| / n only), i.e. the ratio
+    runs from 1 - 1/n at |R| = a to 0.755 at |R| = n a / 4 (n = 256: 0.996, 0.985, 0.939,
+    0.878, 0.755 at |R|/a = 1, 4, 16, 32, 64 along an axis; the diagonal follows the
+    same law); within 1 % of sigma^2 a |R| up to |R| ~ n a / 100.
+
+The configuration is periodic (period n a), so the FFT pattern has no edge effects;
+sigma = 0 gives the exact lattice.
+
+Separable paracrystal (``mode="product"``, kept for comparison) and why it gives streaks
+-----------------------------------------------------------------------------------------
+Every lattice vector drawn from the Gaussian of Eq. A5 with the paper's sigma_ij =
+sigma delta_ij (Eq. A6 ff.: a_i fluctuates along its own direction only),
+a_1 = (a + sigma a xi, 0), a_2 = (0, a + sigma a eta), cumulated along rows and columns
+with one a_1 chain shared by all rows and one a_2 chain by all columns: x_ij = X_i,
+y_ij = Y_j.  The pattern is then exactly S_1(k_x) S_1(k_y), the product of two 1D
+Hosemann profiles (Eq. A8, damping (a_i.p)^2 of Eq. A9).  Each factor keeps its
+coherent g = 0 reflection (N-fold at k = 0), so the intensity concentrates on the lines
+k_x = 0 and k_y = 0 (and the rows/columns through the spots): a spot (m, 0) is broadened
+only along k_x (HWHM 2 pi^2 sigma^2 m^2 / a) and stays resolution-limited along k_y.
+Streaks instead of a halo: at sigma = 0.05, n = 256 the pixels of the ring
+|k| = 2.5 x 2 pi / a on the axes are ~10^3 times brighter than those on the diagonals
+(40-100 with the +-1 deg windows of :func:`ring_anisotropy`), and the (3, 0) spot is
+resolution-limited along k_y (HWHM ~0.03 / a) while its k_x width is 2 pi^2 sigma^2 m^2 / a
+= 0.44 / a in the ensemble (speckle-limited, ~0.06-0.1 / a, in one realisation).  ``mode="rows"``: independent chains for every row and column.
+
+Line-profile check: every chain of a_1 vectors is a 1D paracrystal, and the
+chain-averaged line profile <|sum_i exp(i p x_i)|^2 / N> of :func:`simulated_line_profile`
+(independent chains, :func:`chains_1d`) is the finite-chain version of Eq. A8
+(:func:`scimodel.defectal.paracrystal.finite_chain_profile`), which the tests check
+within the statistical error (standard error over the independent chains).
+
+Fraunhofer pattern
+------------------
+I(k) = |sum_j exp(i k.r_j)|^2 / N_sites is computed by depositing the sites on a
+periodic grid with cloud-in-cell weights (``oversample`` grid points per lattice
+spacing), one FFT, and division by the CIC window.  The grid aliases k + m k_s,
+k_s = 2 pi oversample / a, into k; for a distorted lattice their cross terms average out
+and :func:`expected_fraunhofer` gives the expected deconvolved pattern
+sum_m W^2(k + m k_s) S(k + m k_s) / W^2(k) (at oversample = 8 the aliases add ~11 % at
+|k| = 2.5 x 2 pi / a and ~16 % at 3.25 x 2 pi / a; the tests resolve this).  The exact lattice (sigma = 0, sites on grid nodes)
+needs ``deconvolve=False``.
+
+The expected pattern of the isotropic model and the isotropy metrics of
+Fig. 1 k are in :mod:`.isotropy`.
 """
 from __future__ import annotations
 
@@ -41,21 +96,115 @@ def chains_1d(n_chains: int, n: int, sigma: float, a: float = 1.0, seed: int = 0
     return x
 
 
+# ---------------------------------------------------------------- isotropic cumulative displacement field
+
+_TAIL_NODES, _TAIL_WEIGHTS = np.polynomial.legendre.leggauss(16)
+_TAIL_THETA = (0.5 + 0.5 * _TAIL_NODES) * (np.pi / 4)      # Gauss-Legendre on [0, pi/4]
+_TAIL_W = 0.5 * _TAIL_WEIGHTS * (np.pi / 4)
+
+
+def _outside_square_integral(kappa, s):
+    """Int over the outside of the square [-s, s]^2 of (kappa^2 + q^2)^(-3/2) d^2q
+    = 8 Int_0^{pi/4} (kappa^2 + s^2 / cos^2 theta)^(-1/2) d theta (NumPy, vectorised in kappa)."""
+    kappa = np.asarray(kappa, dtype=float)[..., None]
+    return 8.0 * np.sum(_TAIL_W / np.sqrt(kappa**2 + (s / np.cos(_TAIL_THETA)) ** 2), axis=-1)
+
+
+def _lattice_tail(kappa, d2, s, g0):
+    """sum over the reciprocal vectors g outside the (2 M + 1)^2 box (half side
+    s = (M + 1/2) g0, centred on the g nearest p, |p - g_nearest|^2 = d2) of
+    (kappa^2 + |p - g|^2)^(-3/2): the continuum integral / g0^2 plus the
+    Euler-Maclaurin (midpoint-rule) and box-offset corrections,
+    s J (6 d2 / g0^2 - 1), J = Int_0^s (kappa^2 + s^2 + y^2)^(-5/2) dy."""
+    a2 = kappa**2 + s * s
+    j = s * (2.0 * s * s + 3.0 * a2) / (3.0 * a2**2 * (a2 + s * s) ** 1.5)
+    return _outside_square_integral(kappa, s) / g0**2 + s * j * (6.0 * d2 / g0**2 - 1.0)
+
+
+_SPECTRUM_CACHE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def displacement_spectrum(n: int, m_images: int = 4) -> np.ndarray:
+    """Lattice power spectrum of one displacement component, in units of sigma^2 a^2.
+
+    ``s[ky, kx]`` on the ``rfft2`` grid of the periodic n x n lattice (k a = 2 pi m / n):
+    s(k) = pi sum_m |k a + 2 pi m|^-3, the lattice Fourier transform of
+    c(R) = const - |R| / (2 a) (see the module docstring); the g-sum is done over
+    (2 m_images + 1)^2 images plus the corrected continuum integral outside them
+    (:func:`_lattice_tail`; relative error < 1e-5 at m_images = 4); s(0) = 0 (k = 0 mode
+    dropped).  Cached per (n, m_images) (read-only array).
+    """
+    key = (int(n), int(m_images))
+    if key in _SPECTRUM_CACHE:
+        return _SPECTRUM_CACHE[key]
+    kx = 2.0 * np.pi * np.fft.rfftfreq(n)[None, :]
+    ky = 2.0 * np.pi * np.fft.fftfreq(n)[:, None]
+    s = np.zeros((n, n // 2 + 1))
+    for mx in range(-m_images, m_images + 1):
+        for my in range(-m_images, m_images + 1):
+            q2 = (kx + 2.0 * np.pi * mx) ** 2 + (ky + 2.0 * np.pi * my) ** 2
+            if mx == 0 and my == 0:
+                q2[0, 0] = np.inf
+            s += q2 ** -1.5
+    s += _lattice_tail(0.0, kx**2 + ky**2, (m_images + 0.5) * 2.0 * np.pi, 2.0 * np.pi)
+    s *= np.pi
+    s[0, 0] = 0.0
+    s.flags.writeable = False
+    _SPECTRUM_CACHE[key] = s
+    return s
+
+
+def displacement_structure_function(n: int, sigma: float, a: float = 1.0) -> np.ndarray:
+    """D[j, i] = <(u_R - u_0)_x^2> of :func:`isotropic_displacements` at R = a (i, j)
+    (exact for the periodic n x n construction; ~ sigma^2 a |R| (1 - |R| / (n a)))."""
+    s = displacement_spectrum(n)
+    c = scipy.fft.irfft2(s, s=(n, n))          # (1/N) sum_k s(k) exp(i k.R)
+    return 2.0 * sigma**2 * a**2 * (c[0, 0] - c)
+
+
+def isotropic_displacements(n: int, sigma: float, a: float = 1.0, seed: int = 0) -> np.ndarray:
+    """``u[2, n, n]`` (component, row j, column i): the isotropic cumulative Gaussian
+    displacement field, <(u_R - u_0)_x^2> = sigma^2 a |R| (module docstring).
+
+    White noise of unit variance per site and component (``numpy.random.default_rng(seed)``),
+    filtered by sqrt of :func:`displacement_spectrum` with real FFTs.
+    """
+    if n < 2:
+        raise InputError(None, "n_sites", f"got {n}; expected n >= 2")
+    if sigma < 0:
+        raise InputError(None, "sigma", f"got {sigma}; expected >= 0")
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((2, n, n))
+    amp = np.sqrt(displacement_spectrum(n)) * (sigma * a)
+    return scipy.fft.irfft2(scipy.fft.rfft2(w, axes=(1, 2)) * amp, s=(n, n), axes=(1, 2))
+
+
 def paracrystal_2d(n: int, sigma: float, a: float = 1.0, seed: int = 0,
-                   mode: str = "product") -> np.ndarray:
-    """Positions ``r[n, n, 2]`` (row index j, column index i) of a 2D paracrystal.
+                   mode: str = "isotropic") -> np.ndarray:
+    """Positions ``r[n, n, 2]`` (row index j, column index i; r[..., 0] = x) of a 2D paracrystal.
 
-    Every lattice vector has the Gaussian length distribution of Eq. A5 with
-    the paper's sigma_ij = sigma delta_ij (Eq. A6 ff.: a_i fluctuates along its
-    own direction only); the vectors are cumulated along rows and columns.
-
-    mode="product": one chain of a_1 vectors shared by all rows and one chain
-        of a_2 vectors shared by all columns (x_ij = X_i, y_ij = Y_j); the
-        expected pattern is exactly the product of Eq. A8 over the two
-        directions (the paper's Eq. A8), spots broaden as m^2 along each axis.
+    mode="isotropic" (default): r_ij = a (i, j) + u_ij with the isotropic cumulative
+        Gaussian field of :func:`isotropic_displacements`, D(R) = sigma^2 a |R|;
+        cell vectors vary in length and direction; expected pattern
+        :func:`isotropic_structure_factor_2d` (isotropic spots merging into a halo).
+        The configuration is periodic with period n a (sigma = 0: exact lattice).
+    mode="product": separable paracrystal, every lattice vector has the Gaussian
+        length distribution of Eq. A5 with the paper's sigma_ij = sigma delta_ij
+        (Eq. A6 ff.: a_i fluctuates along its own direction only); one chain of a_1
+        vectors shared by all rows and one chain of a_2 vectors shared by all columns
+        (x_ij = X_i, y_ij = Y_j); the expected pattern is exactly the product of
+        Eq. A8 over the two directions; spots broaden as m^2 along each axis only
+        (streaks along k_x = 0 and k_y = 0, no halo: kept for comparison).
     mode="rows": every row has its own a_1 chain and every column its own a_2
         chain; rows lose their mutual registry, off-axis spots fade.
     """
+    if mode == "isotropic":
+        u = isotropic_displacements(n, sigma, a, seed)
+        ij = a * np.arange(n, dtype=float)
+        r = np.empty((n, n, 2))
+        r[..., 0] = ij[None, :] + u[0]
+        r[..., 1] = ij[:, None] + u[1]
+        return r
     if mode == "product":
         xy = chains_1d(2, n, sigma, a, seed)
         r = np.zeros((n, n, 2))
@@ -66,7 +215,7 @@ def paracrystal_2d(n: int, sigma: float, a: float = 1.0, seed: int = 0,
         x = chains_1d(n, n, sigma, a, seed)
         y = chains_1d(n, n, sigma, a, seed + 1)
         return np.stack([x, y.T], axis=-1)
-    raise InputError(None, "mode", f"got {mode!r}; expected 'product' or 'rows'")
+    raise InputError(None, "mode", f"got {mode!r}; expected 'isotropic', 'product' or 'rows'")
 
 
 # ---------------------------------------------------------------- direct line profiles (check vs Eq. A8)
@@ -113,8 +262,9 @@ class LineProfile:
 
 def simulated_line_profile(n: int, sigma: float, p, a: float = 1.0, seed: int = 0,
                            numba: bool = True) -> LineProfile:
-    """Line profile of ``n`` independent n-site chains (the a_1 chains of the
-    simulation), averaged, with the standard error of the mean."""
+    """Line profile of ``n`` independent n-site chains (the a_1 chains of the separable
+    ``mode="product"`` / ``"rows"`` simulation, Eq. A8-A9), averaged, with the standard
+    error of the mean."""
     x = chains_1d(n, n, sigma, a, seed)
     prof = row_profiles(x, p, numba)
     return LineProfile(np.asarray(p, float), prof.mean(axis=0),

@@ -39,7 +39,11 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
         img = np.log10(np.maximum(raw, 1e-3))
         im = ax.imshow(img, origin="lower", extent=ext, cmap="magma", vmin=-1.5, vmax=np.log10(ds.n_sites**2))
         ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$" if lat == "pristine" else "",
-               title=f"{lab}" + ("" if lat == "pristine" else fr", $\sigma$ = {ds.attrs['sigma']}"))
+               title=f"{lab}" + ("" if lat == "pristine" else fr", isotropic paracrystal, $\sigma$ = {ds.attrs['sigma']}"))
+        if lat == "distorted" and "ring_anisotropy" in ds.attrs:
+            ax.text(0.02, 0.02, f"ring |k| = 2.5: axis / diagonal = {ds.attrs['ring_anisotropy']:.2f}\n"
+                    f"(3,0) spot width y / x = {ds.attrs['spot30_width_ratio']:.2f}",
+                    transform=ax.transAxes, fontsize=7, color="white", va="bottom")
         ax.grid(False)
     left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$")
     ax = axes[2]
@@ -47,7 +51,7 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
     ax.fill_between(p, ds.profile_sim - 2 * ds.profile_err, ds.profile_sim + 2 * ds.profile_err,
                     color="0.8", label=r"simulation $\pm 2$ s.e.")
     ax.plot(p, ds.profile_sim, color="0.3", lw=0.8)
-    ax.plot(p, ds.profile_a8, "C1--", lw=1.2, label="Eq. A8")
+    ax.plot(p, ds.profile_a8, "C1--", lw=1.2, label="Eq. A8 (separable chains)")
     ax.set(yscale="log", xlabel=r"$p\ (2\pi/a_0)$", ylabel=r"$S(p)$",
            title=fr"line profile along $a_1$, $\sigma$ = {ds.attrs['profile_sigma']}")
     ax.legend()

@@ -1,5 +1,7 @@
-"""Fermi-liquid coefficient A(l) of paper 000 (Eqs. 21-38) and the
-Kadowaki-Woods ratio (Eq. 40).
+"""Fermi-liquid coefficient A(l) of paper 000 (Eqs. 21-38) in the
+"halo-only" reading (Eq. 2 taken literally), and the Kadowaki-Woods ratio
+(Eq. 40).  The default reading, a structure factor that keeps its sum rule,
+is :mod:`.sumrule`; :mod:`.model` builds both.
 
 Momentum-relaxation efficiency (Eq. 33), evaluated by Monte Carlo over the
 four Fermi-surface momenta k1, k2, k1', k2' (uniform on the sphere |k| = k_F):
