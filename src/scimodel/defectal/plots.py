@@ -60,7 +60,7 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
 
 def fig_paracrystal(ds: xr.Dataset, path) -> None:
     """Eq. A8 profiles, Lorentzian expansion, heights and widths versus order."""
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(14.0, 4.0), layout="constrained")
     for i, s in enumerate(ds.sigma.values):
         axes[0].plot(ds.p, ds.S.isel(sigma=i), color=f"C{i}", label=fr"$\sigma$ = {s}")
         axes[0].plot(ds.p, ds.S_lorentz.isel(sigma=i), ":", color=f"C{i}", lw=0.8)
@@ -70,13 +70,20 @@ def fig_paracrystal(ds: xr.Dataset, path) -> None:
         axes[2].plot(m, ds.hwhm.isel(sigma=i), "o", color=f"C{i}")
         axes[2].plot(m, ds.hwhm_exact.isel(sigma=i), "-", color=f"C{i}", lw=0.8)
         axes[2].plot(m, ds.width_paper.isel(sigma=i), "--", color=f"C{i}", lw=0.8)
-    axes[0].set(yscale="log", ylim=(1e-3, None), xlabel=r"$p\ (2\pi/a_0)$", ylabel="S(p)",
-                title="(a) Eq. A8 (solid), Lorentzians of Eq. A10 (dotted)")
+    axes[0].set(yscale="log", ylim=(1e-3, None), xlabel=r"$p\ (2\pi/a_0)$", ylabel=r"$S(p)$ (per site)",
+                title="(a) line profile: Eq. A8 (solid), Eq. A10 (dotted)")
     axes[0].legend()
-    axes[1].set(xscale="log", yscale="log", xlabel="order m", ylabel=r"$S_{max}$",
-                title=r"(b) heights: Eq. A8 (o), $1/\pi^2\sigma^2m^2$ (line)")
+    axes[1].plot([], [], "ko", label="measured on Eq. A8")
+    axes[1].plot([], [], "k-", lw=0.8, label=r"$1/\pi^2\sigma^2m^2$ (paper)")
+    axes[1].legend(fontsize=7)
+    axes[1].set(xscale="log", yscale="log", xlabel="order m", ylabel=r"peak height $S_{max}$ (per site)",
+                title="(b) peak heights")
+    axes[2].plot([], [], "ko", label="measured HWHM")
+    axes[2].plot([], [], "k-", lw=0.8, label=r"$2\pi^2\sigma^2m^2/a_0$")
+    axes[2].plot([], [], "k--", lw=0.8, label=r"paper's $\delta p = \pi^2\sigma^2m^2/a_0$")
+    axes[2].legend(fontsize=7)
     axes[2].set(xscale="log", yscale="log", xlabel="order m", ylabel=r"width $(1/a_0)$",
-                title=r"(c) HWHM (o), $2\pi^2\sigma^2m^2/a_0$ (—), paper $\delta p$ (--)")
+                title="(c) peak half widths")
     for bxx in axes[1:]:
         bxx.set_xticks(ds.order.values)
         bxx.set_xticklabels([str(int(m)) for m in ds.order.values])
@@ -189,7 +196,11 @@ def fig_tc_a(flows: Mapping[str, xr.Dataset], path) -> None:
         xs = np.concatenate([f.A_inv_sqrt.sel(reading=r).values for f in flows.values()])
         xs = xs[np.isfinite(xs)]
         if xs.size and xs.max() > 5 * xs.min():
+            from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.legend(fontsize=6.5, loc="best")
         bx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$F_\ell = E_\ell^{1/2}$ (units of $A_{unit}^{1/2}$)",
                title=f"({next(letters)}) $F_\\ell$ along the flow", ylim=(0, None))
