@@ -246,6 +246,45 @@ class TcResult:
     evaluations: list = field(default_factory=list)   # (T, largest eigenvalue)
 
 
+# ------------------------------------------------------------------------------ Tc search
+def find_tc(largest_eigenvalue, t0: float, s: Settings) -> TcResult:
+    """Temperature where ``largest_eigenvalue(T)`` crosses 1: bracketing in ln T by
+    factors of 2 from ``t0`` within [t_search_min, t_search_max], then Brent.
+    Returns tc = 0, found = False if the eigenvalue stays below 1 down to t_search_min."""
+    evals = []
+
+    def g(logt):
+        t = math.exp(logt)
+        lam = largest_eigenvalue(t)
+        evals.append((t, lam))
+        return lam - 1.0
+
+    t0 = min(max(t0, s.t_search_min), s.t_search_max)
+    lo = hi = math.log(t0)
+    glo = ghi = g(lo)
+    factor = math.log(2.0)
+    if glo > 0:       # superconducting at t0: go up
+        while ghi > 0:
+            lo, glo = hi, ghi
+            hi = hi + factor
+            if hi > math.log(s.t_search_max):
+                raise RuntimeError(f"Tc above t_search_max = {s.t_search_max} K")
+            ghi = g(hi)
+    else:
+        while glo <= 0:
+            hi, ghi = lo, glo
+            lo = lo - factor
+            if lo < math.log(s.t_search_min):
+                lo = math.log(s.t_search_min)
+                glo = g(lo)
+                if glo <= 0:
+                    return TcResult(tc=0.0, found=False, evaluations=evals)
+                break
+            glo = g(lo)
+    root = brentq(g, lo, hi, xtol=s.tc_rtol * 0.5, rtol=1e-12)
+    return TcResult(tc=math.exp(root), found=True, evaluations=evals)
+
+
 # ------------------------------------------------------------------------------ the equation
 class GapEquation:
     """The discretised gap equation for one input and one set of settings.
@@ -328,40 +367,8 @@ class GapEquation:
     def tc(self, t_guess: float | None = None) -> TcResult:
         """Tc (K) from the linearised equation; 0 (found=False) if the largest
         eigenvalue stays below 1 down to ``t_search_min``."""
-        s = self.s
-        evals = []
-
-        def g(logt):
-            t = math.exp(logt)
-            lam = self.largest_eigenvalue(t)
-            evals.append((t, lam))
-            return lam - 1.0
-
         t0 = t_guess if t_guess else self.mcmillan_guess()
-        t0 = min(max(t0, s.t_search_min), s.t_search_max)
-        lo = hi = math.log(t0)
-        glo = ghi = g(lo)
-        factor = math.log(2.0)
-        if glo > 0:       # superconducting at t0: go up
-            while ghi > 0:
-                lo, glo = hi, ghi
-                hi = hi + factor
-                if hi > math.log(s.t_search_max):
-                    raise RuntimeError(f"Tc above t_search_max = {s.t_search_max} K")
-                ghi = g(hi)
-        else:
-            while glo <= 0:
-                hi, ghi = lo, glo
-                lo = lo - factor
-                if lo < math.log(s.t_search_min):
-                    lo = math.log(s.t_search_min)
-                    glo = g(lo)
-                    if glo <= 0:
-                        return TcResult(tc=0.0, found=False, evaluations=evals)
-                    break
-                glo = g(lo)
-        root = brentq(g, lo, hi, xtol=s.tc_rtol * 0.5, rtol=1e-12)
-        return TcResult(tc=math.exp(root), found=True, evaluations=evals)
+        return find_tc(self.largest_eigenvalue, t0, self.s)
 
     def mcmillan_guess(self, mu_star: float = 0.12) -> float:
         """Starting temperature of the Tc search: McMillan's formula on the
