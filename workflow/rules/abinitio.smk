@@ -19,7 +19,8 @@ rule abinitio_pseudo:
     input:
         gen="resources/pseudo/{element}.ld1.in",
         test="resources/pseudo/{element}.ld1test.in",
-        # the committed UPF: kept byte for byte when ld1.x reproduces it (qe.generate_pseudo)
+        # the committed UPF: its bytes are kept when ld1.x reproduces it within the tolerances of
+        # qe.upf_equivalent (BLAS-dependent rounding; qe.generate_pseudo)
         reference=abinitio_reference_upf,
     wildcard_constraints:
         element="[A-Z][a-z]?",
