@@ -160,12 +160,17 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     scal["mu_star_allen_dynes"] = mu_ad
     scal["mu_star_eliashberg"] = mu_el
     scal["tc_allen_dynes"] = eliashberg.allen_dynes_tc(m["lam"], m["omega_log"], m["omega2"], mu_ad)
+    # 0.0 = provably no transition (see eliashberg.tc_eliashberg); a transition
+    # below the searchable range is NaN (with the bound in the log), never 0
     try:
         scal["tc_eliashberg"] = float(eliashberg.tc_eliashberg(
             inp.omega, inp.a2f, mu_star=mu_el, omega_c=eliashberg_cutoff_factor * wmax))
-    except (RuntimeError, ValueError) as exc:      # no transition in the searched range
-        log.warning("%s: Eliashberg Tc not found (%s)", inp.name, exc)
-        scal["tc_eliashberg"] = 0.0
+    except eliashberg.TcBelowRangeError as exc:
+        log.warning("%s: Eliashberg Tc below %.3g K, stored as NaN (%s)", inp.name, exc.upper_bound, exc)
+        scal["tc_eliashberg"] = float("nan")
+    except RuntimeError as exc:                    # root search failed: not known, not 0
+        log.warning("%s: Eliashberg Tc not determined, stored as NaN (%s)", inp.name, exc)
+        scal["tc_eliashberg"] = float("nan")
     scal["lambda"] = m["lam"]
     scal["omega_log"] = m["omega_log"]
     scal["omega2"] = m["omega2"]
