@@ -372,7 +372,10 @@ def sample_directions(seed: int, chunk: int, vec_index, numba: bool = True) -> n
 # chunk owns its scratch arrays and writes its two sums once at the end (no false
 # sharing).  Within a chunk the set values are summed in sample order, as in the twin.
 @pjit
-def _mc_nb(keys, per_chunk, L, kf_a0, gx, gy, gz, w, quad, field_average, pairings):
+def _mc_nb(keys, i_begin, i_end, s1_in, s2_in, L, kf_a0, gx, gy, gz, w, quad, field_average, pairings):
+    """Sets i_begin .. i_end - 1 of every chunk, added to the running sums s1_in, s2_in
+    (:func:`efficiency` calls it segment by segment, so that Python sees Ctrl-C between
+    segments; the summation order, hence the result, is the same as in one call)."""
     n_chunks = keys.size
     s1 = np.zeros(n_chunks)
     s2 = np.zeros(n_chunks)
@@ -394,10 +397,10 @@ def _mc_nb(keys, per_chunk, L, kf_a0, gx, gy, gz, w, quad, field_average, pairin
         py = np.zeros(3 * B)             # hold finite values
         pz = np.zeros(3 * B)
         f = np.empty(3 * B)
-        a = 0.0
-        b = 0.0
-        for i0 in range(0, per_chunk, B):
-            nb = min(B, per_chunk - i0)
+        a = s1_in[c]
+        b = s2_in[c]
+        for i0 in range(i_begin, i_end, B):
+            nb = min(B, i_end - i0)
             _directions_block_nb(key, i0, nb, dx, dy, dz, jl, vl, cx, cy, cz, ok)
             for k in range(nb):             # P of pairing 0 at k, 1 at k + B, 2 at k + 2B
                 px[k] = dx[k] + dx[B + k] - dx[2 * B + k] - dx[3 * B + k]
@@ -425,6 +428,11 @@ def _mc_nb(keys, per_chunk, L, kf_a0, gx, gy, gz, w, quad, field_average, pairin
         s1[c] = a
         s2[c] = b
     return s1, s2
+
+
+#: sets per call of the Numba kernel (all chunks together): ~0.1-1 s of work, after which
+#: Python handles a pending SIGINT (Numba code itself cannot be interrupted)
+_SEGMENT_SETS = 2_000_000
 
 
 def _mc_np(keys, per_chunk, L, kf_a0, g, w, field_average, pairings, block=100_000):
@@ -471,8 +479,15 @@ def efficiency(kf_l: float, kf_a0: float, *, n_samples: int = 1_000_000, seed: i
     keys = np.array([_chunk_key(seed, c) for c in range(n_chunks)], dtype=np.uint64)
     if numba:
         gx, gy, gz, w = _g_pairs(kf_a0, m2_max)
-        s1, s2 = _mc_nb(keys, int(per), float(kf_l), float(kf_a0), gx, gy, gz, w,
-                        _quad_ok(kf_l, gx, gy, gz), bool(field_average), int(pairings))
+        s1 = np.zeros(n_chunks)
+        s2 = np.zeros(n_chunks)
+        quad = _quad_ok(kf_l, gx, gy, gz)
+        # segments of a multiple of _BATCH sets per chunk (the kernel's block size), so
+        # that the blocks, hence the sums, are those of a single call
+        seg = max(_BATCH, (_SEGMENT_SETS // (n_chunks * _BATCH)) * _BATCH)
+        for i0 in range(0, int(per), seg):
+            s1, s2 = _mc_nb(keys, i0, min(int(per), i0 + seg), s1, s2, float(kf_l), float(kf_a0),
+                            gx, gy, gz, w, quad, bool(field_average), int(pairings))
     else:
         g, w = _g_table(kf_a0, m2_max)
         s1, s2 = _mc_np(keys, int(per), float(kf_l), float(kf_a0), g, w, bool(field_average),
