@@ -1,0 +1,1009 @@
+"""Kohn-Sham bands over the Brillouin zone: star-function Fourier interpolation.
+
+Paper 004 (Sec. III) evaluates the band energies xi_nk of the k-resolved gap
+equation at tens of thousands of random k points from a Fourier fit of the
+ab-initio bands ("as proposed by Shankland, and Koelling and Wood", the
+Pickett-Krakauer-Allen form).  This module fits and evaluates such a fit.
+
+Conventions
+-----------
+* ``cell``: direct lattice vectors a_i as **rows**, Cartesian, in bohr.
+  Reciprocal vectors b_i (rows) with a_i . b_j = 2 pi delta_ij, in 1/bohr
+  (:func:`reciprocal_cell`).
+* k points: Cartesian in 1/bohr (``k_cart``) or fractional coordinates of the
+  reciprocal cell (``k_frac``, k_cart = k_frac @ b); lattice vectors R = n @ a
+  with integer n.  Then k . R = 2 pi k_frac . n.
+* Rotations: proper and improper point operations W as Cartesian 3x3
+  matrices acting on column vectors (r -> W r, k -> W k).
+* Fitted energies are in whatever unit the caller fits (eV from the QE XML,
+  or Ry); :meth:`StarFit.energy_fn` converts once, to meV relative to E_F,
+  for the rest of :mod:`scimodel`.
+
+Star functions
+--------------
+With the point group {W} (``n_ops`` operations; time reversal k -> -k is
+added as the inversion -1 if the group lacks it, so e(k) = e(-k) is assumed,
+as it holds without magnetism), the star function of a lattice vector R is
+
+    S_R(k) = (1/n_ops) sum_W exp(i k . W R) = (1/|star R|) sum_{R' in star R} cos(k . R'),
+
+real because the star {W R} is closed under R -> -R.  Stars are ordered by
+|R|, one representative each, S_0 = 1.
+
+Fit (Shankland; Koelling & Wood; Pickett, Krakauer & Allen, PRB 38, 2721 (1988))
+-------------------------------------------------------------------------------
+For one band with N data e_j = e(k_j) (k_j pairwise inequivalent) and M > N
+stars, e(k) = sum_{m=0}^{M-1} c_m S_m(k) is chosen to pass exactly through all
+data while minimising the roughness
+
+    I = sum_{m>=1} rho_m c_m^2,   rho(R) = (1 - c1 (R/Rmin)^2)^2 + c2 (R/Rmin)^6,
+
+Rmin the shortest non-zero lattice vector, c1 = c2 = 3/4 (the constant c_0 is
+free).  Derivation of the closed form: eliminate c_0 with the reference point
+k_N, c_0 = e_N - sum_{m>=1} c_m S_m(k_N); the remaining N - 1 constraints read
+A c = dE with
+
+    A_im = S_m(k_i) - S_m(k_N),   dE_i = e_i - e_N   (i < N, m >= 1).
+
+Stationarity of I - 2 lambda . (A c - dE) gives rho_m c_m = (A^T lambda)_m, i.e.
+
+    c_m = rho_m^-1 sum_i lambda_i A_im,   H lambda = dE,   H = A diag(1/rho) A^T,
+
+H the (N-1)^2 symmetric positive-definite matrix of PKA (solved by Cholesky;
+it is singular only if two data points are equivalent).  The constrained
+minimum is unique, so the result does not depend on which point is the
+reference; all bands share H.
+
+Evaluation
+----------
+``method="direct"`` sums the cosines of all star members (exact; cost ~
+n_points x n_members / 2 cosines, about 30 ms per point for 1300 stars).
+``method="nufft"`` is a type-2 non-uniform FFT of the same trigonometric
+polynomial e(k) = sum_n C_n exp(2 pi i k_frac . n): the coefficients, divided
+by the Fourier transform of a Kaiser-Bessel kernel of width ``w`` grid points
+(Beatty et al., IEEE TMI 24, 799 (2005)), are FFT-ed once onto a grid
+oversampled by 2 (memory g^3 x n_bands doubles, g ~ 4 R_max / a: 130 MB for
+1300 stars and 14 bands), and each k is the kernel-weighted sum of w^3 grid
+values, the kernel weights from Chebyshev tables (Numba kernel
+:func:`_nufft_nb`; its NumPy twin :func:`_nufft_np` takes the weights straight
+from scipy.special); gradients with the kernel derivative.  The points are
+visited in grid order (cache locality).  ``w`` = ceil(-log10 nufft_tol) + 1
+(11 for the default 1e-10): measured errors 0.05-0.8 nufft_tol relative to
+max |e| for the energies and ~200 nufft_tol relative to max |grad e| for the
+gradients.  ``method="auto"`` evaluates directly when n_points x n_members/2
+<= :data:`DIRECT_LIMIT`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import scipy.fft
+import scipy.linalg
+import scipy.special
+
+from .. import units
+from ..errors import InputError
+from ..numba_config import jit, pjit, prange
+
+#: Roughness parameters c1, c2 of Pickett, Krakauer & Allen (1988).
+C1 = 0.75
+C2 = 0.75
+#: Primitive vectors (rows, units of a) of QE's ibrav = 2 (fcc) and 3 (bcc)
+#: (same as :data:`scimodel.qe.PRIMITIVE`).
+PRIMITIVE = {"fcc": 0.5 * np.array([[-1, 0, 1], [0, 1, 1], [-1, 1, 0]], float),
+             "bcc": 0.5 * np.array([[1, 1, 1], [-1, 1, 1], [-1, -1, 1]], float)}
+#: Oversampling factor of the NUFFT grid.
+NUFFT_SIGMA = 2.0
+#: ``method="auto"`` evaluates directly when n_points x n_members / 2 (cosines) is at most this.
+DIRECT_LIMIT = 2e7
+
+_TOL = 1e-6     # tolerance of the symmetry checks (integer matrices, orthogonality)
+
+
+# --------------------------------------------------------------------------- cells, k
+
+def cubic_cell(structure: str, a: float) -> np.ndarray:
+    """Primitive cell (rows a_i, bohr) of QE's fcc (ibrav 2) or bcc (ibrav 3) lattice.
+
+    Parameters
+    ----------
+    structure : {"fcc", "bcc"}
+    a : float
+        Cubic lattice constant (bohr).
+    """
+    if structure not in PRIMITIVE:
+        raise InputError(None, "structure", f"got {structure!r}; expected one of {sorted(PRIMITIVE)}")
+    if not (np.isfinite(a) and a > 0):
+        raise InputError(None, "a", f"got {a}; expected a lattice constant > 0 bohr")
+    return PRIMITIVE[structure] * float(a)
+
+
+def _cell(cell) -> np.ndarray:
+    c = np.asarray(cell, dtype=float)
+    if c.shape != (3, 3) or not np.all(np.isfinite(c)):
+        raise InputError(None, "cell", f"got shape {c.shape}; expected finite (3, 3) rows a_i in bohr")
+    if abs(np.linalg.det(c)) < 1e-8 * np.prod(np.linalg.norm(c, axis=1)):
+        raise InputError(None, "cell", "the lattice vectors are linearly dependent")
+    return c
+
+
+def reciprocal_cell(cell) -> np.ndarray:
+    """Reciprocal vectors b_i (rows, 1/bohr), a_i . b_j = 2 pi delta_ij."""
+    return 2.0 * np.pi * np.linalg.inv(_cell(cell)).T
+
+
+def _points(k, name: str) -> np.ndarray:
+    k = np.asarray(k, dtype=float)
+    if k.ndim == 1 and k.size == 3:
+        k = k[None, :]
+    if k.ndim != 2 or k.shape[1] != 3:
+        raise InputError(None, name, f"got shape {k.shape}; expected (n, 3)")
+    if not np.all(np.isfinite(k)):
+        raise InputError(None, name, "contains NaN or inf")
+    return k
+
+
+def frac_to_cart(k_frac, cell) -> np.ndarray:
+    """Fractional coordinates of the reciprocal cell -> Cartesian k (1/bohr): k_frac @ b."""
+    return _points(k_frac, "k_frac") @ reciprocal_cell(cell)
+
+
+def cart_to_frac(k_cart, cell) -> np.ndarray:
+    """Cartesian k (1/bohr) -> fractional coordinates of the reciprocal cell: k . a_i / 2 pi."""
+    return _points(k_cart, "k_cart") @ _cell(cell).T / (2.0 * np.pi)
+
+
+# --------------------------------------------------------------------------- point groups
+
+def oh_group() -> np.ndarray:
+    """The 48 operations of O_h (all signed 3x3 permutation matrices), Cartesian, cube axes
+    along x, y, z: the point group of the fcc and bcc lattices of :func:`cubic_cell`."""
+    from ..abinitio import cubic_point_group
+
+    return cubic_point_group()
+
+
+def lattice_point_group(cell, tol: float = _TOL) -> np.ndarray:
+    """Holohedry of a Bravais lattice: every orthogonal W with W a_i a lattice vector.
+
+    Brute force over the images of a_1, a_2, a_3 among lattice vectors of the same
+    length (48 operations for a cubic lattice).  Returns (n_ops, 3, 3) Cartesian.
+    """
+    a = _cell(cell)
+    lengths = np.linalg.norm(a, axis=1)
+    b = reciprocal_cell(a)
+    nmax = np.ceil(lengths.max() * np.linalg.norm(b, axis=1) / (2 * np.pi)).astype(int) + 1
+    grids = np.meshgrid(*[np.arange(-m, m + 1) for m in nmax], indexing="ij")
+    n = np.stack([g.ravel() for g in grids], axis=1)
+    r = n @ a
+    rl = np.linalg.norm(r, axis=1)
+    cand = [r[np.abs(rl - lengths[i]) < tol * lengths[i]] for i in range(3)]
+    gram = a @ a.T
+    ainv = np.linalg.inv(a)
+    ops = []
+    for v0 in cand[0]:
+        for v1 in cand[1]:
+            if abs(v0 @ v1 - gram[0, 1]) > tol * lengths[0] * lengths[1]:
+                continue
+            for v2 in cand[2]:
+                if (abs(v0 @ v2 - gram[0, 2]) > tol * lengths[0] * lengths[2]
+                        or abs(v1 @ v2 - gram[1, 2]) > tol * lengths[1] * lengths[2]):
+                    continue
+                # W a_i^T = v_i^T  ->  W = V^T A^-T
+                ops.append(np.array([v0, v1, v2]).T @ ainv.T)
+    return np.array(ops)
+
+
+def symmetry_group(cell, rotations=None, time_reversal: bool = True) -> np.ndarray:
+    """Validated point group (n_ops, 3, 3), Cartesian, with time reversal.
+
+    Parameters
+    ----------
+    cell : (3, 3) array
+        Rows a_i (bohr).
+    rotations : (n, 3, 3) array or None
+        Cartesian operations; ``None``: the holohedry (:func:`lattice_point_group`).
+        Must be orthogonal, map the lattice onto itself and form a group.
+    time_reversal : bool
+        Add the inversion -1 (time reversal k -> -k) if it is missing.
+
+    Raises
+    ------
+    InputError
+        ``rotations`` with a wrong shape, a non-orthogonal matrix, an operation
+        that does not map the lattice onto itself, or a set that is not closed.
+    """
+    a = _cell(cell)
+    if rotations is None:
+        ops = lattice_point_group(a)
+    else:
+        ops = np.asarray(rotations, dtype=float)
+        if ops.ndim != 3 or ops.shape[1:] != (3, 3) or ops.shape[0] < 1:
+            raise InputError(None, "rotations", f"got shape {ops.shape}; expected (n_ops, 3, 3)")
+    eye = np.eye(3)
+    for i, w in enumerate(ops):
+        if not np.allclose(w @ w.T, eye, atol=_TOL):
+            raise InputError(None, "rotations", f"operation {i} is not orthogonal (Cartesian form expected)")
+    m = _lattice_matrices(a, ops)
+    if not np.allclose(m, np.rint(m), atol=_TOL):
+        bad = int(np.argmax(np.abs(m - np.rint(m)).reshape(len(ops), -1).max(axis=1)))
+        raise InputError(None, "rotations", f"operation {bad} does not map the lattice of 'cell' onto itself")
+    if time_reversal and not any(np.allclose(w, -eye, atol=_TOL) for w in ops):
+        ops = np.concatenate([ops, -ops])
+    ops = _unique_ops(ops)
+    codes = {_op_key(w) for w in ops}
+    for w1 in ops:
+        for w2 in ops:
+            if _op_key(w1 @ w2) not in codes:
+                raise InputError(None, "rotations", "the operations are not closed under "
+                                 "multiplication (not a group)")
+    return ops
+
+
+def _op_key(w) -> tuple:
+    return tuple(np.rint(np.asarray(w) * 1e5).astype(np.int64).ravel())
+
+
+def _unique_ops(ops) -> np.ndarray:
+    seen, out = set(), []
+    for w in ops:
+        key = _op_key(w)
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return np.array(out)
+
+
+def _lattice_matrices(cell, ops) -> np.ndarray:
+    """Integer matrices M (n_ops, 3, 3) with (W R) = (n @ M) @ a for R = n @ a."""
+    a = np.asarray(cell, float)
+    ainv = np.linalg.inv(a)
+    return np.array([a @ w.T @ ainv for w in ops])
+
+
+def _reciprocal_matrices(cell, ops) -> np.ndarray:
+    """Integer matrices Q (n_ops, 3, 3) with W k = (f @ Q) @ b for k = f @ b."""
+    b = reciprocal_cell(cell)
+    binv = np.linalg.inv(b)
+    return np.array([b @ w.T @ binv for w in ops])
+
+
+# --------------------------------------------------------------------------- stars
+
+@dataclass
+class Stars:
+    """Stars of lattice vectors, ordered by length.
+
+    Attributes
+    ----------
+    vectors : (n_half, 3) int
+        Half of the members of every star (one of each pair R, -R; the origin for
+        star 0), integer coordinates n (R = n @ cell), grouped by star.
+    star : (n_half,) int
+        Star index of each entry of ``vectors``.
+    start : (n_stars + 1,) int
+        ``vectors[start[m]:start[m+1]]`` belong to star m.
+    size : (n_stars,) int
+        Number of members of each star (both halves).
+    radius : (n_stars,) float
+        |R| of each star (bohr).
+    cell : (3, 3) float
+    """
+
+    vectors: np.ndarray
+    star: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+    radius: np.ndarray
+    cell: np.ndarray
+
+    @property
+    def n_stars(self) -> int:
+        return int(self.size.size)
+
+    @property
+    def n_members(self) -> int:
+        """Number of lattice vectors of all stars (both halves)."""
+        return int(self.size.sum())
+
+    @property
+    def half_size(self) -> np.ndarray:
+        """Entries per star in ``vectors`` (|star|/2, 1 for the origin)."""
+        return np.diff(self.start)
+
+
+def find_stars(cell, rotations, n_stars: int) -> Stars:
+    """The shortest stars of the lattice, at least ``n_stars`` (whole shells of equal |R|).
+
+    Parameters
+    ----------
+    cell : (3, 3) array
+        Rows a_i (bohr).
+    rotations : (n_ops, 3, 3) array
+        A point group containing the inversion (see :func:`symmetry_group`).
+    n_stars : int
+        Minimum number of stars, the origin included.
+    """
+    a = _cell(cell)
+    ops = np.asarray(rotations, float)
+    if int(n_stars) < 1:
+        raise InputError(None, "n_stars", f"got {n_stars}; expected >= 1")
+    n_stars = int(n_stars)
+    if not any(np.allclose(w, -np.eye(3), atol=_TOL) for w in ops):
+        raise InputError(None, "rotations", "the group must contain the inversion (time reversal); "
+                         "see symmetry_group")
+    mops = np.rint(_lattice_matrices(a, ops)).astype(np.int64)
+    b = reciprocal_cell(a)
+    vol = abs(np.linalg.det(a))
+    # enough lattice points: ~ n_stars x n_ops in a sphere (every generic star has n_ops members)
+    radius = (3.0 * n_stars * len(ops) * vol / (4.0 * np.pi)) ** (1.0 / 3.0) * 1.2 \
+        + np.linalg.norm(a, axis=1).max()
+    while True:
+        nmax = np.floor(radius * np.linalg.norm(b, axis=1) / (2.0 * np.pi)).astype(np.int64) + 1
+        grids = np.meshgrid(*[np.arange(-m, m + 1) for m in nmax], indexing="ij")
+        n = np.stack([g.ravel() for g in grids], axis=1)
+        r2 = ((n @ a) ** 2).sum(axis=1)
+        n = n[r2 <= radius * radius]
+        r2 = r2[r2 <= radius * radius]
+        span = 2 * nmax + 1
+        imgs = (n @ mops.transpose(1, 0, 2).reshape(3, -1)).reshape(n.shape[0], -1, 3) + nmax
+        codes = (imgs[..., 0] * span[1] + imgs[..., 1]) * span[2] + imgs[..., 2]
+        key = codes.max(axis=1)                  # canonical code of the star of each vector
+        ukey, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                                 return_counts=True)
+        sc = np.sort(codes[first], axis=1)
+        orbit = 1 + (np.diff(sc, axis=1) != 0).sum(axis=1)          # size of each star
+        rad = np.sqrt(np.maximum(r2[first], 0.0))
+        inside = (counts == orbit) & (rad < radius * (1.0 - 1e-9))   # whole stars only
+        rmin = rad[rad > 0].min()
+        order = [i for i in np.lexsort((ukey, np.round(rad / rmin, 8))) if inside[i]]
+        # whole shells: extend past n_stars while |R| stays the same
+        m = n_stars
+        while m < len(order) and abs(rad[order[m]] - rad[order[m - 1]]) <= 1e-9 * rad[order[m]]:
+            m += 1
+        if m < len(order):      # else a shell may continue past the enumerated sphere
+            break
+        radius *= 1.3
+    order = np.array(order[:m])
+    rank = np.full(ukey.size, -1, np.int64)
+    rank[order] = np.arange(m)
+    star_of = rank[inverse]
+    keep = star_of >= 0
+    n, star_of = n[keep], star_of[keep]
+    # code of each vector and of -n: keep one of each pair
+    own = ((n[:, 0] + nmax[0]) * span[1] + (n[:, 1] + nmax[1])) * span[2] + (n[:, 2] + nmax[2])
+    neg = ((-n[:, 0] + nmax[0]) * span[1] + (-n[:, 1] + nmax[1])) * span[2] + (-n[:, 2] + nmax[2])
+    half = own >= neg                                             # one of R, -R (and R = 0)
+    n, star_of, own = n[half], star_of[half], own[half]
+    idx = np.lexsort((own, star_of))
+    n, star_of = n[idx], star_of[idx]
+    hcount = np.bincount(star_of, minlength=m)
+    start = np.concatenate([[0], np.cumsum(hcount)])
+    size = 2 * hcount
+    size[0] = 1
+    return Stars(vectors=n, star=star_of, start=start, size=size, radius=rad[order] * 1.0,
+                 cell=a)
+
+
+def roughness(radius, c1: float = C1, c2: float = C2) -> np.ndarray:
+    """rho(R) = (1 - c1 (R/Rmin)^2)^2 + c2 (R/Rmin)^6, Rmin = smallest non-zero R."""
+    r = np.asarray(radius, float)
+    rmin = r[r > 0].min()
+    x2 = (r / rmin) ** 2
+    return (1.0 - c1 * x2) ** 2 + c2 * x2 ** 3
+
+
+def star_functions(k_cart, stars: Stars, chunk: int = 4096) -> np.ndarray:
+    """S_m(k) (n_k, n_stars) of Cartesian k (1/bohr), by direct summation."""
+    k = _points(k_cart, "k_cart")
+    rc = stars.vectors @ stars.cell
+    hs = stars.half_size.astype(float)
+    out = np.empty((k.shape[0], stars.n_stars))
+    for s in range(0, k.shape[0], chunk):
+        c = np.cos(k[s:s + chunk] @ rc.T)
+        out[s:s + chunk] = np.add.reduceat(c, stars.start[:-1], axis=1) / hs
+    return out
+
+
+# --------------------------------------------------------------------------- irreducible grid
+
+@dataclass
+class IrreducibleGrid:
+    """Irreducible points of a Gamma-centred n1 x n2 x n3 grid.
+
+    Attributes
+    ----------
+    mesh : (3,) int
+    k_frac : (n_irr, 3) float
+        Fractional coordinates (reciprocal cell) in [0, 1): each orbit's grid point
+        of lowest index (i n2 + j) n3 + l.
+    k_cart : (n_irr, 3) float
+        Cartesian (1/bohr).
+    weights : (n_irr,) float
+        Orbit size / (n1 n2 n3); sums to 1.
+    mapping : (n1 n2 n3,) int
+        Irreducible index of every grid point (index (i n2 + j) n3 + l).
+    """
+
+    mesh: np.ndarray
+    k_frac: np.ndarray
+    k_cart: np.ndarray
+    weights: np.ndarray
+    mapping: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.weights.size)
+
+
+def irreducible_grid(cell, mesh, rotations=None, time_reversal: bool = True) -> IrreducibleGrid:
+    """Reduce a Gamma-centred Monkhorst-Pack grid by symmetry.
+
+    Parameters
+    ----------
+    cell : (3, 3) array
+        Rows a_i (bohr).
+    mesh : int or (3,) ints
+        Grid size n (n^3) or (n1, n2, n3).
+    rotations : (n_ops, 3, 3) array or None
+        Cartesian point group; ``None``: the lattice holohedry.
+    time_reversal : bool
+        Also identify k and -k.
+
+    Raises
+    ------
+    InputError
+        ``mesh`` not positive integers, or a grid not mapped onto itself by the group.
+    """
+    a = _cell(cell)
+    msh = np.atleast_1d(np.asarray(mesh))
+    if msh.size == 1:
+        msh = np.repeat(msh, 3)
+    if msh.shape != (3,) or not np.all(msh == np.rint(msh)) or np.any(msh < 1):
+        raise InputError(None, "mesh", f"got {mesh!r}; expected n or (n1, n2, n3), positive integers")
+    msh = msh.astype(np.int64)
+    ops = symmetry_group(a, rotations, time_reversal)
+    q = np.rint(_reciprocal_matrices(a, ops)).astype(np.int64)     # f' = f @ Q
+    # grid indices g = f n:  g'_j = sum_i g_i Q_ij n_j / n_i must be integer
+    t = q * msh[None, None, :]
+    if np.any(t % msh[None, :, None]):
+        raise InputError(None, "mesh", f"{tuple(msh)} is not mapped onto itself by the point group")
+    t //= msh[None, :, None]
+    g = np.stack(np.meshgrid(*[np.arange(n) for n in msh], indexing="ij"), axis=-1).reshape(-1, 3)
+    rep = np.full(g.shape[0], np.iinfo(np.int64).max)
+    for ti in t:
+        gi = (g @ ti) % msh
+        rep = np.minimum(rep, (gi[:, 0] * msh[1] + gi[:, 1]) * msh[2] + gi[:, 2])
+    irr, mapping, counts = np.unique(rep, return_inverse=True, return_counts=True)
+    kf = g[irr] / msh
+    return IrreducibleGrid(mesh=msh, k_frac=kf, k_cart=kf @ reciprocal_cell(a),
+                           weights=counts / g.shape[0], mapping=mapping)
+
+
+def _equivalence_keys(k_frac, qmats, digits: int = 6) -> np.ndarray:
+    """Canonical key of every k (same key <=> equivalent by symmetry and a reciprocal
+    lattice vector, to 10^-digits in fractional coordinates)."""
+    scale = 10 ** digits
+    imgs = np.einsum("ki,oij->koj", k_frac, qmats)
+    g = np.rint(np.mod(imgs, 1.0) * scale).astype(np.int64) % scale
+    code = (g[..., 0] * scale + g[..., 1]) * scale + g[..., 2]
+    return code.min(axis=1)
+
+
+# --------------------------------------------------------------------------- NUFFT
+
+def _kb_params(w: int, sigma: float) -> float:
+    """Kaiser-Bessel shape beta for width w (grid points) and oversampling sigma
+    (Beatty, Nishimura & Pauly, IEEE TMI 24, 799 (2005))."""
+    return float(np.pi * np.sqrt((w / sigma) ** 2 * (sigma - 0.5) ** 2 - 0.8))
+
+
+def _width_for(tol: float) -> int:
+    """Kernel width (grid points) for a relative accuracy tol at oversampling 2
+    (measured: about one decade per point, tests check it)."""
+    return int(min(max(np.ceil(-np.log10(tol)) + 1, 4), 16))
+
+
+def _kb_hat(n, w: int, g: int, beta: float) -> np.ndarray:
+    """Fourier coefficient int_0^1 phi(t) exp(-2 pi i n t) dt of the periodised kernel
+    phi(t) = I0(beta sqrt(1 - (t/alpha)^2)) / I0(beta), alpha = w / 2g."""
+    alpha = 0.5 * w / g
+    om = 2.0 * np.pi * np.asarray(n, float) * alpha
+    d = beta * beta - om * om
+    s = np.sqrt(np.abs(d))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(d > 0, np.sinh(s) / np.where(s > 0, s, 1.0), np.sin(s) / np.where(s > 0, s, 1.0))
+    f = np.where(s == 0, 1.0, f)
+    return 2.0 * alpha * f / scipy.special.i0(beta)
+
+
+def _kb(z, beta):
+    """Kaiser-Bessel kernel I0(beta sqrt(1 - z^2)) / I0(beta) (0 for |z| > 1) and d/dz."""
+    z = np.asarray(z, float)
+    bs = beta * np.sqrt(np.maximum(1.0 - z * z, 0.0))
+    i0b = scipy.special.i0(beta)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        i1x = np.where(bs > 1e-8, scipy.special.i1(bs) / np.where(bs > 0, bs, 1.0), 0.5)
+    inside = np.abs(z) <= 1.0
+    return (np.where(inside, scipy.special.i0(bs) / i0b, 0.0),
+            np.where(inside, -beta * beta * z * i1x / i0b, 0.0))
+
+
+def _kb_tables(w: int, beta: float, g: int, tol: float):
+    """Chebyshev tables of the stencil weights of one dimension.
+
+    For a point x = f g (grid units), j0 = ceil(x - w/2) and tau = x - j0 - w/2 + 1 in
+    (0, 1]; slot s (grid point j0 + s) has weight phi((tau + w/2 - 1 - s) / (w/2)).
+    Returns Chebyshev coefficients (w, p + 1) in y = 2 tau - 1 of the weights and of
+    their derivatives d/df (= g d/dx), p chosen so that the tables reproduce the
+    kernel to 1e-3 tol (at least 1e-14).
+    """
+    half = 0.5 * w
+    check = np.linspace(0.0, 1.0, 97)
+    for p in range(w + 4, 61, 2):
+        nodes = np.cos(np.pi * (np.arange(p + 1) + 0.5) / (p + 1))        # Chebyshev points in y
+        tau = 0.5 * (nodes + 1.0)
+        val = np.empty((w, p + 1))
+        der = np.empty((w, p + 1))
+        ok = True
+        for sl in range(w):
+            v, dv = _kb((tau + half - 1.0 - sl) / half, beta)
+            val[sl] = np.polynomial.chebyshev.chebfit(nodes, v, p)
+            der[sl] = np.polynomial.chebyshev.chebfit(nodes, dv * g / half, p)
+            vv, dd = _kb((check + half - 1.0 - sl) / half, beta)
+            yc = 2.0 * check - 1.0
+            err = np.max(np.abs(np.polynomial.chebyshev.chebval(yc, val[sl]) - vv))
+            derr = np.max(np.abs(np.polynomial.chebyshev.chebval(yc, der[sl]) - dd * g / half))
+            if err > max(1e-3 * tol, 1e-14) or derr > max(1e-3 * tol, 1e-14) * beta * beta * g / half:
+                ok = False
+        if ok:
+            return val, der
+    return val, der
+
+
+@jit
+def _clenshaw_nb(c, y):
+    """sum_k c[k] T_k(y)."""
+    b1 = 0.0
+    b2 = 0.0
+    y2 = 2.0 * y
+    for k in range(c.size - 1, 0, -1):
+        b0 = c[k] + y2 * b1 - b2
+        b2 = b1
+        b1 = b0
+    return c[0] + y * b1 - b2
+
+
+@jit
+def _kb_weights_nb(f, gs, w, val, der, wt, dwt, idx, want_grad):
+    """Kernel weights wt (3, w), derivatives d/df dwt (3, w) and grid indices idx (3, w)
+    of the stencil of one fractional point f (3,), from the Chebyshev tables val, der
+    (3, w, p + 1) of :func:`_kb_tables`."""
+    half = 0.5 * w
+    for d in range(3):
+        gd = gs[d]
+        x = (f[d] - np.floor(f[d])) * gd
+        j0 = int(np.ceil(x - half))
+        y = 2.0 * (x - j0 - half + 1.0) - 1.0
+        for s in range(w):
+            wt[d, s] = _clenshaw_nb(val[d, s], y)
+            if want_grad:
+                dwt[d, s] = _clenshaw_nb(der[d, s], y)
+            jj = (j0 + s) % gd
+            if jj < 0:
+                jj += gd
+            idx[d, s] = jj
+
+
+@pjit
+def _nufft_val_nb(grid, f, w, val, der):
+    """Numba kernel: energies (P, nb) from the deconvolved grid (g0, g1, g2, nb) at
+    fractional k f (P, 3)."""
+    nb = grid.shape[3]
+    gs = np.array(grid.shape[:3])
+    npt = f.shape[0]
+    e = np.zeros((npt, nb))
+    for p in prange(npt):
+        wt = np.empty((3, w))
+        dwt = np.empty((3, w))
+        idx = np.empty((3, w), np.int64)
+        _kb_weights_nb(f[p], gs, w, val, der, wt, dwt, idx, False)
+        t0 = np.empty(nb)
+        u0 = np.empty(nb)
+        ep = e[p]
+        for s0 in range(w):
+            u0[:] = 0.0
+            for s1 in range(w):
+                t0[:] = 0.0
+                row = grid[idx[0, s0], idx[1, s1]]
+                for s2 in range(w):
+                    c = wt[2, s2]
+                    v = row[idx[2, s2]]
+                    for b in range(nb):
+                        t0[b] += c * v[b]
+                c1 = wt[1, s1]
+                for b in range(nb):
+                    u0[b] += c1 * t0[b]
+            c0 = wt[0, s0]
+            for b in range(nb):
+                ep[b] += c0 * u0[b]
+    return e
+
+
+@pjit
+def _nufft_grad_nb(grid, f, w, val, der):
+    """Numba kernel: energies (P, nb) and gradients d e / d f (P, nb, 3)."""
+    nb = grid.shape[3]
+    gs = np.array(grid.shape[:3])
+    npt = f.shape[0]
+    e = np.zeros((npt, nb))
+    grad = np.zeros((npt, nb, 3))
+    for p in prange(npt):
+        wt = np.empty((3, w))
+        dwt = np.empty((3, w))
+        idx = np.empty((3, w), np.int64)
+        _kb_weights_nb(f[p], gs, w, val, der, wt, dwt, idx, True)
+        t0 = np.empty(nb)
+        t1 = np.empty(nb)
+        u0 = np.empty(nb)
+        u1 = np.empty(nb)
+        u2 = np.empty(nb)
+        for s0 in range(w):
+            u0[:] = 0.0
+            u1[:] = 0.0
+            u2[:] = 0.0
+            for s1 in range(w):
+                t0[:] = 0.0
+                t1[:] = 0.0
+                row = grid[idx[0, s0], idx[1, s1]]
+                for s2 in range(w):
+                    c = wt[2, s2]
+                    dc = dwt[2, s2]
+                    v = row[idx[2, s2]]
+                    for b in range(nb):
+                        t0[b] += c * v[b]
+                        t1[b] += dc * v[b]
+                c1 = wt[1, s1]
+                dc1 = dwt[1, s1]
+                for b in range(nb):
+                    u0[b] += c1 * t0[b]
+                    u1[b] += dc1 * t0[b]
+                    u2[b] += c1 * t1[b]
+            c0 = wt[0, s0]
+            dc0 = dwt[0, s0]
+            for b in range(nb):
+                e[p, b] += c0 * u0[b]
+                grad[p, b, 0] += dc0 * u0[b]
+                grad[p, b, 1] += c0 * u1[b]
+                grad[p, b, 2] += c0 * u2[b]
+    return e, grad
+
+
+def _nufft_nb(grid, f, w, val, der, want_grad):
+    """Numba NUFFT evaluation (:func:`_nufft_val_nb`, :func:`_nufft_grad_nb`) with the
+    Chebyshev weight tables val, der (3, w, p + 1); returns energies (P, nb) and
+    gradients d e / d f (P, nb, 3) (or None)."""
+    if want_grad:
+        return _nufft_grad_nb(grid, f, w, val, der)
+    return _nufft_val_nb(grid, f, w, val, der), None
+
+
+def _nufft_np(grid, f, w, beta, want_grad, chunk: int = 128):
+    """NumPy twin of :func:`_nufft_nb`: the Kaiser-Bessel weights straight from
+    scipy.special (no tables), gather + einsum; returns energies (P, nb) and
+    gradients d e / d f (P, nb, 3) (or None)."""
+    gs = np.array(grid.shape[:3])
+    nb = grid.shape[3]
+    npt = f.shape[0]
+    e = np.zeros((npt, nb))
+    grad = np.zeros((npt, nb, 3)) if want_grad else None
+    half = 0.5 * w
+    for s in range(0, npt, chunk):
+        ff = f[s:s + chunk]
+        x = (ff - np.floor(ff)) * gs                                          # (P, 3)
+        j = np.ceil(x - half).astype(np.int64)[:, :, None] + np.arange(w)     # (P, 3, w)
+        z = (x[:, :, None] - j) / half
+        wt = np.empty(z.shape)
+        dwt = np.empty(z.shape)
+        for d in range(3):
+            wt[:, d], dz = _kb(z[:, d], beta[d])
+            dwt[:, d] = dz * gs[d] / half
+        idx = j % gs[None, :, None]
+        vals = grid[idx[:, 0, :, None, None], idx[:, 1, None, :, None], idx[:, 2, None, None, :]]
+        e[s:s + chunk] = np.einsum("pi,pj,pk,pijkb->pb", wt[:, 0], wt[:, 1], wt[:, 2], vals)
+        if want_grad:
+            grad[s:s + chunk, :, 0] = np.einsum("pi,pj,pk,pijkb->pb", dwt[:, 0], wt[:, 1], wt[:, 2], vals)
+            grad[s:s + chunk, :, 1] = np.einsum("pi,pj,pk,pijkb->pb", wt[:, 0], dwt[:, 1], wt[:, 2], vals)
+            grad[s:s + chunk, :, 2] = np.einsum("pi,pj,pk,pijkb->pb", wt[:, 0], wt[:, 1], dwt[:, 2], vals)
+    return e, grad
+
+
+@dataclass
+class _NufftGrid:
+    grid: np.ndarray        # (g0, g1, g2, nb) deconvolved values / (g0 g1 g2)
+    w: int                  # kernel width (grid points)
+    beta: np.ndarray        # (3,) Kaiser-Bessel shapes
+    val: np.ndarray         # (3, w, p + 1) Chebyshev tables of the weights
+    der: np.ndarray         # (3, w, p + 1) and of their f derivatives
+
+
+# --------------------------------------------------------------------------- the fit
+
+class StarFit:
+    """Star-function Fourier fit of bands (Shankland / Koelling-Wood / PKA; module doc).
+
+    Parameters
+    ----------
+    cell : (3, 3) array
+        Direct lattice vectors a_i as rows (bohr).
+    rotations : (n_ops, 3, 3) array or None
+        Cartesian point group (e.g. :func:`oh_group`); ``None``: the holohedry of
+        ``cell``.  Time reversal (the inversion) is added if missing.
+    star_ratio : float
+        Number of stars M per data point (M ~ star_ratio N, whole shells); 5-10 as
+        in BoltzTraP.  Ignored if ``n_stars`` is given.
+    n_stars : int or None
+        Number of stars (at least N + 1).
+    c1, c2 : float
+        Roughness parameters (PKA: 3/4, 3/4).
+    nufft_tol : float
+        Relative accuracy (to max |e|) of ``method="nufft"``.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    stars : Stars
+    coefficients : (n_stars, n_bands) array
+        c_m, in the unit of the fitted energies.
+    residual : float
+        max |e_fit(k_j) - e_j| at the data points (direct evaluation).
+    """
+
+    def __init__(self, cell, rotations=None, *, star_ratio: float = 5.0, n_stars: int | None = None,
+                 c1: float = C1, c2: float = C2, nufft_tol: float = 1e-10):
+        self.cell = _cell(cell)
+        self.ops = symmetry_group(self.cell, rotations, time_reversal=True)
+        if not (np.isfinite(star_ratio) and star_ratio > 1.0):
+            raise InputError(None, "star_ratio", f"got {star_ratio}; expected > 1 (stars per data point)")
+        if not (1e-13 <= nufft_tol < 1e-2):
+            raise InputError(None, "nufft_tol", f"got {nufft_tol}; expected in [1e-13, 1e-2)")
+        self.star_ratio = float(star_ratio)
+        self.n_stars_requested = None if n_stars is None else int(n_stars)
+        self.c1, self.c2 = float(c1), float(c2)
+        self.nufft_tol = float(nufft_tol)
+        self.stars: Stars | None = None
+        self.coefficients: np.ndarray | None = None
+        self.residual = np.nan
+        self._half_coef = None
+        self._rc = None
+        self._nufft: _NufftGrid | None = None
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, kpts_cart, energies) -> "StarFit":
+        """Fit the bands through the data.
+
+        Parameters
+        ----------
+        kpts_cart : (N, 3) array
+            Pairwise inequivalent k points, Cartesian (1/bohr); typically the
+            irreducible points of a regular grid (:func:`irreducible_grid`).
+        energies : (N, n_bands) or (N,) array
+            Band energies at the points (any unit; kept by the fit).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InputError
+            Shapes, NaN, fewer stars than points, or two points equivalent by symmetry.
+        """
+        k = _points(kpts_cart, "kpts_cart")
+        e = np.asarray(energies, dtype=float)
+        if e.ndim == 1:
+            e = e[:, None]
+        if e.ndim != 2 or e.shape[0] != k.shape[0] or e.shape[1] < 1:
+            raise InputError(None, "energies", f"got shape {np.shape(energies)}; expected "
+                             f"({k.shape[0]}, n_bands) for {k.shape[0]} k points")
+        if not np.all(np.isfinite(e)):
+            raise InputError(None, "energies", "contains NaN or inf")
+        nk = k.shape[0]
+        keys = _equivalence_keys(cart_to_frac(k, self.cell),
+                                 np.rint(_reciprocal_matrices(self.cell, self.ops)).astype(float))
+        uniq, counts = np.unique(keys, return_counts=True)
+        if uniq.size < nk:
+            dup = np.flatnonzero(keys == uniq[np.argmax(counts)])
+            raise InputError(None, "kpts_cart", f"points {dup[0]} and {dup[1]} are equivalent by "
+                             "symmetry (or closer than 1e-6 of the reciprocal cell); the fit needs "
+                             "inequivalent points")
+        m = self.n_stars_requested if self.n_stars_requested is not None else \
+            int(np.ceil(self.star_ratio * nk))
+        if m <= nk:
+            raise InputError(None, "n_stars", f"got {m}; expected more stars than k points ({nk})")
+        stars = find_stars(self.cell, self.ops, m)
+        s = star_functions(k, stars)                              # (N, M)
+        c = np.zeros((stars.n_stars, e.shape[1]))
+        if nk == 1:
+            c[0] = e[0]
+        else:
+            rho = roughness(stars.radius[1:], self.c1, self.c2)
+            amat = s[:-1, 1:] - s[-1, 1:]                          # (N-1, M-1)
+            h = (amat / rho) @ amat.T
+            de = e[:-1] - e[-1]
+            try:
+                lam = scipy.linalg.cho_solve(scipy.linalg.cho_factor(h, lower=True), de)
+            except np.linalg.LinAlgError:
+                raise InputError(None, "kpts_cart", "the fit matrix H is singular: points too "
+                                 "close or equivalent") from None
+            c[1:] = (amat.T @ lam) / rho[:, None]
+            c[0] = e[-1] - s[-1, 1:] @ c[1:]
+        self.stars = stars
+        self.coefficients = c
+        self._half_coef = c[stars.star] / stars.half_size[stars.star][:, None]
+        self._rc = stars.vectors @ self.cell
+        self._nufft = None
+        self.residual = float(np.max(np.abs(s @ c - e)))
+        self._data_k, self._data_e = k, e
+        return self
+
+    def _need_fit(self):
+        if self.coefficients is None:
+            raise InputError(None, "StarFit", "not fitted: call fit(kpts_cart, energies) first")
+
+    @property
+    def n_bands(self) -> int:
+        self._need_fit()
+        return int(self.coefficients.shape[1])
+
+    # ------------------------------------------------------------------ direct
+    def _direct(self, k_cart, want_grad, chunk=None):
+        rc, ch = self._rc, self._half_coef
+        nv, nb = ch.shape
+        npt = k_cart.shape[0]
+        chunk = chunk or max(1, int(2e7 // (8 * nv)))
+        e = np.empty((npt, nb))
+        g = np.empty((npt, nb, 3)) if want_grad else None
+        chg = (ch[:, :, None] * rc[:, None, :]).reshape(nv, nb * 3) if want_grad else None
+        for s in range(0, npt, chunk):
+            ph = k_cart[s:s + chunk] @ rc.T
+            e[s:s + chunk] = np.cos(ph) @ ch
+            if want_grad:
+                g[s:s + chunk] = -(np.sin(ph) @ chg).reshape(-1, nb, 3)
+        return e, g
+
+    # ------------------------------------------------------------------ NUFFT
+    def _build_nufft(self) -> _NufftGrid:
+        if self._nufft is not None:
+            return self._nufft
+        st = self.stars
+        nfull = np.concatenate([st.vectors, -st.vectors[1:]])
+        cfull = np.concatenate([self._half_coef, self._half_coef[1:]]) * 1.0
+        cfull[1:] *= 0.5                                   # C_n = c_m / |star|, both halves
+        kmax = np.abs(nfull).max(axis=0)
+        gs = np.array([scipy.fft.next_fast_len(int(np.ceil(NUFFT_SIGMA * (2 * km + 1))), real=False)
+                       for km in kmax])
+        w = _width_for(self.nufft_tol)
+        sig = gs / (2 * kmax + 1)
+        beta = np.array([_kb_params(w, sg) for sg in sig])
+        hats = [_kb_hat(np.arange(-km, km + 1), w, gd, bt) for km, gd, bt in zip(kmax, gs, beta)]
+        deconv = (hats[0][nfull[:, 0] + kmax[0]] * hats[1][nfull[:, 1] + kmax[1]]
+                  * hats[2][nfull[:, 2] + kmax[2]])
+        idx = tuple((nfull % gs).T)
+        nb = cfull.shape[1]
+        grid = np.empty((*gs, nb))
+        buf = np.zeros(tuple(gs), complex)
+        for b in range(nb):
+            buf[...] = 0.0
+            buf[idx] = cfull[:, b] / deconv
+            grid[..., b] = scipy.fft.ifftn(buf, overwrite_x=False).real   # sum_n b_n e^{+i..} / G^3
+        tabs = [_kb_tables(w, bt, gd, self.nufft_tol) for bt, gd in zip(beta, gs)]
+        p = max(t[0].shape[1] for t in tabs)
+        val = np.zeros((3, w, p))
+        der = np.zeros((3, w, p))
+        for d, (v, dv) in enumerate(tabs):
+            val[d, :, :v.shape[1]] = v
+            der[d, :, :dv.shape[1]] = dv
+        self._nufft = _NufftGrid(grid=grid, w=w, beta=beta, val=val, der=der)
+        return self._nufft
+
+    def _nufft_eval(self, k_frac, want_grad, kernel="numba"):
+        ng = self._build_nufft()
+        if kernel == "numpy":
+            e, gf = _nufft_np(ng.grid, k_frac, ng.w, ng.beta, want_grad)
+        else:
+            # visit the points in grid order (cache locality: ~4x faster for random k)
+            gs = np.array(ng.grid.shape[:3])
+            cell_ij = np.floor((k_frac[:, :2] - np.floor(k_frac[:, :2])) * gs[:2]).astype(np.int64)
+            order = np.argsort(cell_ij[:, 0] * gs[1] + cell_ij[:, 1], kind="stable")
+            es, gfs = _nufft_nb(ng.grid, np.ascontiguousarray(k_frac[order]), ng.w, ng.val, ng.der,
+                                want_grad)
+            e = np.empty_like(es)
+            e[order] = es
+            if want_grad:
+                gf = np.empty_like(gfs)
+                gf[order] = gfs
+        if want_grad:
+            return e, gf @ self.cell / (2.0 * np.pi)              # d e/d k = d e/d f . a / 2 pi
+        return e, None
+
+    # ------------------------------------------------------------------ public evaluation
+    def _evaluate(self, k_cart, k_frac, want_grad, method):
+        self._need_fit()
+        if method not in ("auto", "direct", "nufft", "nufft-numpy"):
+            raise InputError(None, "method", f"got {method!r}; expected 'auto', 'direct' or 'nufft'")
+        npt = (k_cart if k_cart is not None else k_frac).shape[0]
+        if method == "auto":
+            method = "direct" if npt * self._rc.shape[0] <= DIRECT_LIMIT else "nufft"
+        if method == "direct":
+            if k_cart is None:
+                k_cart = k_frac @ reciprocal_cell(self.cell)
+            return self._direct(k_cart, want_grad)
+        if k_frac is None:
+            k_frac = k_cart @ self.cell.T / (2.0 * np.pi)
+        return self._nufft_eval(k_frac, want_grad, "numpy" if method == "nufft-numpy" else "numba")
+
+    def energies(self, k_cart, method: str = "auto") -> np.ndarray:
+        """Fitted energies (n_k, n_bands) at Cartesian k (1/bohr), unit of the fitted data.
+
+        ``method``: "direct" (exact sum), "nufft" (module doc), "auto" (direct if
+        n_k x n_members / 2 <= :data:`DIRECT_LIMIT`) or "nufft-numpy" (the NumPy
+        twin of the NUFFT kernel; slow, for tests).
+        """
+        return self._evaluate(_points(k_cart, "k_cart"), None, False, method)[0]
+
+    def energies_frac(self, k_frac, method: str = "auto") -> np.ndarray:
+        """As :meth:`energies`, at fractional coordinates of the reciprocal cell."""
+        return self._evaluate(None, _points(k_frac, "k_frac"), False, method)[0]
+
+    def velocities(self, k_cart, method: str = "auto") -> np.ndarray:
+        """Gradient d e / d k (n_k, n_bands, 3), Cartesian, analytic, in
+        (energy unit) x bohr; the group velocity is this over hbar."""
+        return self._evaluate(_points(k_cart, "k_cart"), None, True, method)[1]
+
+    def energies_and_velocities(self, k_cart, method: str = "auto"):
+        """Both (one pass): energies (n_k, n_bands) and gradients (n_k, n_bands, 3)."""
+        return self._evaluate(_points(k_cart, "k_cart"), None, True, method)
+
+    def energy_fn(self, e_fermi: float, unit: str | float = "eV", bands: Sequence[int] | None = None,
+                  method: str = "nufft") -> Callable[[np.ndarray], np.ndarray]:
+        """Callable ``f(k_frac[M, 3]) -> xi[M, n]`` in meV relative to E_F, for
+        :func:`scimodel.scdft.sampling.sample_bands`.
+
+        Parameters
+        ----------
+        e_fermi : float
+            Fermi energy, in the unit of the fitted energies.
+        unit : str or float
+            Unit of the fitted energies (a key of :data:`scimodel.units.ENERGY_UNITS`,
+            e.g. "eV", "Ry") or the factor to meV.
+        bands : sequence of int or None
+            Band indices to return (default all).
+        method : str
+            Evaluation method (fixed, so that results do not depend on the batch size).
+        """
+        self._need_fit()
+        if isinstance(unit, str):
+            try:
+                factor = units.energy_factor_to_mev(unit)
+            except KeyError as err:
+                raise InputError(None, "unit", str(err)) from None
+        else:
+            factor = float(unit)
+            if not (np.isfinite(factor) and factor > 0):
+                raise InputError(None, "unit", f"got {unit}; expected a unit name or a factor > 0")
+        if not np.isfinite(e_fermi):
+            raise InputError(None, "e_fermi", f"got {e_fermi}; expected a finite energy")
+        sel = np.arange(self.n_bands) if bands is None else np.asarray(bands, dtype=np.int64)
+        if sel.ndim != 1 or sel.size == 0 or sel.min() < 0 or sel.max() >= self.n_bands:
+            raise InputError(None, "bands", f"got {bands!r}; expected indices in [0, {self.n_bands})")
+        if method not in ("direct", "nufft", "auto"):
+            raise InputError(None, "method", f"got {method!r}; expected 'direct', 'nufft' or 'auto'")
+        ef = float(e_fermi)
+
+        def energy_fn(k_frac):
+            e = self.energies_frac(k_frac, method=method)
+            return (e[:, sel] - ef) * factor
+
+        return energy_fn
