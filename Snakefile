@@ -7,6 +7,18 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# Snakemake's own loading of a config file names neither the file nor the line
+# of a YAML syntax error (nor the file when it is empty): read it strictly first.
+from snakemake.exceptions import WorkflowError
+from scimodel.config import check_config_file
+from scimodel.errors import InputError
+
+try:
+    check_config_file("config/config.yaml")
+except InputError as _err:
+    raise WorkflowError(f"invalid configuration: {_err}") from None
+
+
 configfile: "config/config.yaml"
 
 

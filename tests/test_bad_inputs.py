@@ -24,7 +24,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from conftest import copy_workflow, run_snakemake
+from conftest import ROOT, copy_workflow, run_snakemake
 
 # ---------------------------------------------------------------- helpers
 
@@ -64,6 +64,7 @@ class Case:
     targets: list[str] = field(default_factory=list)   # empty: dry run of the whole DAG
     expect: list[str] = field(default_factory=list)    # substrings of the message
     absent: list[str] = field(default_factory=list)    # outputs that must not exist
+    args: list[str] = field(default_factory=list)      # extra Snakemake arguments (--config ...)
 
 
 CASES: list[Case] = []
@@ -92,6 +93,118 @@ _config_case("config-string-for-number", lambda c: c["scdft"].update(cutoff_meV=
              "scdft.cutoff_meV")
 _config_case("config-unknown-material", lambda c: c["abinitio"].update(metals=["Al", "Unobtainium"]),
              "abinitio.metals", "Unobtainium")
+
+# Non-finite numbers: the schema's minimum/maximum comparisons are false for NaN.
+_config_case("config-nan", lambda c: c["eliashberg"].update(matsubara_cutoff_factor=float("nan")),
+             "eliashberg.matsubara_cutoff_factor", "expected a finite number")
+_config_case("config-infinity", lambda c: c["scdft"].update(cutoff_meV=float("inf")),
+             "scdft.cutoff_meV", "expected a finite number")
+_config_case("config-nan-in-list", lambda c: c["eliashberg"].update(lambda_scan=[0.5, float("nan")]),
+             "eliashberg.lambda_scan.1", "expected a finite number")
+# Ordered pairs (both fields named).
+_config_case("config-inverted-tc-search", lambda c: c["scdft"].update(t_search_min_K=500.0),
+             "scdft.t_search_min_K", "scdft.t_search_max_K", "expected t_search_min_K < t_search_max_K")
+_config_case("config-inverted-stability-window",
+             lambda c: c["abinitio"]["elements"]["Al"].update(stability_window_Ry=[0.05, 0.03]),
+             "abinitio.elements.Al.stability_window_Ry.0", "abinitio.elements.Al.stability_window_Ry.1")
+_config_case("config-eliashberg-points-exceed-flow",
+             lambda c: c["defectal"]["flow"].update(n_eliashberg=50),
+             "defectal.flow.n_eliashberg", "defectal.flow.n_points")
+# Cost bounds: values that would run for days stop at once, with the reason.
+_config_case("config-monte-carlo-samples-1e13",
+             lambda c: c["defectal"]["monte_carlo"].update(samples=10**13),
+             "defectal.monte_carlo.samples", "maximum", "cost")
+_config_case("config-samples-exponent-string",      # PyYAML reads 1e13 (no dot) as a string
+             lambda c: c["defectal"]["monte_carlo"].update(samples="1e13"),
+             "defectal.monte_carlo.samples", "maximum", "cost")
+_config_case("config-matsubara-factor-huge", lambda c: c["eliashberg"].update(matsubara_cutoff_factor=1e4),
+             "eliashberg.matsubara_cutoff_factor", "maximum", "cost")
+_config_case("config-mesh-density-huge", lambda c: c["scdft"].update(points_per_decade=100000),
+             "scdft.points_per_decade", "maximum", "cost")
+_config_case("config-k-grid-huge", lambda c: c["abinitio"]["elements"]["Al"].update(k_dense=1000),
+             "abinitio.elements.Al.k_dense", "maximum", "cost")
+_config_case("config-curve-points-huge", lambda c: c["paper004"].update(curve_points=10**6),
+             "paper004.curve_points", "maximum", "cost")
+_config_case("config-lambda-scan-too-long",
+             lambda c: c["eliashberg"].update(lambda_scan=[0.5 + 0.001 * i for i in range(1000)]),
+             "eliashberg.lambda_scan", "got 1000 items; expected at most 200", "cost")
+# structure: sc is only for a metal from the user's files (QE runs: fcc, bcc).
+_config_case("config-sc-structure-qe-metal",
+             lambda c: c["abinitio"]["elements"]["Al"].update(structure="sc"),
+             "abinitio.elements.Al.structure", "'files'")
+
+# ---------------------------------------------------------------- config files as text
+# Damage that a YAML round trip cannot express: duplicate keys, syntax errors,
+# an empty file.  Line numbers refer to the checkout's config/config.yaml.
+
+_CFG_LINES = (ROOT / "config/config.yaml").read_text().splitlines()
+_MU_LINE = next(i for i, ln in enumerate(_CFG_LINES, 1) if ln.startswith("  mu_star:"))  # eliashberg
+_SCDFT_LINE = _CFG_LINES.index("scdft:") + 1
+
+
+def edit_text(rel: str, fn: Callable[[str], str]) -> Callable[[Path], None]:
+    def apply(wf: Path) -> None:
+        (wf / rel).write_text(fn((wf / rel).read_text()))
+    return apply
+
+
+def _insert_after(line_no: int, new: str) -> Callable[[str], str]:
+    def fn(text: str) -> str:
+        lines = text.splitlines()
+        return "\n".join(lines[:line_no] + [new] + lines[line_no:]) + "\n"
+    return fn
+
+
+def _replace_line(line_no: int, new: str) -> Callable[[str], str]:
+    def fn(text: str) -> str:
+        lines = text.splitlines()
+        lines[line_no - 1] = new
+        return "\n".join(lines) + "\n"
+    return fn
+
+
+def _yaml_case(cid, fn, *expect):
+    CASES.append(Case(cid, "config-yaml", edit_text("config/config.yaml", fn), [],
+                      ["config/config.yaml", *expect]))
+
+
+_yaml_case("config-duplicate-key", _insert_after(_MU_LINE, "  mu_star: 0.3"),
+           "field 'eliashberg.mu_star'", "duplicate key", f"line {_MU_LINE} ", f"line {_MU_LINE + 1};")
+_yaml_case("config-duplicate-section", lambda s: s + "scdft:\n  tol: 1.0e-6\n",
+           "field 'scdft'", "duplicate key", f"line {_SCDFT_LINE} ", f"line {len(_CFG_LINES) + 1};")
+_yaml_case("config-yaml-syntax-error", _replace_line(_MU_LINE, "  mu_star: 0.1: 2"),
+           f"field 'line {_MU_LINE}'", "malformed YAML")
+_yaml_case("config-yaml-tab-indent", _replace_line(_MU_LINE, "\tmu_star: 0.1"),
+           f"field 'line {_MU_LINE}'", "malformed YAML", "tabs")
+_yaml_case("config-empty-file", lambda s: "", "file is empty")
+_yaml_case("config-top-level-list", lambda s: "- eliashberg\n- scdft\n", "expected a YAML mapping")
+
+# ---------------------------------------------------------------- --config / --configfile
+# The message names the layer that set the value, not config/config.yaml.
+
+CLI = "--config (command line)"
+
+
+def _override_case(cid, args, setup, *expect):
+    CASES.append(Case(cid, "config-override", setup or (lambda wf: None), [], list(expect),
+                      args=list(args)))
+
+
+_override_case("override-number-above-maximum", ["--config", "scdft={tol: 2.0}"], None,
+               f"{CLI}: field 'scdft.tol'", "maximum")
+_override_case("override-not-a-number", ["--config", "scdft={cutoff_meV: big}"], None,
+               f"{CLI}: field 'scdft.cutoff_meV'", "not of type 'number'")
+_override_case("override-nan", ["--config", "scdft={tol: .nan}"], None,
+               f"{CLI}: field 'scdft.tol'", "expected a finite number")
+_override_case("override-inverted-tc-search", ["--config", "scdft={t_search_min_K: 400}"], None,
+               f"{CLI}: field 'scdft.t_search_min_K'", "scdft.t_search_max_K",
+               "(from config/config.yaml)")
+_override_case("override-configfile-value", ["--configfile", "config/extra.yaml"],
+               write("config/extra.yaml", "scdft:\n  tol: 2.0\n"),
+               "config/extra.yaml: field 'scdft.tol'", "maximum")
+_override_case("override-configfile-duplicate-key", ["--configfile", "config/extra.yaml"],
+               write("config/extra.yaml", "scdft:\n  tol: 1.0e-8\n  tol: 2.0\n"),
+               "config/extra.yaml: field 'scdft.tol'", "duplicate key", "line 2 ", "line 3;")
 
 # ---------------------------------------------------------------- alpha2F text files
 
@@ -361,7 +474,63 @@ def _check_failure(case: Case, wf: Path, args: list[str]) -> None:
 def test_bad_input(case: Case, tmp_path):
     wf = copy_workflow(tmp_path / "wf")
     case.setup(wf)
-    _check_failure(case, wf, ["--cores", "1", *case.targets] if case.targets else ["-n"])
+    _check_failure(case, wf, [*(["--cores", "1", *case.targets] if case.targets else ["-n"]),
+                              *case.args])
+
+
+# ---------------------------------------------------------------- what must still work
+
+
+@pytest.mark.slow
+def test_nested_config_override_numbers_accepted(tmp_path):
+    """--config reads every nested value as a string ('1.0e-8'); where the schema
+    wants a number it is read as that number (config/README.md, "Validation")."""
+    wf = copy_workflow(tmp_path / "wf")
+    res = run_snakemake(wf, "-n", "--cores", "1", "--config",
+                        "scdft={tol: 1.0e-8, n_omega: 160}", "paper004={mu_star: null}")
+    assert res.returncode == 0, res.stderr[-2500:]
+
+
+def test_config_strings_read_as_schema_types():
+    from scimodel.config import CLI_CONFIG, ConfigSource, validate_config
+
+    cfg = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    cli = {"scdft": {"tol": "1.0e-8", "n_omega": "160"}, "paper004": {"mu_star": "null"},
+           "abinitio": {"use_cache": "false"}, "eliashberg": {"lambda_scan": ["0.5", "1"]}}
+    files = ConfigSource("config/config.yaml", yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    for sec, vals in cli.items():
+        cfg[sec].update(vals)
+    cfg["defectal"]["monte_carlo"]["samples"] = "2e6"           # a YAML 1.1 string in a file
+    validate_config(cfg, ROOT / "workflow/schemas/config.schema.yaml",
+                    sources=[files, ConfigSource(CLI_CONFIG, cli, cli=True)])
+    assert cfg["scdft"]["tol"] == 1e-8 and isinstance(cfg["scdft"]["tol"], float)
+    assert cfg["scdft"]["n_omega"] == 160 and isinstance(cfg["scdft"]["n_omega"], int)
+    assert cfg["paper004"]["mu_star"] is None and cfg["abinitio"]["use_cache"] is False
+    assert cfg["eliashberg"]["lambda_scan"] == [0.5, 1]
+    assert cfg["defectal"]["monte_carlo"]["samples"] == 2_000_000
+
+
+@pytest.mark.slow
+def test_sc_structure_user_metal(tmp_path):
+    """structure: sc (documented in config/README.md) works for a metal from the
+    user's files: the NetCDF has the simple-cubic volume a^3."""
+    import xarray as xr
+
+    wf = copy_workflow(tmp_path / "wf")
+    write("resources/user_a2f.csv", _GOOD_A2F)(wf)
+    write("resources/user_dos.csv", _dos_rows(_GOOD_XI, _GOOD_N))(wf)
+
+    def user_metal(c):
+        c["abinitio"].update(metals=["Xu"], figure_metals=[])
+        c["abinitio"]["elements"]["Xu"] = {
+            "structure": "sc", "a_angstrom": 4.0, "n_valence": 3,
+            "files": {"alpha2f": "resources/user_a2f.csv", "dos": "resources/user_dos.csv"}}
+    cfg(user_metal)(wf)
+    res = run_snakemake(wf, "--cores", "1", DOS_TARGET)
+    assert res.returncode == 0, res.stderr[-2500:]
+    with xr.open_dataset(wf / DOS_TARGET) as ds:
+        assert ds.attrs["structure"] == "sc"
+        assert float(ds["volume"]) == pytest.approx((4.0 / 0.529177210903) ** 3, rel=1e-6)
 
 
 def test_battery_size():

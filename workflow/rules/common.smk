@@ -3,18 +3,18 @@ import os
 
 from snakemake.exceptions import WorkflowError
 
-from scimodel.config import validate_config
+from scimodel.config import validate_workflow_config
 from scimodel.errors import InputError
 from scimodel.provenance import code_fingerprint
 
 
-# Validate (and fill defaults) with a message naming the config file and field.
+# Validate (and fill defaults) with a message naming the field and where its
+# value came from (config/config.yaml, a --configfile file or --config): every
+# config file is re-read strictly (duplicate keys), --config strings are read
+# as the numbers / booleans the schema asks for, NaN and infinities and
+# inverted ranges are rejected (scimodel.config).
 try:
-    validate_config(
-        config,
-        workflow.source_path("../schemas/config.schema.yaml"),
-        [str(f) for f in getattr(workflow, "configfiles", [])] or ["config/config.yaml"],
-    )
+    validate_workflow_config(config, workflow.source_path("../schemas/config.schema.yaml"), workflow)
 except InputError as _err:
     raise WorkflowError(f"invalid configuration: {_err}") from None
 

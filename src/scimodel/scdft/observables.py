@@ -182,7 +182,15 @@ REFINEMENTS = {
     "cutoff": lambda s: s.refined(cutoff=2 * s.cutoff),
     "frequency": lambda s: s.refined(n_omega=2 * s.n_omega if s.n_omega else 0),
     "xi_min": lambda s: s.refined(xi_min=0.1 * s.xi_min),
+    # one setting at a time
+    "points_per_decade": lambda s: s.refined(points_per_decade=2 * s.points_per_decade),
+    "max_spacing": lambda s: s.refined(max_spacing=0.5 * s.max_spacing),
+    "far_step": lambda s: s.refined(far_step=0.5 * s.far_step),
+    "linear_until": lambda s: s.refined(linear_until=2 * s.linear_until),
 }
+#: every numerical setting of :class:`Settings`, each refined by a factor 2 (xi_min 10)
+EVERY_SETTING = ("points_per_decade", "max_spacing", "far_step", "linear_until", "cutoff",
+                 "frequency", "xi_min")
 
 
 def convergence(inp: ScdftInput, settings: Settings | None = None,
