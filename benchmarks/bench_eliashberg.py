@@ -39,6 +39,7 @@ from scipy.optimize import brentq  # noqa: E402
 from scimodel import eliashberg as el  # noqa: E402
 from scimodel import spectra  # noqa: E402
 from scimodel.units import KB_MEV_PER_K  # noqa: E402
+from timing import interleaved  # noqa: E402  (benchmarks/timing.py)
 
 REPEAT = 5
 
@@ -50,20 +51,6 @@ def best_of(fn, repeat=REPEAT):
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
-
-
-def interleaved(variants, rounds):
-    """Best wall time of each callable in ``variants`` (name -> (fn, Numba threads)),
-    each called once per round in turn, so that a load change hits all alike."""
-    best = {name: float("inf") for name in variants}
-    for _ in range(rounds):
-        for name, (fn, threads) in variants.items():
-            numba.set_num_threads(threads)
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    return best
 
 
 # ---------------------------------------------------------------- the previous algorithm

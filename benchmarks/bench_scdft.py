@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 
 from scimodel import spectra, units  # noqa: E402
 from scimodel.scdft import GapEquation, Settings, kernels, parabolic_band_input  # noqa: E402
+from timing import interleaved  # noqa: E402  (benchmarks/timing.py)
 
 
 def model(kind):
@@ -41,20 +42,6 @@ def timed(fn, repeat=1):
         out = fn()
         best = min(best, time.perf_counter() - t0)
     return out, best
-
-
-def interleaved(variants, rounds):
-    """Best wall time of each callable in ``variants`` (dict name -> (fn, threads)),
-    calling each once per round, in turn."""
-    best = {name: float("inf") for name in variants}
-    for _ in range(rounds):
-        for name, (fn, threads) in variants.items():
-            numba.set_num_threads(threads)
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    return best
 
 
 def kernel_table(ge):
