@@ -8,6 +8,8 @@ inputs    :class:`ScdftInput` (from the first-principles dataset or a parabolic-
 solver    mesh, linearised (Tc) and nonlinear (Delta(xi, T)) gap equation, entropy
 observables  Tc, Delta0, Delta0(T), C_S/C_N, order parameter, isotope coefficient,
           decompositions, convergence controls
+bands     star-function fit of band energies (bzgrid: cells, point groups, irreducible
+          grids; nufft: fast evaluation)
 sampling  Brillouin-zone sampling of band energies for the k-resolved equation (Fig. 2
           distributions), weights, hypercubes of the regular mesh
 kresolved the k-resolved gap equation (Eq. 5) with hybrid phononic kernels, factored operator
