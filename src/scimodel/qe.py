@@ -561,7 +561,8 @@ def spinor_scf_bands(spec: MetalSpec, pseudo_file: str | os.PathLike) -> int | N
     otherwise: twice the scalar metal default max(0.6 z, z/2 + 4) plus two.  With pw.x's
     own spinor default (twice the scalar one) the tetrahedron DFPT step of ph.x 6.7 gave
     NaN ('solve_linter: root not converged', then 'broyden') for the tiny Al test cell;
-    12 and 14 spinor bands failed there, 16 and 20 worked (session 13, by hand)."""
+    12 and 14 spinor bands failed there, 16 and 20 worked (direct pw.x/ph.x runs on that
+    cell, 2026-12-03)."""
     if not spec.spin_orbit:
         return None
     z = upf_z_valence(pseudo_file)

@@ -19,7 +19,7 @@ def main(sm):
                       + "\n\nq_rel_change: |lambda(q_grid) - lambda(q_check)| / lambda(q_grid) with both "
                         "alpha2F Fourier-interpolated (matdyn.x), the verdict's measure; "
                         "q_rel_change_direct: the same from direct sums over the computed q points "
-                        "(no interpolation; nan: not recorded, cached before session 5).")
+                        "(no interpolation; nan: not recorded in caches made before that measure existed).")
 
 
 run_script(main, snakemake)  # noqa: F821
