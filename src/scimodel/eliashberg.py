@@ -249,6 +249,39 @@ def _lambda_bosonic_np(nodes, weights, nu):
 _LAM_INT, _LAM_INT_C, _LAM, _LAM1, _LAM2, _LAM3 = range(6)
 
 
+@jit
+def _node_sums_nb(x, nodes, weights):
+    """The node sums behind lambda(nu) at one nu = x >= 0 (see :func:`_lambda_functions_nb`,
+    which scales them): sum w arctan(x/o), sum w arctan(o/x), sum w o u, sum w o x u^2,
+    sum w o (3x^2 - o^2) u^3, sum w o x (o^2 - x^2) u^4, u = 1/(o^2 + x^2)."""
+    x2 = x * x
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    s4 = 0.0
+    s5 = 0.0
+    for i in range(nodes.size):
+        o = nodes[i]
+        o2 = o * o
+        w = weights[i]
+        u = 1.0 / (o2 + x2)
+        wo = w * o
+        if x <= o:                   # arctan(x/o) + arctan(o/x) = pi/2: one arctan,
+            at = np.arctan(x / o)    # the smaller one, keeps both sums accurate
+            s0 += w * at
+            s1 += w * (0.5 * np.pi - at)
+        else:
+            at = np.arctan(o / x)
+            s0 += w * (0.5 * np.pi - at)
+            s1 += w * at
+        s2 += wo * u
+        s3 += wo * x * u * u
+        s4 += wo * (3.0 * x2 - o2) * u * u * u
+        s5 += wo * x * (o2 - x2) * u * u * u * u
+    return s0, s1, s2, s3, s4, s5
+
+
 @pjit
 def _lambda_functions_nb(nodes, weights, nu):
     """lambda(nu), its integrals and derivatives at ``nu >= 0``, one row per nu:
@@ -259,32 +292,7 @@ def _lambda_functions_nb(nodes, weights, nu):
     """
     out = np.empty((nu.size, 6))
     for k in prange(nu.size):
-        x = nu[k]
-        x2 = x * x
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        s3 = 0.0
-        s4 = 0.0
-        s5 = 0.0
-        for i in range(nodes.size):
-            o = nodes[i]
-            o2 = o * o
-            w = weights[i]
-            u = 1.0 / (o2 + x2)
-            wo = w * o
-            if x <= o:                   # arctan(x/o) + arctan(o/x) = pi/2: one arctan,
-                at = np.arctan(x / o)    # the smaller one, keeps both sums accurate
-                s0 += w * at
-                s1 += w * (0.5 * np.pi - at)
-            else:
-                at = np.arctan(o / x)
-                s0 += w * (0.5 * np.pi - at)
-                s1 += w * at
-            s2 += wo * u
-            s3 += wo * x * u * u
-            s4 += wo * (3.0 * x2 - o2) * u * u * u
-            s5 += wo * x * (o2 - x2) * u * u * u * u
+        s0, s1, s2, s3, s4, s5 = _node_sums_nb(nu[k], nodes, weights)
         out[k, 0] = 2.0 * s0
         out[k, 1] = 2.0 * s1
         out[k, 2] = 2.0 * s2
@@ -621,29 +629,7 @@ def _lf_point_nb(x, nu0, ds, tx, tf, nodes, weights):
         if k >= tx.size - 1:
             k = -1
     if k < 0:
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        s3 = 0.0
-        s5 = 0.0
-        x2 = x * x
-        for i in range(nodes.size):
-            o = nodes[i]
-            o2 = o * o
-            w = weights[i]
-            u = 1.0 / (o2 + x2)
-            wo = w * o
-            if x <= o:
-                at = np.arctan(x / o)
-                s0 += w * at
-                s1 += w * (0.5 * np.pi - at)
-            else:
-                at = np.arctan(o / x)
-                s0 += w * (0.5 * np.pi - at)
-                s1 += w * at
-            s2 += wo * u
-            s3 += wo * x * u * u
-            s5 += wo * x * (o2 - x2) * u * u * u * u
+        s0, s1, s2, s3, _, s5 = _node_sums_nb(x, nodes, weights)
         return 2.0 * s0, 2.0 * s1, 2.0 * s2, -4.0 * s3, 48.0 * s5
     x0 = tx[k]
     h = tx[k + 1] - x0
