@@ -22,6 +22,18 @@ except InputError as _err:
 configfile: "config/config.yaml"
 
 
+# A read-only folder among the outputs stops Snakemake with a traceback: name it.
+from scimodel.workflow import unwritable_folders
+
+_unwritable = unwritable_folders(["results", "logs", "benchmarks/results"])
+if _unwritable:
+    raise WorkflowError(
+        f"folder {_unwritable[0]} is not writable for this user (read-only file system or "
+        f"permissions; {len(_unwritable)} such folder(s)): the workflow writes its outputs and "
+        "logs there; make it writable or run from a copy you own"
+    )
+
+
 # common.smk validates the config and defines the target lists that each
 # rule file extends (FIGURES, TABLES, DATA).
 include: "workflow/rules/common.smk"

@@ -16,6 +16,8 @@ The number of cases is printed at the end of the run (``-rA`` shows it).
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +211,7 @@ _override_case("override-configfile-duplicate-key", ["--configfile", "config/ext
 # ---------------------------------------------------------------- alpha2F text files
 
 A2F_TARGET = "results/eliashberg/spectra/user.nc"
+_GOOD_A2F_TEXT = "omega_meV,alpha2F\n0,0\n5,0.2\n10,0.5\n15,0.2\n20,0\n"
 
 
 def _a2f_case(cid, text, *expect):
@@ -236,12 +239,40 @@ _a2f_case("a2f-not-a-number", "omega_meV,alpha2F\n0,0\n1,abc\n2,0.1\n3,0.1\n", "
           "not two numbers")
 _a2f_case("a2f-negative-value", "omega_meV,alpha2F\n0,0\n1,-0.1\n2,0.1\n3,0.1\n",
           "field 'alpha2F'", "expected >= 0")
+# unit mix-ups: the values are plausible only in another unit than the header's
+_a2f_case("a2f-mev-under-ev-header", _GOOD_A2F_TEXT.replace("omega_meV", "omega_eV"),
+          "field 'omega_eV'", "extends to 1.5e+04 meV", "energies in meV under an omega_eV header?")
+_a2f_case("a2f-ev-under-mev-header",
+          "omega_meV,alpha2F\n0,0\n0.005,0.2\n0.01,0.5\n0.015,0.2\n0.02,0\n",
+          "field 'omega_meV'", "ends at 0.015 meV", "energies in eV or Ry under an omega_meV header?")
+
+
+def write_bytes(rel: str, data: bytes) -> Callable[[Path], None]:
+    def apply(wf: Path) -> None:
+        (wf / rel).parent.mkdir(parents=True, exist_ok=True)
+        (wf / rel).write_bytes(data)
+    return apply
+
+
+CASES.append(Case(
+    "a2f-binary-file", "alpha2F",
+    chain(write_bytes("resources/user_a2f.csv", bytes(range(256)) * 8),
+          cfg(lambda c: c["eliashberg"]["spectra"].update(
+              user={"kind": "file", "path": "resources/user_a2f.csv", "lambda": 1.0}))),
+    [A2F_TARGET], ["resources/user_a2f.csv", "not a text file", "omega_<unit>,alpha2F"], [A2F_TARGET]))
+# a spectrum file named in the config but absent: a missing rule input, not stale numbers
+CASES.append(Case(
+    "a2f-path-does-not-exist", "alpha2F",
+    cfg(lambda c: c["eliashberg"]["spectra"].update(
+        einstein={"kind": "file", "path": "resources/no_such_a2f.csv", "lambda": 1.0})),
+    ["results/eliashberg/spectra/einstein.nc"],
+    ["Missing input files", "resources/no_such_a2f.csv"], ["results/eliashberg/spectra/einstein.nc"]))
 
 # ---------------------------------------------------------------- electronic DOS text files
 # A user metal from text files (abinitio.elements.<M>.files, scimodel.user_inputs).
 
 DOS_TARGET = "results/abinitio/user/Xu.nc"
-_GOOD_A2F = "omega_meV,alpha2F\n0,0\n5,0.2\n10,0.5\n15,0.2\n20,0\n"
+_GOOD_A2F = _GOOD_A2F_TEXT
 
 
 def _dos_rows(xi_ev, dos):
@@ -252,17 +283,17 @@ _GOOD_XI = [-10.0, -9.99, -5.0, 0.0, 5.0, 21.0]
 _GOOD_N = [0.0, 0.05, 0.2, 0.3, 0.3, 0.4]
 
 
-def _dos_case(cid, text, *expect):
+def _dos_case(cid, text, *expect, a2f=None):
     def user_metal(c):
         c["abinitio"]["metals"] = ["Xu"]
         c["abinitio"]["figure_metals"] = []
         c["abinitio"]["elements"]["Xu"] = {
             "structure": "fcc", "a_angstrom": 4.0, "n_valence": 3,
             "files": {"alpha2f": "resources/user_a2f.csv", "dos": "resources/user_dos.csv"}}
-    setup = chain(write("resources/user_a2f.csv", _GOOD_A2F), write("resources/user_dos.csv", text),
-                  cfg(user_metal))
-    CASES.append(Case(cid, "dos", setup, [DOS_TARGET], ["resources/user_dos.csv", *expect],
-                      [DOS_TARGET]))
+    setup = chain(write("resources/user_a2f.csv", a2f or _GOOD_A2F),
+                  write("resources/user_dos.csv", text), cfg(user_metal))
+    named = "resources/user_a2f.csv" if a2f else "resources/user_dos.csv"
+    CASES.append(Case(cid, "dos", setup, [DOS_TARGET], [named, *expect], [DOS_TARGET]))
 
 
 _dos_case("dos-nan", _dos_rows(_GOOD_XI, [0, 0.05, "nan", 0.3, 0.3, 0.4]), "field 'dos'", "non-finite")
@@ -282,6 +313,15 @@ _dos_case("dos-too-short", _dos_rows([-10, -9.99, -5, 0, 2, 5], _GOOD_N), "field
           "expected >= 20 eV")
 _dos_case("dos-zero-at-ef", _dos_rows(_GOOD_XI, [0, 0.05, 0.2, 0.0, 0.3, 0.4]), "field 'dos'",
           "N(0) > 0")
+# plausibility: the likely unit mix-up is named
+_dos_case("dos-mev-under-ev-header",                  # a DOS written in meV, headed xi_eV
+          _dos_rows([1e3 * x for x in _GOOD_XI], [1e-3 * n for n in _GOOD_N]),
+          "field 'xi_eV'", "states from -9990 eV below E_F", "energies in meV under an xi_eV header?")
+_dos_case("dos-per-mev-values", _dos_rows(_GOOD_XI, [1e-3 * n for n in _GOOD_N]),
+          "field 'dos'", "N(0) = 0.0003 states/(eV spin atom)", "DOS per meV under an xi_eV header")
+_dos_case("user-lambda-implausible", _dos_rows(_GOOD_XI, _GOOD_N),
+          "field 'alpha2F'", "lambda = 2 Int alpha2F/omega = 103.3", "expected 0.001..6",
+          a2f="omega_meV,alpha2F\n0,0\n5,20\n10,50\n15,20\n20,0\n")
 
 # ---------------------------------------------------------------- digitization records
 
@@ -306,6 +346,10 @@ _record_case("record-unknown-unit", edit_yaml(REC, lambda r: r["x"].update(unit=
 _record_case("record-point-outside-image",
              edit_yaml(REC, lambda r: r["data"]["points"].append([5000.0, 10.0])), "points",
              "outside")
+_record_case("record-nan-pixel-without-image-size",
+             edit_yaml(REC, lambda r: (r["data"].pop("image"),
+                                       r["data"]["points"].__setitem__(1, [float("nan"), 304.91]))),
+             "data.points[1]", "two finite numbers")
 _record_case("record-malformed-yaml", write(REC, "format: scimodel-digitization/1\nid: [unclosed\n"),
              "YAML")
 
@@ -321,6 +365,26 @@ def _wpd_case(cid, text, *expect):
     CASES.append(Case(cid, "wpd", setup, [REC_TARGET], ["user.wpd.json", *expect], [REC_TARGET]))
 
 
+def _wpd_from_record(edit_point) -> str:
+    """A WPD project with the record's own calibration and points; ``edit_point(i, d)``
+    returns the JSON entry of point i (d: WPD's {"x", "y"} object)."""
+    import json
+
+    rec = yaml.safe_load((ROOT / REC).read_text())
+    c = rec["data"]["calibration"]
+    cps = [{"px": p["pixel"][0], "py": p["pixel"][1], "dx": str(p["value"]), "dy": "0"} for p in c["x"]]
+    cps += [{"px": p["pixel"][0], "py": p["pixel"][1], "dx": "0", "dy": str(p["value"])} for p in c["y"]]
+    pts = [edit_point(i, {"x": px, "y": py}) for i, (px, py) in enumerate(rec["data"]["points"])]
+    return json.dumps({"version": [4, 2], "axesColl": [
+        {"name": "XY", "type": "XYAxes", "isLogX": True, "isLogY": True, "calibrationPoints": cps}],
+        "datasetColl": [{"name": "Default Dataset", "axesName": "XY", "data": pts}]})
+
+
+_wpd_case("wpd-nan-point",
+          _wpd_from_record(lambda i, d: {**d, "y": float("nan")} if i == 2 else d),
+          "datasetColl['Default Dataset'].data[2].y", "expected a finite number, got nan")
+_wpd_case("wpd-points-as-lists", _wpd_from_record(lambda i, d: [d["x"], d["y"]]),
+          "datasetColl['Default Dataset'].data[0]", "expected an object", "got list")
 _wpd_case("wpd-malformed-json", '{"version": [4, 2], "axesColl": [', "JSON")
 _wpd_case("wpd-no-axes", '{"version": [4, 2], "axesColl": [], "datasetColl": []}', "axes")
 _wpd_case("wpd-one-calibration-point",
@@ -539,3 +603,81 @@ def test_battery_size():
     print(f"\nbad-input battery: {len(CASES)} cases over {len(kinds)} input kinds: {sorted(kinds)}")
     assert len({c.id for c in CASES}) == len(CASES)
     assert len(CASES) >= 30
+
+
+def test_wpd_battery_project_is_valid_before_damage(tmp_path):
+    """The WPD cases damage one point of a project that is otherwise read as the
+    record's own pixels (so the failure is the damage, not the project)."""
+    import shutil
+
+    from scimodel.datasets import load_record
+
+    d = tmp_path / Path(REC).parent.name
+    shutil.copytree((ROOT / REC).parent, d)
+    (d / "user.wpd.json").write_text(_wpd_from_record(lambda i, p: p))
+    edit_yaml("dtc_QI1.yaml", lambda r: r.update(
+        data={"type": "wpd", "file": "user.wpd.json", "pick_uncertainty_px": 1.0}))(d)
+    ref = load_record(ROOT / REC)
+    got = load_record(d / "dtc_QI1.yaml")
+    assert got.x == pytest.approx(ref.x, rel=1e-12) and got.y == pytest.approx(ref.y, rel=1e-12)
+
+
+# ---------------------------------------------------------------- the file system
+# A full disk and a read-only output folder, made real with a small tmpfs
+# mounted over the output folder (needs root and mount rights; skipped otherwise).
+
+SPECTRUM_TARGET = "results/eliashberg/spectra/einstein.nc"
+
+
+@contextlib.contextmanager
+def _tmpfs(where: Path, options: str):
+    import subprocess
+
+    where.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs (needs root and mount rights): {r.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fs", ["disk-full", "read-only"])
+def test_file_system_failures_are_named(fs, tmp_path):
+    wf = copy_workflow(tmp_path / "wf")
+    out = wf / Path(SPECTRUM_TARGET).parent
+    opts = "size=256k" if fs == "disk-full" else "ro,size=64k"
+    with _tmpfs(out, opts):
+        if fs == "disk-full":
+            _fill(out)
+        expect = (["cannot write the outputs", str(out), "MiB free (disk full?)"] if fs == "disk-full"
+                  else [f"folder {Path(SPECTRUM_TARGET).parent} is not writable"])
+        case = Case(f"fs-{fs}", "file-system", lambda w: None, [SPECTRUM_TARGET], expect,
+                    [SPECTRUM_TARGET])
+        _check_failure(case, wf, ["--cores", "1", SPECTRUM_TARGET])
+
+
+def test_storage_problem_leaves_real_bugs_alone(tmp_path):
+    """A failure with room and permissions is not blamed on the file system."""
+    import errno
+
+    from scimodel.workflow import storage_problem
+
+    out = [str(tmp_path / "sub" / "x.nc")]
+    assert storage_problem(out, ValueError("a bug")) is None
+    assert "no space left" in storage_problem(out, OSError(errno.ENOSPC, "No space", out[0]))
+    assert "permission denied" in storage_problem(out, PermissionError(errno.EACCES, "denied", out[0]))

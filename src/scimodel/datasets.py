@@ -262,6 +262,11 @@ def _check_image(path: Path, img: Mapping | None, fld: str) -> tuple[tuple[int, 
 
 
 def _check_inside(path, pixels: np.ndarray, size, fld: str) -> None:
+    bad = ~np.isfinite(pixels).all(axis=-1) if pixels.ndim == 2 else np.ones(1, bool)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(path, f"{fld}[{i}]", f"got {pixels[i].tolist() if pixels.ndim == 2 else pixels!r}; "
+                         "expected a pixel position of two finite numbers")
     if size is None:
         return
     w, h = size

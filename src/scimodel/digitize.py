@@ -351,7 +351,17 @@ def _num(v, path, fld):
         out = float(v)
     except (TypeError, ValueError):
         raise InputError(path, fld, f"expected a number, got {v!r}") from None
+    if not np.isfinite(out):
+        raise InputError(path, fld, f"expected a finite number, got {v!r}")
     return out
+
+
+def _point(d, i, path, fld):
+    """Pixel (x, y) of WPD data point ``i``: an object with keys x and y."""
+    if not isinstance(d, dict):
+        raise InputError(path, f"{fld}[{i}]", f"expected an object {{\"x\": ..., \"y\": ...}} "
+                         f"(WebPlotDigitizer's layout), got {type(d).__name__} {d!r}")
+    return _num(d.get("x"), path, f"{fld}[{i}].x"), _num(d.get("y"), path, f"{fld}[{i}].y")
 
 
 def read_wpd_project(path: str | Path, dataset: str | None = None) -> WPDSeries:
@@ -417,7 +427,7 @@ def read_wpd_project(path: str | Path, dataset: str | None = None) -> WPDSeries:
     data = ds.get("data") or []
     if not data:
         raise InputError(path, f"{dkey}[{ds.get('name')!r}].data", "dataset has no points")
-    pix = np.array([(_num(d.get("x"), path, f"data[{i}].x"), _num(d.get("y"), path, f"data[{i}].y"))
+    pix = np.array([_point(d, i, path, f"{dkey}[{ds.get('name')!r}].data")
                     for i, d in enumerate(data)], float)
     vals = None
     if all("value" in d for d in data):

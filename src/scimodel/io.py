@@ -195,7 +195,11 @@ def _read_two_columns(path: str | Path, x_prefix: str, value_name: str, *,
     expected = f"'{x_prefix}_<unit>,{value_name}'"
     if not path.exists():
         raise InputError(path, "<file>", "file does not exist")
-    lines = [ln.strip() for ln in path.read_text().splitlines()]
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "<file>", f"not a text file (byte {exc.start} is not UTF-8); "
+                         f"expected a text table with header {expected}") from None
     rows = [(i + 1, ln) for i, ln in enumerate(lines) if ln and not ln.startswith("#")]
     if not rows:
         raise InputError(path, "<header>", f"file is empty; expected header {expected} and data rows")
@@ -244,9 +248,35 @@ def read_spectrum(path: str | Path, value_name: str = "alpha2F") -> tuple[np.nda
     (``omega_meV``, ``omega_THz``, ``omega_Ry`` ...).  The frequency grid
     must be strictly increasing and non-negative, values finite and >= 0.
     """
-    w, v, _, factor = _read_two_columns(path, "omega", value_name, x_nonnegative=True,
-                                        what="frequency")
-    return w * factor, v
+    w, v, col, factor = _read_two_columns(path, "omega", value_name, x_nonnegative=True,
+                                          what="frequency")
+    w = w * factor
+    _check_phonon_range(path, col, w, v, value_name)
+    return w, v
+
+
+#: Plausible highest phonon energy of a solid (meV): Cs ~3.5 meV, hydrides ~250 meV.
+PHONON_TOP_RANGE_MEV = (1.0, 500.0)
+#: Plausible DOS at E_F (states per eV, per spin, per atom) and valence-band depth (eV).
+DOS_EF_RANGE_PER_EV = (1.0e-3, 50.0)
+BAND_DEPTH_MAX_EV = 100.0
+
+
+def _check_phonon_range(path, col: str, w_mev: np.ndarray, v: np.ndarray, value_name: str) -> None:
+    """Plausibility of a phonon spectrum's energy range; names the likely unit mix-up."""
+    lo, hi = PHONON_TOP_RANGE_MEV
+    nz = np.nonzero(v > 0)[0]
+    if nz.size == 0:
+        return
+    top = float(w_mev[nz[-1]])
+    if top > hi:
+        raise InputError(path, col, f"{value_name} extends to {top:.4g} meV; expected the highest "
+                         f"phonon energy of a solid in {lo:g}..{hi:g} meV (energies in meV under an "
+                         f"{col} header?)")
+    if top < lo:
+        raise InputError(path, col, f"{value_name} ends at {top:.4g} meV; expected the highest "
+                         f"phonon energy of a solid in {lo:g}..{hi:g} meV (energies in eV or Ry "
+                         f"under an {col} header?)")
 
 
 def read_dos(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -258,8 +288,22 @@ def read_dos(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     (so one unit conversion serves both columns).  The grid must be strictly
     increasing; the DOS finite and >= 0.
     """
-    x, v, _, factor = _read_two_columns(path, "xi", "dos", x_nonnegative=False, what="energy")
-    return x * factor, v / factor
+    x, v, col, factor = _read_two_columns(path, "xi", "dos", x_nonnegative=False, what="energy")
+    xi, n = x * factor, v / factor
+    nz = np.nonzero(n > 0)[0]
+    if nz.size and xi[nz[0]] < -BAND_DEPTH_MAX_EV * 1e3:
+        raise InputError(path, col, f"states from {xi[nz[0]] * 1e-3:.4g} eV below E_F; expected a "
+                         f"valence band at most {BAND_DEPTH_MAX_EV:g} eV deep (energies in meV "
+                         f"under an {col} header?)")
+    if xi[0] < 0.0 < xi[-1]:
+        n0 = float(np.interp(0.0, xi, n)) * 1e3          # per eV
+        lo, hi = DOS_EF_RANGE_PER_EV
+        if n0 > 0.0 and not lo <= n0 <= hi:
+            guess = "DOS per meV under an xi_eV header, or energies in meV?" if n0 < lo else \
+                "DOS per eV under an xi_meV header, or per cell of many atoms?"
+            raise InputError(path, "dos", f"N(0) = {n0:.3g} states/(eV spin atom); expected "
+                             f"{lo:g}..{hi:g} for a metal ({guess})")
+    return xi, n
 
 
 def write_spectrum(path: str | Path, omega_mev, values, value_name: str = "alpha2F",

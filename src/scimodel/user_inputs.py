@@ -24,6 +24,11 @@ band bottom is the first grid point at which the DOS is non-zero (the file
 must start at or below it); lambda, omega_log, <omega^2>^(1/2) from alpha2F.
 A frequency grid not starting at 0 gets the point (0, 0) prepended
 (alpha2F vanishes at least like omega^2 at 0).
+
+Plausibility (each an :class:`~scimodel.errors.InputError` that names the
+likely unit mix-up): highest phonon energy 1..500 meV, N(0) 1e-3..50
+states/(eV spin atom), valence band at most 100 eV deep (``scimodel.io``),
+lambda 1e-3..6 (here).
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ from .io import da, read_dos, read_spectrum
 _CELL_VOLUME = {"fcc": 0.25, "bcc": 0.5, "sc": 1.0}
 #: The DOS must reach this far above E_F (meV), as the QE inputs do.
 MIN_DOS_TOP_MEV = 20.0 * units.EV_TO_MEV
+#: Plausible electron-phonon coupling constant (Cu ~0.15, Pb-Bi and hydrides ~3).
+LAMBDA_RANGE = (1.0e-3, 6.0)
 
 
 def dataset_from_files(name: str, alpha2f: str | Path, dos: str | Path, *, structure: str,
@@ -72,6 +79,11 @@ def dataset_from_files(name: str, alpha2f: str | Path, dos: str | Path, *, struc
     density = n_valence / volume
     kf = (3.0 * np.pi ** 2 * density) ** (1.0 / 3.0)
     m = eliashberg.moments(w, a2f)
+    lo, hi = LAMBDA_RANGE
+    if not lo <= m["lam"] <= hi:
+        raise InputError(alpha2f, "alpha2F", f"lambda = 2 Int alpha2F/omega = {m['lam']:.4g}; expected "
+                         f"{lo:g}..{hi:g} for a metal (alpha2F per cell of several atoms, or "
+                         "another quantity such as F(omega)?)")
     if phonon_dos is not None:
         wf, f = read_spectrum(phonon_dos, "F")
         f_grid = np.interp(w, wf, f, left=0.0, right=0.0)
