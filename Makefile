@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages used by the tests that exercise external programs
-# (Quantum ESPRESSO; a local SLURM cluster; OpenBLAS beside the reference BLAS,
-# for the pseudopotential test, without changing the system's libblas.so.3).
+# (Quantum ESPRESSO; a local SLURM cluster; OpenBLAS as the system BLAS, the
+# reference BLAS beside it for the pseudopotential test).
 # Needs root; skipped otherwise (those tests then skip with a message).
 system-deps:
 	bash envs/install-system-deps.sh

@@ -2,18 +2,16 @@
 # Install the Debian packages that some tests need:
 #   quantum-espresso               (pw.x, ph.x, ... for the tiny Al DFT test)
 #   munge slurmctld slurmd slurm-client  (single-node SLURM for the profile test)
-#   libopenblas0-pthread           (OpenBLAS: the pseudopotential test runs ld1.x once
-#                                   with the reference BLAS and once with OpenBLAS,
-#                                   through LD_LIBRARY_PATH; see tests/test_abinitio.py)
+#   libopenblas0-pthread           (OpenBLAS, the system BLAS/LAPACK: QE runs with it)
 # Idempotent; needs root (CI runs as root).  Without root or apt it only
 # prints what is missing: the tests that need these programs then skip.
 #
-# Installing OpenBLAS would by itself make it the system's libblas.so.3 and
-# liblapack.so.3 (its Debian alternatives have a higher priority than the
-# reference BLAS/LAPACK), and so change the numbers of every other QE test.  The
-# alternatives' current choice is therefore pinned (update-alternatives --set)
-# before OpenBLAS is installed: every other program keeps the BLAS it had
-# (on a fresh Debian machine, the reference BLAS/LAPACK that quantum-espresso pulls in).
+# BLAS: the tests run as on a common Debian machine, with OpenBLAS as the
+# system's libblas.so.3 / liblapack.so.3 (Debian's automatic choice once it is
+# installed; any manual pin is returned to automatic mode here).  The reference
+# BLAS/LAPACK stays installed: the pseudopotential test runs ld1.x once with each
+# library (LD_LIBRARY_PATH; tests/test_abinitio.py), and the numbers agree
+# within the tolerant UPF comparison (scimodel.qe.upf_equivalent).
 set -u
 pkgs=()
 command -v pw.x >/dev/null 2>&1 || pkgs+=(quantum-espresso)
@@ -29,8 +27,22 @@ if command -v dpkg-query >/dev/null 2>&1; then
   for p in libblas3 liblapack3; do installed "$p" || pkgs+=("$p"); done
   installed libopenblas0-pthread || need_openblas=1
 fi
+# OpenBLAS as the system BLAS/LAPACK: Debian's automatic (highest-priority) choice
+use_openblas() {
+  command -v update-alternatives >/dev/null 2>&1 || return 0
+  [ "$(id -u)" = "0" ] || return 0
+  update-alternatives --get-selections 2>/dev/null | while read -r name mode value; do
+    case "$name" in
+      libblas.so.3-*|liblapack.so.3-*)
+        [ "$mode" = auto ] || update-alternatives --quiet --auto "$name" ;;
+    esac
+  done
+  update-alternatives --get-selections 2>/dev/null | grep -E '^(libblas|liblapack)\.so\.3-' \
+    | sed 's/^/system BLAS\/LAPACK: /'
+}
 if [ ${#pkgs[@]} -eq 0 ] && [ "$need_openblas" = 0 ]; then
   echo "system packages present (quantum-espresso, slurm, munge, reference BLAS and OpenBLAS)"
+  use_openblas
   exit 0
 fi
 missing="${pkgs[*]}"
@@ -48,20 +60,10 @@ if [ ${#pkgs[@]} -gt 0 ]; then
     || echo "WARNING: apt-get install ${pkgs[*]} failed: the QE/SLURM tests will be skipped"
 fi
 if [ "$need_openblas" = 1 ]; then
-  # pin the current libblas.so.3 / liblapack.so.3 choice (manual mode), so that
-  # OpenBLAS's higher priority does not take them over
-  update-alternatives --get-selections 2>/dev/null | while read -r name mode value; do
-    case "$name" in
-      libblas.so.3-*|liblapack.so.3-*)
-        update-alternatives --quiet --set "$name" "$value" \
-          && echo "pinned $name to $value (was $mode mode)" ;;
-    esac
-  done
   echo "installing libopenblas0-pthread with apt-get"
   apt-get install -y -qq --no-install-recommends libopenblas0-pthread >/dev/null \
     || echo "WARNING: apt-get install libopenblas0-pthread failed: the OpenBLAS case" \
             "of the pseudopotential test will be skipped"
-  update-alternatives --get-selections 2>/dev/null | grep -E '^(libblas|liblapack)\.so\.3-' \
-    | sed 's/^/system BLAS\/LAPACK: /'
 fi
+use_openblas
 exit 0

@@ -384,6 +384,7 @@ def qe_version() -> str:
 def _mpi_env() -> dict:
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")     # one thread per MPI rank
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Open MPI refuses to run as root without these (containers, CI).
         env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
