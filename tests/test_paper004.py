@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,19 +129,56 @@ def test_tables_from_cached_inputs_match_solver(tmp_path):
 
 def test_metal_without_transition_is_reported():
     """Cu-like: weak coupling against TF Coulomb repulsion -> no solution down to
-    the lowest temperature searched; Table 2 says so (paper 004, Sec. V, Cu)."""
+    the lowest temperature searched (paper 004, Sec. V, Cu).  Tc is stored as that
+    temperature, flagged as an upper bound (never 0); Table 2 prints "< 0.01" and a
+    dash for the gap, Table 3 keeps the row."""
+    from scimodel import paper004_tables as tables
+
     w, a = spectra.debye(25.0, 0.12)
     inp = parabolic_band_input(w, a, n_valence=1, volume=80.0, name="Cu")
-    ds = paper004.metal_results(inp, Settings(), paper_lambda=None)
+    settings = Settings()
+    ds = paper004.metal_results(inp, settings, paper_lambda=None)
     assert int(ds["superconducting_tf_fe"]) == 0
-    assert float(ds["tc_tf_fe"]) == 0.0
+    assert float(ds["tc_tf_fe"]) == settings.t_search_min
+    assert int(ds["tc_tf_fe_status"]) == paper004.TC_UPPER_BOUND
+    assert ds["tc_tf_fe_status"].attrs["flag_meanings"].split()[1] == "upper_bound"
+    assert float(ds["delta0_tf_fe"]) == 0.0
     assert math.isnan(float(ds["cs_cn_tf_fe"]))
-    t2 = paper004.table2({"Cu": ds}, paper004.read_paper_values(PAPER_CSV))
+    assert int(ds["tc_tf_fe_rescaled_status"]) == paper004.TC_NOT_APPLICABLE   # no paper lambda
+    paper = paper004.read_paper_values(PAPER_CSV)
+    t2 = tables.table2({"Cu": ds}, paper)
     assert not t2.iloc[0]["superconducting"]
-    assert "no solution" in paper004.summary_markdown(t2, paper004.table3({"Cu": ds}, pd.DataFrame(
-        columns=["quantity", "metal", "column", "value", "value_max", "unit", "source"])),
-        pd.DataFrame(columns=["metal", "alpha_gap_tf_fe", "alpha_tc_tf_fe", "alpha_paper_tf_fe",
-                              "alpha_exp", "synthetic"]), [])
+    md = tables.table2_markdown(t2, settings.t_search_min)
+    cu = [ln for ln in md.splitlines() if ln.startswith("| Cu ")]
+    assert len(cu) == 2 and "< 0.01 (a)" in cu[0] and "- (a)" in cu[1]
+    assert "e-" not in md                     # no 1e-28 meV, no 7.55e-14 K
+    t3 = tables.table3({"Cu": ds}, paper)
+    assert list(t3.metal) == ["Cu"] and t3.iloc[0]["row_status"] == tables.ROW_NO_TRANSITION
+    iso = pd.DataFrame(columns=["metal", *tables.ISOTOPE_META])
+    assert "no solution" in tables.summary_markdown(t2, t3, iso)
+
+
+def test_metal_without_input_keeps_its_rows():
+    """A metal requested in paper004.metals without an input reads "no input" in
+    Tables 2 and 3 (with the paper's numbers beside it); it does not vanish."""
+    from scimodel import paper004_tables as tables
+
+    paper = paper004.read_paper_values(PAPER_CSV)
+    t2 = tables.table2({}, paper, ["Nb"])
+    assert list(t2.metal) == ["Nb"] and not t2.iloc[0]["has_input"]
+    assert (t2.iloc[0][[c for c in t2.columns if c.endswith("_status")]] == paper004.TC_NO_INPUT).all()
+    md = tables.table2_markdown(t2, 0.01)
+    nb = [ln.split(" | ") for ln in md.splitlines() if ln.startswith("| Nb ")]
+    assert [r[1:3] for r in nb] == [["no input", "no input"]] * 2
+    assert nb[0][-1].strip(" |") == f"{paper004.paper_value(paper, 'tc', 'Nb', 'exp'):.3g}"
+    tex = tables.table2_latex(t2, 0.01)
+    assert tex.count("no input") == 4 and tex.splitlines()[1] == "\\toprule"
+    assert "no input" in tables.diagnostics_frame(t2).iloc[0]["Tc Eliashberg (K)"]
+    t3 = tables.table3({}, paper, ["Nb"])
+    assert t3.iloc[0]["row_status"] == tables.ROW_NO_INPUT
+    assert tables.table3_frame(t3).iloc[0]["This work TF-FE"] == "no input"
+    ds = tables.table_dataset(t2, tables.TABLE2_META)
+    assert int(ds["has_input"][0]) == 0 and "no_input" in ds["tc_tf_fe_status"].attrs["flag_meanings"]
 
 
 def test_from_dataset_roundtrip_matches_model():

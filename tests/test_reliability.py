@@ -63,9 +63,9 @@ def assert_same_data(a: Path, b: Path) -> int:
     return len(fa)
 
 
-def _start(wf: Path, env, log: Path) -> subprocess.Popen:
+def _start(wf: Path, env, log: Path, *args: str) -> subprocess.Popen:
     with open(log, "w") as fh:  # the child keeps its own descriptor
-        return subprocess.Popen([snakemake_exe(), "--cores", "2"], cwd=wf, env=env,
+        return subprocess.Popen([snakemake_exe(), "--cores", "2", *args], cwd=wf, env=env,
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=default_sigint)
 
@@ -171,3 +171,53 @@ def test_sigkill_then_unlock_and_rerun_gives_same_data(reference_run, tmp_path):
     assert assert_same_data(reference_run, wf) > 5
     # nothing half-written survives anywhere
     assert not list((wf / "results").rglob(".tmp-*"))
+
+
+def test_sigkill_during_forceall_keeps_every_product(reference_run, tmp_path):
+    """A complete tree rebuilt with --forceall and killed while an intermediate
+    (data behind a table or figure, not itself a figure) is being rewritten: the
+    resumed run rebuilds it, because every such file is a default target (a run
+    that does not need it would otherwise say "Nothing to be done" and lose it)."""
+    import shutil
+
+    wf = tmp_path / "wf"
+    shutil.copytree(reference_run, wf, symlinks=True)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    intermediates = sorted((wf / "results/paper004").rglob("*.nc"))
+    intermediates += sorted((wf / "results/defectal").glob("*.nc"))
+    assert len(intermediates) > 5
+    proc = _start(wf, env, tmp_path / "killed.log", "--forceall")
+    t0 = time.time()
+    while all(p.exists() for p in intermediates):     # Snakemake removes an output before its job
+        if proc.poll() is not None or time.time() - t0 > 600:
+            pytest.fail("the --forceall run did not start an intermediate's job")
+        time.sleep(0.1)
+    lost = [p.relative_to(wf) for p in intermediates if not p.exists()]
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert run_snakemake(wf, "--unlock", timeout=300).returncode == 0
+    res = run_snakemake(wf, "--cores", "2", "--rerun-incomplete", timeout=3000)
+    assert res.returncode == 0, res.stderr[-3000:]
+    print(f"killed while rewriting {lost}; all rebuilt", file=sys.stderr)
+    assert assert_same_data(reference_run, wf) > 5
+
+
+def test_every_job_has_a_default_target():
+    """Structure behind the test above: each job of the default DAG has at least
+    one output among the inputs of ``rule all`` (dry run with --forceall)."""
+    from conftest import ROOT
+
+    res = run_snakemake(ROOT, "-n", "--forceall", timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    jobs = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", res.stdout):
+        m = re.match(r"(?:local)?rule (\w+):", block)
+        out = re.search(r"^\s+output: (.*)$", block, re.M)
+        inp = re.search(r"^\s+input: (.*)$", block, re.M)
+        if m and m.group(1) == "all":
+            targets = {f.strip() for f in inp.group(1).split(",")}
+        elif m and out:
+            jobs.setdefault(m.group(1), []).append({f.strip() for f in out.group(1).split(",")})
+    assert len(jobs) > 20
+    orphans = [(rule, sorted(o)) for rule, outs in jobs.items() for o in outs if not o & targets]
+    assert not orphans, f"jobs whose outputs the default target does not keep: {orphans}"

@@ -11,7 +11,6 @@ Energies in meV, temperatures in K, entropies and heat capacities in k_B per ato
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 
 import numpy as np
@@ -123,9 +122,9 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
         sol = ge.solve(t_gap, amplitude=0.5)
         if xi_ref is None:
             xi_ref = sol.xi
-        scal[f"tc_{tag}"] = res.tc
+        _store_tc(scal, f"tc_{tag}", res, ge.s.t_search_min)
         scal[f"superconducting_{tag}"] = int(res.found and sol.delta0 > 1e-9)
-        scal[f"delta0_{tag}"] = sol.delta0 if res.found else max(sol.delta0, 0.0)
+        scal[f"delta0_{tag}"] = sol.delta0 if scal[f"superconducting_{tag}"] else 0.0
         scal[f"mu_{tag}"] = coulomb_mu(ge)
         scal[f"converged_{tag}"] = int(sol.converged)
         if res.found:
@@ -140,12 +139,13 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     if paper_lambda is not None and np.isfinite(paper_lambda):
         ge = GapEquation(inp.scaled_to_lambda(paper_lambda), settings.refined(coulomb="tf-fe"))
         r = ge.tc()
-        scal["tc_tf_fe_rescaled"] = r.tc
+        _store_tc(scal, "tc_tf_fe_rescaled", r, ge.s.t_search_min)
         scal["delta0_tf_fe_rescaled"] = ge.solve(t_gap, amplitude=0.5).delta0 if r.found else 0.0
         scal["cs_cn_tf_fe_rescaled"] = (heat_capacity_jump(ge, tc_k=r.tc).ratio if r.found
                                         else float("nan"))
-    else:
+    else:                                        # no paper lambda: nothing to rescale to
         scal["tc_tf_fe_rescaled"] = scal["delta0_tf_fe_rescaled"] = float("nan")
+        scal["tc_tf_fe_rescaled_status"] = TC_NOT_APPLICABLE
         scal["cs_cn_tf_fe_rescaled"] = float("nan")
     scal["lambda_paper"] = float("nan") if paper_lambda is None else paper_lambda
     # Allen-Dynes and Eliashberg on the same alpha2F
@@ -160,17 +160,21 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     scal["mu_star_allen_dynes"] = mu_ad
     scal["mu_star_eliashberg"] = mu_el
     scal["tc_allen_dynes"] = eliashberg.allen_dynes_tc(m["lam"], m["omega_log"], m["omega2"], mu_ad)
-    # 0.0 = provably no transition (see eliashberg.tc_eliashberg); a transition
-    # below the searchable range is NaN (with the bound in the log), never 0
+    # a transition below the searchable range is stored as that upper bound
+    # (status TC_UPPER_BOUND); a failed root search as NaN (TC_NOT_DETERMINED)
     try:
         scal["tc_eliashberg"] = float(eliashberg.tc_eliashberg(
             inp.omega, inp.a2f, mu_star=mu_el, omega_c=eliashberg_cutoff_factor * wmax))
+        scal["tc_eliashberg_status"] = TC_VALUE
     except eliashberg.TcBelowRangeError as exc:
-        log.warning("%s: Eliashberg Tc below %.3g K, stored as NaN (%s)", inp.name, exc.upper_bound, exc)
-        scal["tc_eliashberg"] = float("nan")
+        log.warning("%s: Eliashberg Tc below %.3g K, stored as that upper bound (%s)",
+                    inp.name, exc.upper_bound, exc)
+        scal["tc_eliashberg"] = exc.upper_bound
+        scal["tc_eliashberg_status"] = TC_UPPER_BOUND
     except RuntimeError as exc:                    # root search failed: not known, not 0
         log.warning("%s: Eliashberg Tc not determined, stored as NaN (%s)", inp.name, exc)
         scal["tc_eliashberg"] = float("nan")
+        scal["tc_eliashberg_status"] = TC_NOT_DETERMINED
     scal["lambda"] = m["lam"]
     scal["omega_log"] = m["omega_log"]
     scal["omega2"] = m["omega2"]
@@ -187,11 +191,38 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     return _metal_dataset(inp, scal, xi_ref, out, xk, -inp.dos_ef * kdiag, zdiag, t_gap)
 
 
+#: Status of a stored Tc (CF flag variables ``<tc>_status``).
+TC_VALUE, TC_UPPER_BOUND, TC_NOT_DETERMINED, TC_NOT_APPLICABLE, TC_NO_INPUT = 0, 1, 2, 3, 4
+TC_FLAG_MEANINGS = "value upper_bound not_determined not_applicable no_input"
+
+
+def _store_tc(scal: dict, key: str, res, t_search_min: float) -> None:
+    """Tc of a search: the value, or (no solution down to ``t_search_min``) that
+    temperature flagged as an upper bound; never 0."""
+    scal[key] = res.tc if res.found else float(t_search_min)
+    scal[f"{key}_status"] = TC_VALUE if res.found else TC_UPPER_BOUND
+
+
+def tc_status_attrs(what: str) -> dict:
+    """CF attributes of a Tc status flag variable."""
+    return {"flag_values": np.arange(5, dtype=np.int8), "flag_meanings": TC_FLAG_MEANINGS,
+            "comment": f"upper_bound: {what} is the lowest temperature searched and Tc lies "
+                       "below it; not_determined: the search failed (value NaN); "
+                       "not_applicable: no reference to compute it from; no_input: the metal has "
+                       "no first-principles input"}
+
+
 _SCALAR_META = {
-    "tc_tf_fe": ("K", "Tc, SCDFT energy-space, TF-FE Coulomb (Eq. 26)"),
-    "tc_tf_sk": ("K", "Tc, SCDFT energy-space, TF-SK Coulomb (Eq. 29)"),
-    "delta0_tf_fe": ("meV", "Delta(xi=0) at t_gap, TF-FE"),
-    "delta0_tf_sk": ("meV", "Delta(xi=0) at t_gap, TF-SK"),
+    "tc_tf_fe": ("K", "Tc, SCDFT energy-space, TF-FE Coulomb (Eq. 26); an upper bound where "
+                      "tc_tf_fe_status = 1"),
+    "tc_tf_sk": ("K", "Tc, SCDFT energy-space, TF-SK Coulomb (Eq. 29); an upper bound where "
+                      "tc_tf_sk_status = 1"),
+    "tc_tf_fe_status": ("1", "status of tc_tf_fe"),
+    "tc_tf_sk_status": ("1", "status of tc_tf_sk"),
+    "tc_tf_fe_rescaled_status": ("1", "status of tc_tf_fe_rescaled"),
+    "tc_eliashberg_status": ("1", "status of tc_eliashberg"),
+    "delta0_tf_fe": ("meV", "Delta(xi=0) at t_gap, TF-FE (0 where no solution)"),
+    "delta0_tf_sk": ("meV", "Delta(xi=0) at t_gap, TF-SK (0 where no solution)"),
     "superconducting_tf_fe": ("1", "1 if the gap equation has a non-trivial solution above t_search_min (TF-FE)"),
     "superconducting_tf_sk": ("1", "1 if the gap equation has a non-trivial solution above t_search_min (TF-SK)"),
     "converged_tf_fe": ("1", "1 if the nonlinear gap solve converged (TF-FE)"),
@@ -200,14 +231,16 @@ _SCALAR_META = {
     "mu_tf_sk": ("1", "Coulomb parameter N(0) K^el(0,0), TF-SK"),
     "cs_cn_tf_fe": ("1", "C_S(Tc)/C_N(Tc) from the Kohn-Sham entropy (Eq. 31), TF-FE"),
     "cs_cn_tf_sk": ("1", "C_S(Tc)/C_N(Tc) from the Kohn-Sham entropy (Eq. 31), TF-SK"),
-    "tc_tf_fe_rescaled": ("K", "Tc, TF-FE, alpha2F rescaled to the paper's lambda (diagnostic)"),
+    "tc_tf_fe_rescaled": ("K", "Tc, TF-FE, alpha2F rescaled to the paper's lambda (diagnostic); "
+                               "an upper bound where tc_tf_fe_rescaled_status = 1"),
     "delta0_tf_fe_rescaled": ("meV", "Delta0, TF-FE, alpha2F rescaled to the paper's lambda (diagnostic)"),
     "cs_cn_tf_fe_rescaled": ("1", "C_S(Tc)/C_N(Tc), TF-FE, alpha2F rescaled to the paper's lambda (diagnostic)"),
     "lambda_paper": ("1", "lambda of paper 004, Table 2"),
     "mu_star_allen_dynes": ("1", "mu* of the Allen-Dynes column"),
     "mu_star_eliashberg": ("1", "mu* of the Eliashberg column (at its Matsubara cutoff)"),
     "tc_allen_dynes": ("K", "Allen-Dynes Tc on the same alpha2F"),
-    "tc_eliashberg": ("K", "isotropic Matsubara Eliashberg Tc on the same alpha2F"),
+    "tc_eliashberg": ("K", "isotropic Matsubara Eliashberg Tc on the same alpha2F; an upper "
+                           "bound where tc_eliashberg_status = 1"),
     "lambda": ("1", "lambda = 2 Int alpha2F/omega of the project's alpha2F"),
     "omega_log": ("meV", "omega_log of the project's alpha2F"),
     "omega2": ("meV", "sqrt(<omega^2>) of the project's alpha2F"),
@@ -218,7 +251,9 @@ _SCALAR_META = {
 
 
 def _metal_dataset(inp, scal, xi, arrays, xk, kdiag, zdiag, t_gap) -> xr.Dataset:
-    v = {k: da(val, (), _SCALAR_META[k][0], _SCALAR_META[k][1]) for k, val in scal.items()}
+    v = {k: da(np.int8(val) if k.endswith("_status") else val, (), *_SCALAR_META[k],
+               **(tc_status_attrs(k[:-7]) if k.endswith("_status") else {}))
+         for k, val in scal.items()}
     v["delta_tf_fe"] = da(arrays["delta_tf_fe"], ("xi",), "meV", f"Delta(xi) at {t_gap} K, TF-FE")
     v["delta_tf_sk"] = da(arrays["delta_tf_sk"], ("xi",), "meV", f"Delta(xi) at {t_gap} K, TF-SK")
     v["chi_tf_fe"] = da(arrays["chi_tf_fe"], ("xi",), "1",
@@ -369,186 +404,6 @@ def kernel_w(t_k: float = 0.01, omega_thz: float = 1.0, xi0: float = 1e-3) -> xr
 
 
 # ------------------------------------------------------------------------------ tables
-def _pct(a, b):
-    return 100.0 * (a - b) / b if (np.isfinite(a) and np.isfinite(b) and b != 0) else float("nan")
-
-
-def _fpct(a, b) -> str:
-    p = _pct(a, b)
-    return "n/a" if not np.isfinite(p) else f"{p:+.0f} %"
-
-
-def table2(results: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
-    """Table 2: Tc [K] and Delta0 [meV] per metal, ours next to the paper's and experiment."""
-    rows = []
-    for metal, ds in results.items():
-        g = {k: float(ds[k]) for k in ds.data_vars if ds[k].ndim == 0}
-        pv = lambda q, c: paper_value(paper, q, metal, c)  # noqa: E731
-        rows.append({
-            "metal": metal,
-            "lambda": g["lambda"], "lambda_paper": pv("lambda", "paper"),
-            "tc_tf_fe": g["tc_tf_fe"], "tc_tf_sk": g["tc_tf_sk"],
-            "tc_paper_tf_me": pv("tc", "TF-ME"), "tc_paper_tf_sk": pv("tc", "TF-SK"),
-            "tc_paper_tf_fe": pv("tc", "TF-FE"), "tc_exp": pv("tc", "exp"),
-            "tc_tf_fe_rescaled": g["tc_tf_fe_rescaled"],
-            "tc_eliashberg": g["tc_eliashberg"], "tc_allen_dynes": g["tc_allen_dynes"],
-            "mu_star_eliashberg": g["mu_star_eliashberg"], "mu_star_allen_dynes": g["mu_star_allen_dynes"],
-            "mu_tf_fe": g["mu_tf_fe"],
-            "delta0_tf_fe": g["delta0_tf_fe"], "delta0_tf_sk": g["delta0_tf_sk"],
-            "delta0_paper_tf_me": pv("delta0", "TF-ME"), "delta0_paper_tf_sk": pv("delta0", "TF-SK"),
-            "delta0_paper_tf_fe": pv("delta0", "TF-FE"), "delta0_exp": pv("delta0", "exp"),
-            "delta0_tf_fe_rescaled": g["delta0_tf_fe_rescaled"],
-            "superconducting": bool(g["superconducting_tf_fe"]),
-            "synthetic": bool(ds.attrs.get("synthetic", 0)),
-        })
-    return pd.DataFrame(rows, columns=["metal", *TABLE2_META])
-
-
-TABLE2_META = {
-    "lambda": ("1", "lambda of the project's alpha2F"),
-    "lambda_paper": ("1", "lambda, paper 004 Table 2"),
-    "tc_tf_fe": ("K", "Tc, this work, TF-FE"), "tc_tf_sk": ("K", "Tc, this work, TF-SK (energy space)"),
-    "tc_paper_tf_me": ("K", "Tc, paper 004, TF-ME"), "tc_paper_tf_sk": ("K", "Tc, paper 004, TF-SK"),
-    "tc_paper_tf_fe": ("K", "Tc, paper 004, TF-FE"), "tc_exp": ("K", "Tc, experiment (as quoted by paper 004)"),
-    "tc_tf_fe_rescaled": ("K", "Tc, this work, TF-FE, alpha2F rescaled to the paper's lambda"),
-    "tc_eliashberg": ("K", "Tc, isotropic Eliashberg, same alpha2F"),
-    "tc_allen_dynes": ("K", "Tc, Allen-Dynes, same alpha2F"),
-    "mu_star_eliashberg": ("1", "mu* of the Eliashberg column"),
-    "mu_star_allen_dynes": ("1", "mu* of the Allen-Dynes column"),
-    "mu_tf_fe": ("1", "Coulomb parameter N(0) K^el(0,0), TF-FE"),
-    "delta0_tf_fe": ("meV", "Delta0 at 0.01 K, this work, TF-FE"),
-    "delta0_tf_sk": ("meV", "Delta0 at 0.01 K, this work, TF-SK"),
-    "delta0_paper_tf_me": ("meV", "Delta0, paper 004, TF-ME"),
-    "delta0_paper_tf_sk": ("meV", "Delta0, paper 004, TF-SK"),
-    "delta0_paper_tf_fe": ("meV", "Delta0, paper 004, TF-FE"),
-    "delta0_exp": ("meV", "Delta0, experiment (as quoted by paper 004)"),
-    "delta0_tf_fe_rescaled": ("meV", "Delta0, this work, TF-FE, alpha2F rescaled to the paper's lambda"),
-    "superconducting": ("1", "non-trivial solution of the gap equation above the lowest T searched"),
-    "synthetic": ("1", "1 if computed from synthetic (model) inputs"),
-}
-
-
-def table3(results: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for metal, ds in results.items():
-        if not int(ds["superconducting_tf_fe"]):
-            continue
-        rows.append({
-            "metal": metal,
-            "cs_cn_tf_fe": float(ds["cs_cn_tf_fe"]), "cs_cn_tf_sk": float(ds["cs_cn_tf_sk"]),
-            "cs_cn_tf_fe_rescaled": float(ds["cs_cn_tf_fe_rescaled"]),
-            "cs_cn_paper_tf_me": paper_value(paper, "cs_cn", metal, "TF-ME"),
-            "cs_cn_exp_min": paper_value(paper, "cs_cn", metal, "exp"),
-            "cs_cn_exp_max": paper_value(paper, "cs_cn", metal, "exp", upper=True),
-            "synthetic": bool(ds.attrs.get("synthetic", 0)),
-        })
-    return pd.DataFrame(rows, columns=["metal", *TABLE3_META])
-
-
-TABLE3_META = {
-    "cs_cn_tf_fe": ("1", "C_S(Tc)/C_N(Tc), this work, TF-FE"),
-    "cs_cn_tf_sk": ("1", "C_S(Tc)/C_N(Tc), this work, TF-SK"),
-    "cs_cn_tf_fe_rescaled": ("1", "C_S(Tc)/C_N(Tc), TF-FE, alpha2F rescaled to paper 004's lambda (diagnostic)"),
-    "cs_cn_paper_tf_me": ("1", "C_S(Tc)/C_N(Tc), paper 004 Table 3 (TF-ME)"),
-    "cs_cn_exp_min": ("1", "experiment, lower end (paper 004 Table 3)"),
-    "cs_cn_exp_max": ("1", "experiment, upper end (paper 004 Table 3)"),
-    "synthetic": ("1", "1 if computed from synthetic (model) inputs"),
-}
-
-
-def isotope_table(iso: dict[str, xr.Dataset], paper: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for metal, ds in iso.items():
-        rows.append({"metal": metal, "alpha_gap_tf_fe": float(ds["alpha_gap"]),
-                     "alpha_tc_tf_fe": float(ds["alpha_tc"]),
-                     "alpha_paper_tf_fe": paper_value(paper, "isotope", metal, "TF-FE"),
-                     "alpha_exp": paper_value(paper, "isotope", metal, "exp"),
-                     "synthetic": bool(ds.attrs.get("synthetic", 0))})
-    return pd.DataFrame(rows, columns=["metal", *ISOTOPE_META])
-
-
-ISOTOPE_META = {
-    "alpha_gap_tf_fe": ("1", "isotope coefficient from Delta0, this work, TF-FE"),
-    "alpha_tc_tf_fe": ("1", "isotope coefficient from Tc, this work, TF-FE"),
-    "alpha_paper_tf_fe": ("1", "isotope coefficient, paper 004 (TF-FE, from the gap)"),
-    "alpha_exp": ("1", "isotope coefficient, experiment (as quoted by paper 004)"),
-    "synthetic": ("1", "1 if computed from synthetic (model) inputs"),
-}
-
-
-def table_dataset(df: pd.DataFrame, meta: dict) -> xr.Dataset:
-    """A table as a NetCDF-ready Dataset (dimension ``metal``)."""
-    v = {}
-    for c in df.columns:
-        if c == "metal":
-            continue
-        unit, name = meta[c]
-        if c in ("superconducting", "synthetic"):
-            vals = df[c].to_numpy().astype(bool).astype(np.int8)
-        else:
-            vals = df[c].to_numpy().astype(float)
-        v[c] = da(vals, ("metal",), unit, name)
-    return xr.Dataset(v, coords={"metal": da(df["metal"].to_numpy().astype(str), ("metal",), "1",
-                                             "element")})
-
-
-def summary_markdown(t2: pd.DataFrame, t3: pd.DataFrame, iso: pd.DataFrame,
-                     missing: list[str], t_search_min: float = 0.01) -> str:
-    """Per-metal deviations from experiment and from the paper, and the issue's targets."""
-    lines = ["# Paper 004 reproduction: summary", "",
-             "Generated by the workflow (rule paper004_tables) from results/tables/table2, table3 "
-             "and isotope.  Deviations in % are (this work - reference)/reference.", ""]
-    if t2["synthetic"].any():
-        lines += ["**SYNTHETIC INPUTS**: at least one row was computed from model (synthetic) inputs.", ""]
-    if missing:
-        lines += [f"Metals without a first-principles input (left out): {', '.join(missing)}.", ""]
-    lines += ["| metal | Tc TF-FE [K] | vs exp | vs paper TF-FE | Tc TF-FE, paper lambda [K] | "
-              "vs paper TF-FE | Delta0 TF-FE [meV] | vs exp | vs paper TF-FE |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for _, r in t2.iterrows():
-        if not r["superconducting"]:
-            lines.append(f"| {r['metal']} | no solution down to the lowest T searched "
-                         f"({t_search_min:g} K) | | | | | | | |")
-            continue
-        lines.append(
-            f"| {r['metal']} | {r['tc_tf_fe']:.3g} | {_fpct(r['tc_tf_fe'], r['tc_exp'])} | "
-            f"{_fpct(r['tc_tf_fe'], r['tc_paper_tf_fe'])} | {r['tc_tf_fe_rescaled']:.3g} | "
-            f"{_fpct(r['tc_tf_fe_rescaled'], r['tc_paper_tf_fe'])} | {r['delta0_tf_fe']:.3g} | "
-            f"{_fpct(r['delta0_tf_fe'], r['delta0_exp'])} | "
-            f"{_fpct(r['delta0_tf_fe'], r['delta0_paper_tf_fe'])} |")
-    lines += ["", "## Targets of the issue (measured, not tuned)", ""]
-    for _, r in t2.iterrows():
-        if not r["superconducting"] or not np.isfinite(r["tc_exp"]):
-            continue
-        ratio = r["tc_tf_fe"] / r["tc_exp"]
-        if r["metal"] == "Mo":
-            ok = 0.5 <= ratio <= 2.0
-            want = "within a factor 2 of experiment"
-        else:
-            ok = abs(ratio - 1) <= 0.2
-            want = "within 20 % of experiment"
-        lines.append(f"- {r['metal']}: TF-FE Tc {want}: {'met' if ok else 'MISSED'} "
-                     f"(ratio {ratio:.2f})")
-        if np.isfinite(r["tc_paper_tf_fe"]) and np.isfinite(r["tc_tf_fe_rescaled"]):
-            d = _pct(r["tc_tf_fe_rescaled"], r["tc_paper_tf_fe"])
-            lines.append(f"- {r['metal']}: TF-FE Tc with the paper's lambda within 10 % of the paper's "
-                         f"TF-FE: {'met' if abs(d) <= 10 else 'MISSED'} ({d:+.0f} %)")
-    for _, r in t3.iterrows():
-        if np.isfinite(r["cs_cn_paper_tf_me"]):
-            d = r["cs_cn_tf_fe"] - r["cs_cn_paper_tf_me"]
-            extra = ""
-            if np.isfinite(r["cs_cn_tf_fe_rescaled"]):
-                extra = (f"; with alpha2F rescaled to the paper's lambda "
-                         f"{r['cs_cn_tf_fe_rescaled'] - r['cs_cn_paper_tf_me']:+.2f}")
-            lines.append(f"- {r['metal']}: C_S/C_N within 0.1 of the paper: "
-                         f"{'met' if abs(d) <= 0.1 else 'MISSED'} ({d:+.2f}{extra})")
-    for _, r in iso.iterrows():
-        lines.append(f"- {r['metal']}: isotope coefficient (gap) {r['alpha_gap_tf_fe']:.2f}, "
-                     f"(Tc) {r['alpha_tc_tf_fe']:.2f}; paper {r['alpha_paper_tf_fe']:.2f}, "
-                     f"experiment {r['alpha_exp']:.2f}")
-    return "\n".join(lines) + "\n"
-
-
 # ------------------------------------------------------------------------------ synthetic inputs
 def synthetic_abinitio_dataset(inp: ScdftInput) -> xr.Dataset:
     """A dataset in the first-principles contract (scimodel.qe.CONTRACT) built

@@ -212,4 +212,6 @@ FIGURES += [
     "results/figures/defectal_fig4ab_tc_A.png",
     "results/figures/defectal_tc_vs_A.png",
 ]
-DATA += ["results/defectal/model_curves.nc"]
+# the data behind the figures (see paper004.smk: rebuilt after an interrupted run)
+DATA += ["results/defectal/model_curves.nc", "results/defectal/paracrystal.nc",
+         "results/defectal/diffraction.nc", "results/defectal/alpha2f.nc", *DEF_FLOW_FILES]
