@@ -183,8 +183,8 @@ def test_ingest_writes_cf_netcdf_with_provenance(tmp_path):
                         log=[str(tmp_path / "log.txt")])
     runpy.run_path(str(SCRIPT_INGEST), init_globals={"snakemake": sm})
     with xr.open_dataset(out) as ds:
-        assert ds["A"].attrs["units"] == "uOhm cm/K^2"
-        assert ds["rho0"].attrs["units"] == "uOhm cm"
+        assert ds["A"].attrs["units"] == "uohm cm K-2"
+        assert ds["rho0"].attrs["units"] == "uohm cm"
         assert ds.attrs["synthetic"] == "true" and "SYNTHETIC" in ds.attrs["source"]
         truth = json.loads(ds.attrs["synthetic_truth"])
         # the record's y axis is in nOhm cm/K^2; stored A must be in uOhm cm/K^2
@@ -480,8 +480,8 @@ def test_every_synthetic_panel_is_stamped(registry, tmp_path, monkeypatch, synth
                   tmp_path / "f3.png")
     assert (tmp_path / "f2.png").stat().st_size > 0 and (tmp_path / "f3.png").stat().st_size > 0
     if synthetic:
-        assert n2 == 5 + 1                 # five panels + the figure
-        assert len(calls) - n2 == 13 + 1   # a.1-a.10, b.1-b.3 have synthetic data + the figure
+        assert n2 == 5 + 1                 # five panels + the notes panel (suptitle: SYNTHETIC DATA)
+        assert len(calls) - n2 == 13       # a.1-a.10, b.1-b.3 have synthetic data (suptitle too)
     else:
         assert calls == []
 

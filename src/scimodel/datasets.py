@@ -85,6 +85,10 @@ def _derived_units() -> dict[str, dict[str, float]]:
     for r, f in res.items():
         inv_r[f"1/({r})"] = 1.0 / f
         inv_r[f"({r})^-1"] = 1.0 / f
+    # UDUNITS spellings, as stored in the NetCDF files
+    a_units["uohm cm K-2"] = 1.0
+    a_inv["(uohm cm K-2)^-0.5"] = 1.0
+    inv_r["uohm-1 cm-1"] = 1.0
     return {"A": a_units, "A_inv_sqrt": a_inv, "inv_rho0": inv_r}
 
 
@@ -95,16 +99,16 @@ _REL = {"1": 1.0, "": 1.0, "%": 1e-2}
 QUANTITIES: dict[str, tuple[str, str, dict[str, float]]] = {
     "T": ("temperature", "K", units.TEMPERATURE_UNITS),
     "Tc": ("superconducting transition temperature", "K", units.TEMPERATURE_UNITS),
-    "rho": ("electrical resistivity", "uOhm cm", units.RESISTIVITY_UNITS),
-    "rho0": ("residual resistivity", "uOhm cm", units.RESISTIVITY_UNITS),
-    "A": ("Fermi-liquid coefficient A of rho = rho0 + A T^2", "uOhm cm/K^2", _D["A"]),
-    "fluence": ("irradiation fluence", "n/cm^2", units.FLUENCE_UNITS),
+    "rho": ("electrical resistivity", "uohm cm", units.RESISTIVITY_UNITS),
+    "rho0": ("residual resistivity", "uohm cm", units.RESISTIVITY_UNITS),
+    "A": ("Fermi-liquid coefficient A of rho = rho0 + A T^2", "uohm cm K-2", _D["A"]),
+    "fluence": ("irradiation fluence (particles per area)", "cm-2", units.FLUENCE_UNITS),
     "dTc_rel": ("relative Tc change (Tc - Tc0)/Tc0", "1", _REL),
     "drho0_rel": ("relative residual-resistivity change (rho0 - rho0_0)/rho0_0", "1", _REL),
     # ln(Tc / 1 K): only meaningful with Tc in kelvin, hence no other unit.
     "lnTc": ("natural logarithm of Tc in kelvin", "1", {"1": 1.0, "ln(K)": 1.0}),
-    "A_inv_sqrt": ("A^(-1/2)", "(uOhm cm/K^2)^-1/2", _D["A_inv_sqrt"]),
-    "inv_rho0": ("inverse residual resistivity 1/rho0", "1/(uOhm cm)", _D["inv_rho0"]),
+    "A_inv_sqrt": ("A^(-1/2)", "(uohm cm K-2)^-0.5", _D["A_inv_sqrt"]),
+    "inv_rho0": ("inverse residual resistivity 1/rho0", "uohm-1 cm-1", _D["inv_rho0"]),
 }
 
 #: role -> (x quantity, y quantity) of a series with that role
@@ -706,10 +710,10 @@ def rho_T_model(T, rho0, beta, A):
 
 # --------------------------------------------------------------------------- analysis
 PARAM_UNITS = {
-    "rho0": "uOhm cm", "beta": "uOhm cm/K^5", "A": "uOhm cm/K^2",
-    "A0": "uOhm cm/K^2", "A1": "1/K^2", "A2": "1/(uOhm cm K^2)",
-    "ln_theta": "1", "theta": "K", "F": "(uOhm cm)^1/2/K",
-    "s": "1", "t1": "1", "t2": "1", "c0": "1", "c1": "uOhm cm",
+    "rho0": "uohm cm", "beta": "uohm cm K-5", "A": "uohm cm K-2",
+    "A0": "uohm cm K-2", "A1": "K-2", "A2": "uohm-1 cm-1 K-2",
+    "ln_theta": "1", "theta": "K", "F": "(uohm cm)^0.5 K-1",
+    "s": "1", "t1": "1", "t2": "1", "c0": "1", "c1": "uohm cm",
 }
 PARAM_LONG = {
     "rho0": "residual resistivity rho0", "beta": "Bloch-Grueneisen coefficient beta (T^5)",
@@ -786,7 +790,7 @@ def analyse_group(series: Sequence[Series], analysis: str, options: Mapping | No
             def arr(name, k):
                 return np.array([f.value(name)[k] for f in fits])
             out["curve"] = da(np.array(cid, dtype=object), ("curve",), "1", "series id of the rho(T) curve")
-            out["fluence"] = da(flu, ("curve",), "n/cm^2", "irradiation fluence of the curve")
+            out["fluence"] = da(flu, ("curve",), "cm-2", "irradiation fluence of the curve (particles per area)")
             for n in ("rho0", "beta", "A"):
                 out[n] = da(arr(n, 0), ("curve",), PARAM_UNITS[n], PARAM_LONG[n] + " (fit of rho(T))")
                 out[f"{n}_stderr"] = da(arr(n, 1), ("curve",), PARAM_UNITS[n], f"standard error of {n}")
@@ -797,7 +801,7 @@ def analyse_group(series: Sequence[Series], analysis: str, options: Mapping | No
             tgrid = np.stack([np.linspace(max(0.0, np.min(c.x)), np.max(c.x), n_model) for c in curves])
             out["T_model"] = da(tgrid, ("curve", "model_point"), "K", "temperature grid of the fitted curve")
             out["rho_model"] = da(np.stack([rho_T_model(tg, *f.params) for tg, f in zip(tgrid, fits)]),
-                                  ("curve", "model_point"), "uOhm cm", "fitted rho0 + beta T^5 + A T^2")
+                                  ("curve", "model_point"), "uohm cm", "fitted rho0 + beta T^5 + A T^2")
             A, sA = arr("A", 0), arr("A", 1)
             r0, sr0 = arr("rho0", 0), arr("rho0", 1)
             if len(curves) >= 4:
@@ -1094,6 +1098,8 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
     ``model``: :func:`read_model_curves` output.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
     from .plotting import savefig, stamp_synthetic
     fig, axes = plt.subplots(2, 3, figsize=(11, 6.5))
     axes = dict(zip("abcdef", axes.ravel()))
@@ -1126,15 +1132,17 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
                                                                  [g for g, m in material.items() if m in mats])]
             msg = "no data record yet"
             if key == "e":
-                msg = "no data set registered (ref. [25] is outside the four data sets of this issue)"
+                msg = "no data set registered\n(ref. [25]: outside the four data sets)"
             elif wait:
                 msg += f"\nawaiting source figure: {len(wait)} series"
             msg += "\nmodel curve only" if ov else "\nmodel curves not available (defectal rule absent)"
-            _note(ax, msg, y=0.85)
+            _note(ax, msg, y=0.5)
         if spec["xlog"]:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())     # decade labels only
         if spec["ylog"] and sel and all(np.all(s.y > 0) for s in sel):
             ax.set_yscale("log")
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$", ylabel=r"$\delta T_c/T_c^\circ$", title=spec["title"])
         ax.axhline(0, color="0.7", lw=0.5)
         if sel or ov:
@@ -1142,14 +1150,14 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
         if synthetic:
             stamp_synthetic(ax)
     axes["f"].axis("off")
-    _note(axes["f"], ("Weak coupling (Eq. 19): dTc/Tc0 = s x\nStrong coupling (Eq. 20): dTc/Tc0 = -t1 x - t2 x^2\n"
-                      "x = drho0/rho0; fits weighted by the propagated pick uncertainty\n"
-                      "(standard errors in parentheses)"), y=0.6, colour="k")
+    _note(axes["f"], ("Weak coupling (Eq. 19): $\\delta T_c/T_c^\\circ = s\\,x$\n"
+                      "Strong coupling (Eq. 20): $\\delta T_c/T_c^\\circ = -t_1 x - t_2 x^2$\n"
+                      "$x = \\delta\\rho_0/\\rho_0^\\circ$; fits weighted by the propagated\n"
+                      "pick uncertainty (standard errors in parentheses)"), y=0.6, colour="k")
     fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") + "paper 000, Fig. 2: "
                  r"$\delta T_c/T_c^\circ$ vs $\delta\rho_0/\rho_0^\circ$", fontsize=10)
     if synthetic:
-        stamp_synthetic(fig)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+        stamp_synthetic(axes["f"])             # the notes panel; the suptitle says it too
     savefig(fig, path)
 
 
@@ -1207,11 +1215,12 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
             p = [float(fa[f"A_rho0_{n}"]) for n in ("A0", "A1", "A2")]
             ax.plot(rr, p[0] + p[1] * rr + p[2] * rr**2, "r-", lw=1,
                     label=f"A0={p[0]:.3g}, A1={p[1]:.3g}, A2={p[2]:.3g}")
-        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"A ($\mu\Omega$ cm/K$^2$)", title="(a.8) A vs rho0 (quadratic)")
+        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"A ($\mu\Omega$ cm/K$^2$)",
+               title=r"(a.8) $A$ vs $\rho_0$ (quadratic)")
         has.add("a.8")
         ax = ax_of["a.9"]
         ax.errorbar(fa["rho0"], fa["Tc"], xerr=fa["rho0_stderr"], yerr=fa["Tc_stderr"], fmt="s", ms=4)
-        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"$T_c$ (K)", title="(a.9) Tc vs rho0")
+        ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"$T_c$ (K)", title=r"(a.9) $T_c$ vs $\rho_0$")
         has.add("a.9")
         ax = ax_of["a.10"]
         A, sA = fa["A"].values, fa["A_stderr"].values
@@ -1224,7 +1233,8 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
             ax.plot(xx, np.log(th) - F * xx, "r-", lw=1,
                     label=f"theta={th:.3g}({float(fa['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fa['TcA_F_stderr']):.1g})")
             ax.legend(fontsize=5)
-        ax.set(xlabel=r"$A^{-1/2}$", ylabel=r"ln $T_c$", title="(a.10) ln Tc vs A^-1/2")
+        ax.set(xlabel=r"$A^{-1/2}$ ((µΩ cm/K$^2$)$^{-1/2}$)", ylabel=r"$\ln(T_c/1\,\mathrm{K})$",
+               title=r"(a.10) $\ln T_c$ vs $A^{-1/2}$")
         has.add("a.10")
     for s in role(ga, "Tc_fluence") if ga else []:
         ax = ax_of["a.5"]
@@ -1242,7 +1252,8 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
     if gb:
         for r, key, xl, yl in (("A_rho0", "b.1", r"$\rho_0$ ($\mu\Omega$ cm)", r"A ($\mu\Omega$ cm/K$^2$)"),
                                ("Tc_rho0", "b.2", r"$\rho_0$ ($\mu\Omega$ cm)", r"$T_c$ (K)"),
-                               ("lnTc_Ainvsqrt", "b.3", r"$A^{-1/2}$", r"ln $T_c$")):
+                               ("lnTc_Ainvsqrt", "b.3", r"$A^{-1/2}$ ((µΩ cm/K$^2$)$^{-1/2}$)",
+                                r"$\ln(T_c/1\,\mathrm{K})$")):
             ax = ax_of[key]
             for s in role(gb, r):
                 _errorbar(ax, s, color="k", label="points")
@@ -1261,38 +1272,49 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
                             label=f"theta={th:.3g}({float(fb['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fb['TcA_F_stderr']):.1g})")
                 ax.legend(fontsize=5)
             ax.set(xlabel=xl, ylabel=yl, title=f"({key}) In, implanted at 2 K")
-    # panels without data
-    model_keys = {"a.8": ("A_weak", "A_strong"), "b.1": ("A_weak", "A_strong"),
-                  "a.10": ("lntc_weak", "lntc_strong"), "b.3": ("lntc_weak", "lntc_strong"),
+    # panels without data: only those whose axes a model curve shares (ln Tc vs A^-1/2),
+    # each saying which source awaits digitization; the other empty panels are not drawn
+    model_keys = {"a.10": ("lntc_weak", "lntc_strong"), "b.3": ("lntc_weak", "lntc_strong"),
                   "c": ("lntc_weak", "lntc_strong")}
+    source = {"a": "paper 000 ref. [29] (V3Si)", "b": "paper 000 ref. [10] (In)",
+              "c": "paper 000 ref. [26] (no data set registered)"}
+    drawn = []
     for key in names:
-        if key in has:
-            if synthetic:
-                stamp_synthetic(ax_of[key])
-            continue
         ax = ax_of[key]
+        if key in has:
+            drawn.append(key)
+            if synthetic:
+                stamp_synthetic(ax)
+            continue
+        if key not in model_keys or not _overlay(ax, model, model_keys[key]):
+            continue
+        drawn.append(key)
         ax.axis("on")
-        ov = _overlay(ax, model, model_keys.get(key, ()))
-        if key == "c":
-            msg = "(c) ref. [26]: no data set registered (outside this issue)"
-        else:
-            msg = f"({key}) no data record yet (awaiting source figure)"
-        msg += "\nmodel curve only (model units)" if ov else (
-            "\nno model curve for this panel" if key not in model_keys
-            else "\nmodel curves not available (defectal rule absent)")
-        _note(ax, msg)
+        ax.text(0.03, 0.04, f"awaiting digitization:\n{source[key[0]]}\nmodel curves only (model units)",
+                transform=ax.transAxes, ha="left", va="bottom", fontsize=6.5, color="0.3")
         ax.set_title(f"({key})")
-        if ov:
-            ax.legend(fontsize=5)
-            if model_keys[key][0].startswith("A_"):
-                ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$ (model)", ylabel="A (model A_unit)")
-            else:
-                ax.set(xlabel=r"$A^{-1/2}$ (model A_unit$^{-1/2}$)", ylabel=r"ln $T_c$ (model)")
+        ax.legend(loc="upper right")
+        ax.set(xlabel=r"$A^{-1/2}$ (model $A_{\rm unit}^{-1/2}$)", ylabel=r"$\ln(T_c/1\,\mathrm{K})$ (model)")
+    if not drawn:                                  # no record and no model curve at all
+        drawn = ["c"]
+        ax_of["c"].axis("off")
+        _note(ax_of["c"], "no data record and no model curve for any panel\n"
+                          f"awaiting digitization: {source['a']}, {source['b']}")
+    ncol = 4
+    nrow = -(-len(drawn) // ncol)
+    gs = fig.add_gridspec(nrow, ncol)
+    for i, key in enumerate(drawn):
+        ax_of[key].set_subplotspec(gs[i])
+    for key in set(names) - set(drawn):
+        fig.delaxes(ax_of[key])
+    for ax in axs[len(names):]:
+        fig.delaxes(ax)
+    fig.set_size_inches(13, 2.9 * nrow + 0.6)
+    missing = [k for k in names if k not in drawn]
     fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") +
-                 "paper 000, Fig. 3: (a) V3Si neutron-irradiated [29], (b) In implanted at 2 K [10]", fontsize=10)
-    if synthetic:
-        stamp_synthetic(fig)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+                 "paper 000, Fig. 3: (a) V3Si neutron-irradiated [29], (b) In implanted at 2 K [10], "
+                 "(c) Tc-A [26]" + (f"\npanels not drawn (no data record, no model curve): "
+                                    f"{', '.join(missing)}" if missing else ""), fontsize=9)
     savefig(fig, path)
 
 

@@ -144,6 +144,18 @@ def run_script(main: Callable, sm) -> None:
         raise
 
 
+def run_figure_script(main: Callable, sm) -> None:
+    """:func:`run_script` for a script that draws: ``main`` runs in the house
+    Matplotlib style (:func:`scimodel.plotting.style`)."""
+    from .plotting import style
+
+    def styled(sm_):
+        with style():
+            main(sm_)
+
+    run_script(styled, sm)
+
+
 def mock_snakemake(*, input=None, output=None, params=None, wildcards=None,
                    log=None, threads=1, config=None) -> SimpleNamespace:
     """A stand-in for the ``snakemake`` object, to run a script without Snakemake."""

@@ -83,6 +83,7 @@ rule eliashberg_figure:
         scimodel_code=SCIMODEL_CODE,
         names=ELI_SPECTRA,
         mu_star=ELI["mu_star"],
+        cutoff_factor=ELI["matsubara_cutoff_factor"],
     log:
         "logs/eliashberg_figure/all.log",
     conda:

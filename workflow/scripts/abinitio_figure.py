@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 
 from scimodel import qe, units
 from scimodel.plotting import savefig
-from scimodel.workflow import run_script
+from scimodel.workflow import run_figure_script
 
 
 def main(sm):
@@ -33,4 +33,4 @@ def main(sm):
     savefig(fig, sm.output.png)
 
 
-run_script(main, snakemake)  # noqa: F821
+run_figure_script(main, snakemake)  # noqa: F821

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from scimodel.datasets import dataset_to_series, plot_fig2, plot_fig3, read_model_curves
 from scimodel.io import read_dataset
-from scimodel.workflow import run_script
+from scimodel.workflow import run_figure_script
 
 
 def main(sm):
@@ -16,4 +16,4 @@ def main(sm):
     plot(series, fits, material, info["awaiting"], model, bool(sm.params.synthetic), sm.output.png)
 
 
-run_script(main, snakemake)  # noqa: F821
+run_figure_script(main, snakemake)  # noqa: F821

@@ -2,7 +2,7 @@
 from scimodel.defectal import plots
 from scimodel.errors import InputError
 from scimodel.io import read_dataset
-from scimodel.workflow import run_script
+from scimodel.workflow import run_figure_script
 
 
 def main(sm):
@@ -24,4 +24,4 @@ def main(sm):
         raise InputError(None, "params.figure", f"unknown figure {fig!r}")
 
 
-run_script(main, snakemake)  # noqa: F821
+run_figure_script(main, snakemake)  # noqa: F821

@@ -8,8 +8,13 @@ import xarray as xr
 from scimodel import paper004, units
 from scimodel.io import da, read_dataset, write_dataset
 from scimodel.plotting import plt, savefig, stamp_synthetic
-from scimodel.workflow import run_script
+from scimodel.workflow import run_figure_script
 
+#: the gap-equation terms of Fig. 8 (scimodel.scdft.observables.DECOMPOSITIONS) in math mode
+TERM_LABELS = {"K^ph": r"$K^{\rm ph}$", "K^ph + Z^ph": r"$K^{\rm ph} + Z^{\rm ph}$",
+               "K^ph + Z^ph + K^el": r"$K^{\rm ph} + Z^{\rm ph} + K^{\rm el}$"}
+#: precision the paper quotes for its Tc and gaps (Sec. IV: "around 5%")
+PAPER_PRECISION = 0.05
 COLORS = {"Al": "C0", "Mo": "C1", "Ta": "C2", "Pb": "C3", "Nb": "C4", "Cu": "C5"}
 
 
@@ -25,8 +30,23 @@ def _synthetic(dsets):
     return any(int(ds.attrs.get("synthetic", 0)) for ds in dsets)
 
 
-def _symlog(ax, lin=1.0):
-    ax.set_xscale("symlog", linthresh=lin)
+def _abs_xi_axis(ax):
+    """Redraw every line of ``ax`` against |xi| on a log axis: xi > 0 solid, xi < 0
+    dashed in the same colour (a symlog axis kinks smooth curves at its linear
+    threshold and crowds its tick labels)."""
+    for line in list(ax.get_lines()):
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        kw = dict(color=line.get_color(), lw=line.get_linewidth())
+        pos, neg = x > 0, x < 0
+        ax.plot(x[pos], y[pos], "-", label=line.get_label(), **kw)
+        ax.plot(-x[neg], y[neg], "--", **kw)
+        line.remove()
+    ax.plot([], [], "k-", lw=0.8, label=r"$\xi > 0$")
+    ax.plot([], [], "k--", lw=0.8, label=r"$\xi < 0$")
+    ax.set_xscale("log")
+    ax.set_xlim(1e-3, None)
+    ax.axhline(0, color="0.5", lw=0.5)
+    ax.set_xlabel(r"$|\xi|$ (meV)")
 
 
 def fig01(sm):
@@ -35,9 +55,14 @@ def fig01(sm):
     ax[0].plot(ds.xi_prime, ds.w_xi, color="k")
     ax[0].set_xlabel(r"$\xi'$ (meV)")
     ax[0].set_ylabel(r"$W(\xi\approx 0, \xi', \Omega = 1$ THz) (1/meV)")
-    ax[1].plot(ds.omega * units.MEV_TO_THZ, ds.w_omega, color="k")
+    w = ds.w_omega.values
+    sign = -1.0 if np.all(w < 0) else 1.0        # W < 0 at xi = xi': log axes show |W|
+    ax[1].plot(ds.omega * units.MEV_TO_THZ, sign * w, color="k")
+    ax[1].set_xscale("log")
+    if np.all(sign * w > 0):
+        ax[1].set_yscale("log")
     ax[1].set_xlabel(r"$\Omega$ (THz)")
-    ax[1].set_ylabel(r"$W(\xi=\xi'\approx 0, \Omega)$ (1/meV)")
+    ax[1].set_ylabel((r"$-W$" if sign < 0 else r"$W$") + r"$(\xi=\xi'\approx 0, \Omega)$ (1/meV)")
     fig.suptitle("Universal kernel W (Eq. 30) at T = 0.01 K")
     return fig, ds, []
 
@@ -126,12 +151,10 @@ def fig05(sm):
     if "Nb" not in metals:
         ax[1].text(0.5, 0.5, "no Nb input", transform=ax[1].transAxes, ha="center")
     for a in ax:
-        _symlog(a, 1.0)
-        a.set_xlabel(r"$\xi$ (meV)")
+        _abs_xi_axis(a)
         a.set_ylabel(r"$\Delta(\xi)$ (meV)")
-        a.axhline(0, color="0.5", lw=0.5)
         if a.get_legend_handles_labels()[0]:
-            a.legend(fontsize=7)
+            a.legend(fontsize=6)
     return fig, xr.Dataset(out), list(curves.values()) + list(metals.values())
 
 
@@ -140,7 +163,10 @@ def fig06(sm):
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     out = {}
     for metal, ds in dsets.items():
-        ax.plot(ds.t, ds.delta0, "o-", ms=3, color=COLORS.get(metal), label=f"{metal} (Tc = {float(ds.tc):.2f} K)")
+        tc = float(ds.tc)
+        below = ds.t.values < tc                  # the gap closes at the computed Tc
+        ax.plot(np.append(ds.t.values[below], tc), np.append(ds.delta0.values[below], 0.0), "o-", ms=3,
+                color=COLORS.get(metal), label=f"{metal} ($T_c$ = {tc:.2f} K)", markevery=list(range(below.sum())))
         out[f"delta0_{metal}"] = da(ds.delta0.values, (f"t_{metal}",), "meV", f"Delta0(T), {metal}, TF-FE")
         out[f"t_{metal}"] = da(ds.t.values, (f"t_{metal}",), "K", f"temperature, {metal}")
     ax.set_xlabel("T (K)")
@@ -154,25 +180,37 @@ def fig07(sm):
     t = read_dataset(sm.input.data[0])
     t.attrs["synthetic"] = int(np.any(t.synthetic.values))      # per-row flag of Table 2
     ok = t.superconducting.values.astype(bool) & np.isfinite(t.tc_exp.values)
-    fig, ax = plt.subplots(1, 2, figsize=(8, 3.6))
+    fig, ax = plt.subplots(1, 2, figsize=(7.0, 3.3))
     metals = t.metal.values[ok]
     for a, q, unit in ((ax[0], "tc", "K"), (ax[1], "delta0", "meV")):
         exp = t[f"{q}_exp"].values[ok]
         for col, mk, lab in ((f"{q}_tf_fe", "o", "this work TF-FE"), (f"{q}_tf_sk", "s", "this work TF-SK"),
-                             (f"{q}_paper_tf_fe", "x", "paper TF-FE"), (f"{q}_paper_tf_me", "+", "paper TF-ME")):
-            a.plot(exp, t[col].values[ok], mk, label=lab, mfc="none" if mk in "os" else None)
-        for m, x, y in zip(metals, exp, t[f"{q}_tf_fe"].values[ok]):
-            if np.isfinite(x):
-                a.annotate(str(m), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        fin = exp[np.isfinite(exp)]
+                             (f"{q}_paper_tf_fe", "x", "paper TF-FE (±5 %)"),
+                             (f"{q}_paper_tf_me", "+", "paper TF-ME (±5 %)")):
+            y = t[col].values[ok]
+            yerr = PAPER_PRECISION * y if "paper" in col else None
+            a.errorbar(exp, y, yerr=yerr, fmt=mk, label=lab, mfc="none" if mk in "os" else None,
+                       capsize=2, lw=0.7)
+        ys = t[f"{q}_tf_fe"].values[ok]
+        for i, (m, x, y) in enumerate(zip(metals, exp, ys)):
+            if np.isfinite(x) and np.isfinite(y):
+                a.annotate(str(m), (x, y), fontsize=7, xytext=(4, -10 if i % 2 else 4),
+                           textcoords="offset points")
+        fin = np.concatenate([exp, *(t[f"{q}_{c}"].values[ok] for c in ("tf_fe", "tf_sk", "paper_tf_fe",
+                                                                         "paper_tf_me"))])
+        fin = fin[np.isfinite(fin) & (fin > 0)]
         if fin.size:
-            lim = [0, 1.3 * max(fin.max(), np.nanmax(t[f"{q}_tf_fe"].values[ok]))]
+            lim = [fin.min() / 2, fin.max() * 2]
             a.plot(lim, lim, color="0.5", lw=0.7)
+            a.set_xlim(lim)
+            a.set_ylim(lim)
+        a.set_xscale("log")
+        a.set_yscale("log")
         a.set_xlabel(f"experiment ({unit})")
         a.set_ylabel(f"theory ({unit})")
-    ax[0].set_title("Tc")
+    ax[0].set_title(r"$T_c$")
     ax[1].set_title(r"$\Delta_0$ at 0.01 K")
-    ax[0].legend(fontsize=7)
+    ax[0].legend(fontsize=6, loc="upper left")
     keep = ["tc_exp", "tc_tf_fe", "tc_tf_sk", "tc_paper_tf_fe", "tc_paper_tf_me",
             "delta0_exp", "delta0_tf_fe", "delta0_tf_sk", "delta0_paper_tf_fe", "delta0_paper_tf_me"]
     data = t[keep].isel(metal=np.nonzero(ok)[0])
@@ -185,13 +223,11 @@ def fig08(sm):
     metal, ds = next(iter(dsets.items()))
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for k, lab in enumerate(ds.terms.values):
-        ax.plot(ds.xi, ds.delta[k], label=str(lab))
-    _symlog(ax, 1.0)
-    ax.axhline(0, color="0.5", lw=0.5)
-    ax.set_xlabel(r"$\xi$ (meV)")
+        ax.plot(ds.xi, ds.delta[k], label=TERM_LABELS.get(str(lab), str(lab)))
+    _abs_xi_axis(ax)
     ax.set_ylabel(r"$\Delta(\xi)$ (meV)")
     ax.set_title(f"{metal}, 0.01 K, contributions to the gap equation")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6)
     data = ds[["delta"]].copy()
     data.attrs = {}
     return fig, data, [ds]
@@ -217,16 +253,23 @@ def fig09(sm):
 def fig10(sm):
     dsets = _load(sm.input.data)
     n = len(dsets)
-    fig, ax = plt.subplots(2, max(n, 1), figsize=(4 * max(n, 1), 5.5), squeeze=False)
+    fig, ax = plt.subplots(2, max(n, 1), figsize=(3.5 * max(n, 1), 5.0), squeeze=False)
     out = {}
     for k, (metal, ds) in enumerate(dsets.items()):
         tc = float(ds.tc)
-        ax[0, k].plot(ds.t, ds.c_s_over_cn_tc, "o-", ms=3, label="S")
-        ax[0, k].plot(ds.t, ds.c_n_over_cn_tc, "--", label="N")
+        t = ds.t.values
+        below = t < tc
+        cs, cn = ds.c_s_over_cn_tc.values, ds.c_n_over_cn_tc.values
+        ax[0, k].plot(t[below], cs[below], "o-", ms=3, label="superconducting")
+        ax[0, k].plot(t, cn, "--", label="normal")
+        # the jump at Tc: vertical, from the normal value to the last superconducting one
+        ax[0, k].plot([tc, tc], [np.interp(tc, t, cn), cs[below][-1]], "-", color="C0")
         ax[0, k].set_ylabel(r"$C_e(T)/C_e^N(T_c)$")
-        ax[0, k].set_title(f"{metal} (Tc = {tc:.2f} K)")
+        ax[0, k].set_xlabel("T (K)")
+        ax[0, k].set_title(f"{metal} ($T_c$ = {tc:.2f} K)")
         ax[0, k].legend()
-        ax[1, k].plot(ds.t, ds.entropy_diff, "o-", ms=3)
+        ax[1, k].plot(np.append(t[below], tc), np.append(ds.entropy_diff.values[below], 0.0), "o-", ms=3,
+                      markevery=list(range(below.sum())))
         ax[1, k].set_ylabel(r"$\Delta S = S_S - S_N$ ($k_B$/atom)")
         ax[1, k].set_xlabel("T (K)")
         for v in ("c_s_over_cn_tc", "c_n_over_cn_tc", "entropy_diff"):
@@ -274,4 +317,4 @@ def main(sm):
                   extra_attrs={"synthetic": int(synthetic)})
 
 
-run_script(main, snakemake)  # noqa: F821
+run_figure_script(main, snakemake)  # noqa: F821

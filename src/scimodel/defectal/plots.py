@@ -38,7 +38,7 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
         raw = maximum_filter(ds.intensity.sel(lattice=lat).values.astype(float), size=dilate)
         img = np.log10(np.maximum(raw, 1e-3))
         im = ax.imshow(img, origin="lower", extent=ext, cmap="magma", vmin=-1.5, vmax=np.log10(ds.n_sites**2))
-        ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$" if lat == "pristine" else "",
+        ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$",
                title=f"{lab}" + ("" if lat == "pristine" else fr", isotropic paracrystal, $\sigma$ = {ds.attrs['sigma']}"))
         if lat == "distorted" and "ring_anisotropy" in ds.attrs:
             ax.text(0.02, 0.02, f"ring |k| = 2.5: axis / diagonal = {ds.attrs['ring_anisotropy']:.2f}\n"
