@@ -131,7 +131,7 @@ def test_config_classes_give_one_straight_tc_a_line(config_flows):
         assert np.isnan(h.A_inv_sqrt.values[0])          # A = 0 on the pristine small sphere
     # strong class: the standard lambda(0) is of order 1-2 (Nb/Pb-like), not ~4
     assert 1.0 < config_flows["strong"].attrs["lambda_standard_inf"] < 2.0
-    assert float(config_flows["strong"].kF_ell.values[-1]) == pytest.approx(5.0)
+    assert 1.0 / float(config_flows["strong"].inv_kF_ell.values[-1]) == pytest.approx(5.0)
 
 
 def test_eq39_identity_holds_for_any_efficiency():

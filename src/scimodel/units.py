@@ -89,6 +89,7 @@ def mev_to_kelvin(e_mev):
 
 #: Resistivity units -> uOhm cm.
 RESISTIVITY_UNITS = {
+    "uohm cm": 1.0,            # UDUNITS spelling (stored in the NetCDF files)
     "uOhm cm": 1.0,
     "µΩ cm": 1.0,
     "uOhm*cm": 1.0,
@@ -104,6 +105,7 @@ RESISTIVITY_UNITS = {
 TEMPERATURE_UNITS = {"K": 1.0, "mK": 1e-3}
 #: Fluence units -> particles per cm^2.
 FLUENCE_UNITS = {
+    "cm-2": 1.0,               # UDUNITS spelling (stored in the NetCDF files)
     "n/cm^2": 1.0,
     "cm^-2": 1.0,
     "1e18 n/cm^2": 1e18,

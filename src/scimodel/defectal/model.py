@@ -206,7 +206,9 @@ def flow(mc: MaterialClass, readings, *, kf_ell_min: float = 5.0, n_points: int 
         drho=da(drho, "drho", "1", "relative residual-resistivity increase delta rho0 / rho0 (Eq. 3)"),
         reading=da(np.array([r.name for r in readings]), "reading", "1",
                    "reading of the structure factor in Eqs. 21-38 (scimodel.defectal.model)")))
-    ds["kF_ell"] = da(kf_l, "drho", "1", "k_F l (Eq. 3: l = l0 rho0 / delta rho0)")
+    # stored as 1/(k_F l): 0 (finite) for the pristine lattice, where l is infinite
+    ds["inv_kF_ell"] = da(1.0 / np.asarray(kf_l, float), "drho", "1",
+                          "1/(k_F l) (Eq. 3: l = l0 rho0 / delta rho0); 0 for the pristine lattice")
     ds["omega_E"] = da(we, "drho", "meV", "Einstein frequency omega_E(l) (Eq. 17)")
     ds["lambda_l"] = da(lam, "drho", "1", "coupling lambda_l at omega_opt (Eq. 14)")
     ds["lambda_standard"] = da(lam_std, "drho", "1",

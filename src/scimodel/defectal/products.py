@@ -42,17 +42,17 @@ def paracrystal_dataset(p: Mapping) -> xr.Dataset:
     ds = xr.Dataset(coords=dict(
         sigma=da(sig, "sigma", "1", "relative distortion sigma = Delta a / a"),
         order=da(orders, "order", "1", "Bragg order m"),
-        p=da(x, "p", "2 pi / a0", "momentum transfer along a_1")))
+        p=da(x, "p", "1", "momentum transfer along a_1, in units of 2 pi/a0")))
     ds["S"] = da(prof, ("sigma", "p"), "1", "Hosemann line profile (Eq. A8)")
     ds["S_lorentz"] = da(lor, ("sigma", "p"), "1", "largest Lorentzian of the expansion (Eq. A10) at each p")
     ds["height"] = da(h_meas, ("sigma", "order"), "1", "measured peak height of Eq. A8")
     ds["height_paper"] = da(np.array([paracrystal.peak_height(orders, s) for s in sig]), ("sigma", "order"), "1",
                             "S_max = 1/(pi^2 sigma^2 m^2) (paper, a0 = 1)")
-    ds["hwhm"] = da(w_meas, ("sigma", "order"), "1/a0", "measured half width at half maximum")
+    ds["hwhm"] = da(w_meas, ("sigma", "order"), "1", "measured half width at half maximum, in units of 1/a0")
     ds["hwhm_exact"] = da(np.array([paracrystal.peak_hwhm(orders, 1.0, s) for s in sig]), ("sigma", "order"),
-                          "1/a0", "leading-order HWHM 2 pi^2 sigma^2 m^2 / a0")
+                          "1", "leading-order HWHM 2 pi^2 sigma^2 m^2 / a0, in units of 1/a0")
     ds["width_paper"] = da(np.array([paracrystal.peak_width_paper(orders, 1.0, s) for s in sig]),
-                           ("sigma", "order"), "1/a0", "paper's delta p = pi^2 sigma^2 m^2 / a0")
+                           ("sigma", "order"), "1", "paper's delta p = pi^2 sigma^2 m^2 / a0, in units of 1/a0")
     return ds
 
 
@@ -85,10 +85,10 @@ def diffraction_dataset(p: Mapping, workers: int = 1) -> xr.Dataset:
     sp = float(p["profile_sigma"])
     lp = diffraction.simulated_line_profile(n, sp, q, seed=int(p["seed"]) + 1)
     ds = xr.Dataset(coords=dict(
-        kx=da(pats[0].k / (2 * np.pi), "kx", "2 pi / a0", "k_x"),
-        ky=da(pats[0].k / (2 * np.pi), "ky", "2 pi / a0", "k_y"),
+        kx=da(pats[0].k / (2 * np.pi), "kx", "1", "k_x in units of 2 pi/a0"),
+        ky=da(pats[0].k / (2 * np.pi), "ky", "1", "k_y in units of 2 pi/a0"),
         lattice=da(np.array(["pristine", "distorted"]), "lattice", "1", "lattice"),
-        p=da(q / (2 * np.pi), "p", "2 pi / a0", "momentum transfer along a_1")))
+        p=da(q / (2 * np.pi), "p", "1", "momentum transfer along a_1, in units of 2 pi/a0")))
     ds["intensity"] = da(np.stack([pp.intensity for pp in pats]).astype(np.float32),
                          ("lattice", "ky", "kx"), "1", "Fraunhofer intensity |sum exp(i k.r)|^2 / N_sites")
     ds["profile_sim"] = da(lp.mean, "p", "1", "row-averaged simulated line profile")
@@ -137,8 +137,8 @@ def spectra_dataset(p: Mapping, kf_a0: float, m2_max: int, omega_opt_over_vs_kf=
     ds["alpha2F_lattice"] = da(lat, ("kF_ell", "x"), "1", "lattice part of alpha2F_l (Eqs. B6-B7)")
     ds["low_freq_exponent"] = da(slopes, "kF_ell", "1", "log-log slope of the lattice part at low frequency")
     ds["lambda_standard"] = da(lam, "kF_ell", "1", "lambda = 2 Int alpha2F / omega")
-    ds["V_ee"] = da(v_ee_shape(xe), "omegaE_over_omegaopt", "2 A / (N(eF) omega_opt)",
-                    "V_ee at fixed spectral area A (Eq. 14 with an Einstein spectrum)")
+    ds["V_ee"] = da(v_ee_shape(xe), "omegaE_over_omegaopt", "1",
+                    "V_ee at fixed spectral area A (Eq. 14 with an Einstein spectrum), in units of 2 A / (N(eF) omega_opt)")
     ds.attrs.update(dict(kF_a0=kf_a0, x_D=x_d, x_R=x_r, Gamma_x=gam, shells_m2_max=m2_max))
     return ds
 
@@ -167,9 +167,9 @@ def flow_dataset(name: str, cls: Mapping, common: Mapping) -> xr.Dataset:
               r2_min=float(f["line_r2_min"]), n_eliashberg=int(f["n_eliashberg"]),
               eliashberg_cutoff_factor=float(f["eliashberg_cutoff_factor"]))
     kf_a0 = xr.DataArray([r.kf_a0 for r in readings], dims="reading")
-    ell = ds["kF_ell"] / kf_a0 * float(common["a0_angstrom"])
-    ds["ell"] = da(ell.transpose("reading", "drho").values, ("reading", "drho"), "angstrom",
-                   "length l (Eqs. 2-3) for the reading's k_F a0")
+    inv_ell = ds["inv_kF_ell"] * kf_a0 / float(common["a0_angstrom"])
+    ds["inv_ell"] = da(inv_ell.transpose("reading", "drho").values, ("reading", "drho"), "angstrom-1",
+                       "1/l (Eqs. 2-3) for the reading's k_F a0; 0 for the pristine lattice")
     return ds
 
 

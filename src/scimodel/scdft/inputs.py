@@ -24,10 +24,10 @@ log = logging.getLogger("scimodel.scdft")
 #: variables and units of the first-principles contract (resources/abinitio/<Metal>.nc)
 CONTRACT_UNITS = {
     "a2f": "1",
-    "dos": "1/(meV spin atom)",
+    "dos": "1/meV",
     "lambda": "1",
     "omega_log": "meV",
-    "dos_ef": "1/(meV spin atom)",
+    "dos_ef": "1/meV",
     "band_bottom": "meV",
     "volume": "bohr^3",
     "kf": "1/bohr",
