@@ -216,3 +216,22 @@ def test_all_figures_build_with_data_and_captions(tmp_path):
         ds = read_dataset(wf / f"results/figures/paper004/{f}.nc")
         assert int(ds.attrs["synthetic"]) == (0 if f == "fig01_kernel" else 1)
         assert (ROOT / f"workflow/report/paper004_{f[:5]}.rst").exists()
+
+
+def test_dos_fermi_velocity_is_free_electron_for_a_free_electron_dos():
+    """hbar v_F = V k_F^2/(2 pi^2 N(0)) reduces to hbar^2 k_F/m for the parabolic band
+    (Fig. 11 scaling); a band twice as heavy (N(0) doubled) halves it."""
+    w, a = spectra.debye(25.0, 0.5)
+    inp = parabolic_band_input(w, a, n_valence=3, volume=112.0, name="Al")
+    assert paper004.hbar_vf_dos_mev_nm(inp) == pytest.approx(paper004.hbar_vf_mev_nm(inp), rel=2e-3)
+    import dataclasses
+    heavy = dataclasses.replace(inp, dos_ef=2 * inp.dos_ef)
+    assert paper004.hbar_vf_dos_mev_nm(heavy) == pytest.approx(0.5 * paper004.hbar_vf_dos_mev_nm(inp))
+
+
+@pytest.mark.parametrize("a", [0.3, 2.0])
+def test_order_parameter_width_is_the_fwhm(a):
+    x = np.linspace(-20, 20, 4001)
+    assert paper004.order_parameter_width(x, 1.0 / (1.0 + (x / a) ** 2)) == pytest.approx(2 * a, rel=1e-4)
+    with pytest.raises(ValueError):
+        paper004.order_parameter_width(x[:2001], np.ones(2001))

@@ -11,6 +11,7 @@ Energies in meV, temperatures in K, entropies and heat capacities in k_B per ato
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,30 @@ def load_input(path: str | Path, metal: str) -> ScdftInput:
 def hbar_vf_mev_nm(inp: ScdftInput) -> float:
     """Free-electron hbar v_F = hbar^2 k_F/m of the homogeneous gas (meV nm)."""
     return inp.kf * units.HA_TO_MEV * units.BOHR_TO_ANGSTROM * 0.1
+
+
+def hbar_vf_dos_mev_nm(inp: ScdftInput) -> float:
+    """hbar v_F of a spherical Fermi surface of the homogeneous-gas radius k_F that
+    carries the metal's own N(0): N(0) = V k_F^2 / (2 pi^2 hbar v_F) per spin, so
+    hbar v_F = V k_F^2 / (2 pi^2 N(0)) (meV nm); the free-electron value times
+    N_free(0)/N(0) (band mass from the DOS)."""
+    return inp.volume * inp.kf ** 2 / (2.0 * math.pi ** 2 * inp.dos_ef) * units.BOHR_TO_ANGSTROM * 0.1
+
+
+def order_parameter_width(xi, chi) -> float:
+    """Full width at half maximum of chi(xi) (same units as xi), by linear
+    interpolation on both sides of the maximum."""
+    xi, chi = np.asarray(xi, float), np.asarray(chi, float)
+    i = int(np.argmax(chi))
+    half = 0.5 * chi[i]
+    lo = np.nonzero(chi[:i] < half)[0]
+    hi = np.nonzero(chi[i:] < half)[0]
+    if lo.size == 0 or hi.size == 0:
+        raise ValueError("chi does not fall below half its maximum on both sides")
+    a, b = lo[-1], i + hi[0]
+    x_lo = np.interp(half, [chi[a], chi[a + 1]], [xi[a], xi[a + 1]])
+    x_hi = np.interp(half, [chi[b], chi[b - 1]], [xi[b], xi[b - 1]])
+    return float(x_hi - x_lo)
 
 
 def coulomb_mu(ge: GapEquation) -> float:
@@ -181,6 +206,7 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     scal["dos_ef"] = inp.dos_ef
     scal["band_depth"] = inp.mu
     scal["hbar_vf"] = hbar_vf_mev_nm(inp)
+    scal["hbar_vf_dos"] = hbar_vf_dos_mev_nm(inp)
     # Fig. 4: diagonal of -N(0) K^ph(xi, xi) and Z^ph(xi) at 0.01 K
     beta = 1.0 / units.kelvin_to_mev(0.01)
     xk = np.linspace(-kernel_window, kernel_window, 401)
@@ -246,7 +272,9 @@ _SCALAR_META = {
     "omega2": ("meV", "sqrt(<omega^2>) of the project's alpha2F"),
     "dos_ef": ("1/meV", "N(0) per spin per atom"),
     "band_depth": ("meV", "depth of E_F above the band bottom (mu of Eq. 20)"),
-    "hbar_vf": ("meV nm", "free-electron hbar v_F of the homogeneous gas (Fig. 11 scaling)"),
+    "hbar_vf": ("meV nm", "free-electron hbar v_F of the homogeneous gas"),
+    "hbar_vf_dos": ("meV nm", "hbar v_F = V k_F^2/(2 pi^2 N(0)): the homogeneous-gas k_F with the "
+                              "metal's own N(0) (Fig. 11 scaling)"),
 }
 
 

@@ -280,26 +280,40 @@ def fig10(sm):
 
 
 def fig11(sm):
+    """Order parameter vs energy, and vs momentum scaled by the coherence length with
+    v_F from each metal's own N(0) (paper004.hbar_vf_dos_mev_nm); the FWHM of the
+    scaled curves (the paper: "similar ... width comparable to unity") is stored and
+    printed for both this v_F and the free-electron one."""
     dsets = _load(sm.input.data)
     paper = paper004.read_paper_values(sm.input.paper)
-    fig, ax = plt.subplots(2, 1, figsize=(5, 6))
+    fig, ax = plt.subplots(2, 1, figsize=(3.4, 4.6))
     out = {}
+    lines = []
     for metal, ds in dsets.items():
         xi0 = paper004.paper_value(paper, "coherence_length", metal, "exp")
-        hv = float(ds.hbar_vf)
+        hv = float(ds.hbar_vf_dos)
         kx = ds.xi.values * xi0 / hv
+        width = paper004.order_parameter_width(kx, ds.chi_tf_fe.values)
+        width_free = width * hv / float(ds.hbar_vf)
+        lines.append(f"{metal}: {width:.2f} (free-electron $v_F$: {width_free:.2f})")
         ax[0].plot(kx, ds.chi_tf_fe, color=COLORS.get(metal), label=f"{metal} ($\\xi_0$ = {xi0:g} nm)")
         ax[1].plot(ds.xi, ds.chi_tf_fe, color=COLORS.get(metal), label=metal)
         out[f"chi_{metal}"] = da(ds.chi_tf_fe.values, (f"xi_{metal}",), "1", f"order parameter, {metal}")
         out[f"xi_{metal}"] = da(ds.xi.values, (f"xi_{metal}",), "meV", f"energy, {metal}")
-        out[f"k_scaled_{metal}"] = da(kx, (f"xi_{metal}",), "1", f"(k - k_F) xi_0 = xi xi_0/(hbar v_F), {metal}")
-    ax[0].set_xlim(-5, 5)
-    ax[0].set_xlabel(r"$(k-k_F)\,\xi_0$ (free-electron $v_F$)")
+        out[f"k_scaled_{metal}"] = da(kx, (f"xi_{metal}",), "1",
+                                      f"(k - k_F) xi_0 = xi xi_0/(hbar v_F), v_F from N(0), {metal}")
+        out[f"width_{metal}"] = da(width, (), "1", f"FWHM of chi vs (k - k_F) xi_0, v_F from N(0), {metal}")
+        out[f"width_free_electron_{metal}"] = da(width_free, (), "1",
+                                                 f"FWHM of chi vs (k - k_F) xi_0, free-electron v_F, {metal}")
+    ax[0].set_xlim(-3, 3)
+    ax[0].set_xlabel(r"$(k-k_F)\,\xi_0$ ($v_F$ from $N(0)$)")
+    ax[0].text(0.02, 0.97, "FWHM:\n" + "\n".join(lines), transform=ax[0].transAxes, va="top", fontsize=5.5)
     ax[1].set_xlim(-10, 10)
     ax[1].set_xlabel(r"$\xi$ (meV)")
     for a in ax:
         a.set_ylabel(r"$\chi$")
-        a.legend(fontsize=7)
+    ax[0].legend(fontsize=5.5, loc="upper right")
+    ax[1].legend(fontsize=6, loc="upper right")
     return fig, xr.Dataset(out), list(dsets.values())
 
 
