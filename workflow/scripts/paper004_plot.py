@@ -31,18 +31,18 @@ def _synthetic(dsets):
 
 
 def _abs_xi_axis(ax):
-    """Redraw every line of ``ax`` against |xi| on a log axis: xi > 0 solid, xi < 0
-    dashed in the same colour (a symlog axis kinks smooth curves at its linear
-    threshold and crowds its tick labels)."""
+    """Redraw every line of ``ax`` against |xi| on a log axis: xi > 0 as drawn, xi < 0
+    in the same colour and line style, faded (a symlog axis kinks smooth curves at its
+    linear threshold and crowds its tick labels)."""
     for line in list(ax.get_lines()):
         x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
-        kw = dict(color=line.get_color(), lw=line.get_linewidth())
+        kw = dict(color=line.get_color(), lw=line.get_linewidth(), ls=line.get_linestyle())
         pos, neg = x > 0, x < 0
-        ax.plot(x[pos], y[pos], "-", label=line.get_label(), **kw)
-        ax.plot(-x[neg], y[neg], "--", **kw)
+        ax.plot(x[pos], y[pos], label=line.get_label(), **kw)
+        ax.plot(-x[neg], y[neg], alpha=0.4, **kw)
         line.remove()
-    ax.plot([], [], "k-", lw=0.8, label=r"$\xi > 0$")
-    ax.plot([], [], "k--", lw=0.8, label=r"$\xi < 0$")
+    ax.plot([], [], color="k", lw=0.8, label=r"$\xi > 0$")
+    ax.plot([], [], color="k", lw=0.8, alpha=0.4, label=r"$\xi < 0$ (faded)")
     ax.set_xscale("log")
     ax.set_xlim(1e-3, None)
     ax.axhline(0, color="0.5", lw=0.5)
@@ -235,18 +235,27 @@ def fig08(sm):
 
 def fig09(sm):
     dsets = _load(sm.input.data)
-    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    fig, ax = plt.subplots(1, 2, figsize=(7.0, 2.8))
     out = {}
     for metal, ds in dsets.items():
+        cut = ds.cutoff.values * units.MEV_TO_EV
         rel = ds.delta0.values / ds.delta0.values[-1]
-        ax.plot(ds.cutoff * units.MEV_TO_EV, rel, "o-", color=COLORS.get(metal), label=metal)
+        ax[0].plot(cut, ds.delta0.values, "o-", color=COLORS.get(metal), label=metal)
+        ax[1].plot(cut, 100 * (rel - 1), "o-", color=COLORS.get(metal), label=metal)
+        out[f"delta0_{metal}"] = da(ds.delta0.values, (f"cutoff_{metal}",), "meV", f"Delta0 at 0.01 K, {metal}")
         out[f"delta0_rel_{metal}"] = da(rel, (f"cutoff_{metal}",), "1", f"Delta0/Delta0(largest cutoff), {metal}")
         out[f"cutoff_{metal}"] = da(ds.cutoff.values, (f"cutoff_{metal}",), "meV", f"energy cutoff, {metal}")
-    ax.set_xscale("log")
-    ax.set_xlabel("energy cutoff (eV)")
-    ax.set_ylabel(r"$\Delta_0 / \Delta_0$(largest cutoff)")
-    ax.legend()
-    ax.set_title("Gap at 0.01 K vs energy cutoff, TF-FE")
+    for a in ax:
+        a.set_xscale("log")
+        a.set_xlabel("energy cutoff (eV)")
+        a.axvline(20.0, color="0.5", lw=0.6, ls=":")
+    ax[1].axhspan(-1, 1, color="0.9", zorder=0)
+    ax[1].text(21.0, -12, "end of the\nab-initio DOS", fontsize=6, color="0.4")
+    ax[0].set_ylabel(r"$\Delta_0$ at 0.01 K (meV)")
+    ax[1].set_ylabel(r"$\Delta_0/\Delta_0^{\rm (800\,eV)} - 1$ (%)")
+    ax[0].set_title("(a) gap vs cutoff, TF-FE")
+    ax[1].set_title("(b) relative to the largest cutoff")
+    ax[0].legend()
     return fig, xr.Dataset(out), list(dsets.values())
 
 

@@ -45,14 +45,14 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
                     f"(3,0) spot width y / x = {ds.attrs['spot30_width_ratio']:.2f}",
                     transform=ax.transAxes, fontsize=7, color="white", va="bottom")
         ax.grid(False)
-    left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$")
+    left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$, $I = |\sum_R e^{i\mathbf{k}\cdot\mathbf{R}}|^2$ (1)")
     ax = axes[2]
     p = ds.p.values
     ax.fill_between(p, ds.profile_sim - 2 * ds.profile_err, ds.profile_sim + 2 * ds.profile_err,
                     color="0.8", label=r"simulation $\pm 2$ s.e.")
     ax.plot(p, ds.profile_sim, color="0.3", lw=0.8)
     ax.plot(p, ds.profile_a8, "C1--", lw=1.2, label="Eq. A8 (separable chains)")
-    ax.set(yscale="log", xlabel=r"$p\ (2\pi/a_0)$", ylabel=r"$S(p)$",
+    ax.set(yscale="log", xlabel=r"$p\ (2\pi/a_0)$", ylabel=r"$S(p)$ (per site)",
            title=fr"line profile along $a_1$, $\sigma$ = {ds.attrs['profile_sigma']}")
     ax.legend()
     savefig(fig, path)
@@ -98,7 +98,7 @@ def fig5gh(spec: xr.Dataset, path) -> None:
         ax.plot(spec.x, spec.alpha2F.isel(kF_ell=i), color=plt.cm.viridis(i / max(1, spec.kF_ell.size - 1)),
                 label=lab)
     ax.axvline(spec.attrs["x_R"], color="0.6", ls=":", lw=0.8)
-    ax.set(xlabel=r"$\omega / v_s k_F$", ylabel=r"$\alpha^2\mathcal{F}_\ell(\omega)$ (arb.)",
+    ax.set(xlabel=r"$\omega / v_s k_F$", ylabel=r"$\alpha^2\mathcal{F}_\ell(\omega)$ (1, normalised to $\lambda$)",
            title=r"(g) $\alpha^2\mathcal{F}_\ell$ (Eqs. 8, B6-B7); dotted: $\omega_R$", yscale="log",
            ylim=(1e-4, None))
     ax.legend(fontsize=7)
@@ -185,7 +185,7 @@ def fig_tc_a(flows: Mapping[str, xr.Dataset], path) -> None:
                 notes.append(fr"{c}: no single line ($R^2$ = {r2:.2f}, fitted $F$ = {fF:.2g})")
             bx.plot(d, g.F_l.values, **st, label=f"{c}")
             cx.plot(d[m], g.line_residual.values[m], "o-", ms=3, lw=0.8, **st,
-                    label=f"{c}: ln $T_c$ $-$ line fit")
+                    label=f"{c}: $\\ln T_c$ $-$ line fit")
             res39 = np.nanmax(np.abs(g.eq39_residual.values))
             cx.plot([], [], " ", label=fr"{c}: Eq. 39 with point-wise $F_\ell$: max |residual| {res39:.1e}")
         for note in notes:                 # in the legend: never on top of the data
@@ -206,7 +206,7 @@ def fig_tc_a(flows: Mapping[str, xr.Dataset], path) -> None:
                title=f"({next(letters)}) $F_\\ell$ along the flow", ylim=(0, None))
         bx.legend(fontsize=7)
         cx.axhline(0, color="0.5", lw=0.6)
-        cx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"residual of $\ln T_c$",
+        cx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"residual of $\ln(T_c/1\,\mathrm{K})$",
                title=f"({next(letters)}) residual of one straight line")
         cx.legend(fontsize=6.5)
     if "Tc_eliashberg_over_eq16" in any_f:
