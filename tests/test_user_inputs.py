@@ -105,3 +105,20 @@ def test_user_metal_through_the_workflow(tmp_path):
     with xr.open_dataset(wf / "results/abinitio/user/AlUser.nc") as u:
         assert "al_a2f.csv" in u.attrs["input_alpha2f_file"]
         assert u.attrs["references"].startswith("test: exported")
+
+
+@pytest.mark.slow
+def test_shipped_user_metal_example_runs_as_documented(tmp_path):
+    """config/examples/user_metal.yaml (config/README.md): Al from the shipped text
+    files gives the Al row of the QE cache (same alpha2F and DOS, exported by
+    resources/examples/make_al_text_example.py) to 1e-3, and Table 2 has its row."""
+    wf = copy_workflow(tmp_path / "wf")
+    res = run_snakemake(wf, "--cores", "2", "results/paper004/metals/AlText.nc",
+                        "results/paper004/metals/Al.nc", "results/tables/table2.md",
+                        "--configfile", "config/examples/user_metal.yaml")
+    assert res.returncode == 0, res.stderr[-3000:]
+    with xr.open_dataset(wf / "results/paper004/metals/Al.nc") as a, \
+            xr.open_dataset(wf / "results/paper004/metals/AlText.nc") as b:
+        for k in ("tc_tf_fe", "tc_tf_sk", "delta0_tf_fe", "lambda", "dos_ef", "cs_cn_tf_fe"):
+            assert float(b[k]) == pytest.approx(float(a[k]), rel=1e-3), k
+    assert any(ln.startswith("| AlText |") for ln in (wf / "results/tables/table2.md").read_text().splitlines())
