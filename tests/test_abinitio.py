@@ -476,7 +476,7 @@ def test_cached_lambda_is_within_a_factor_two_of_paper004(path):
 @pytest.mark.skipif(not CACHED, reason="no cached NetCDF in resources/abinitio yet")
 @pytest.mark.parametrize("path", CACHED, ids=lambda p: p.stem)
 def test_cached_file_was_computed_with_the_configured_settings(path):
-    # the documented recompute (config/abinitio_recompute.yaml over config/config.yaml)
+    # the documented recompute (config/campaigns/abinitio_recompute.yaml over config/config.yaml)
     # must rebuild what the default run reads: the element settings recorded in the
     # cached file are those config/config.yaml (with the schema's defaults) gives now
     cfg = _configured()
@@ -532,27 +532,27 @@ def test_recompute_reuses_the_committed_q_points(workflow_copy):
     if not per_q:
         pytest.skip("no cached file assembled from per-q-point jobs")
     res = run_snakemake(workflow_copy, "-n", "--cores", "2", "abinitio_recompute",
-                        "--configfile", "config/abinitio_recompute.yaml", timeout=300)
+                        "--configfile", "config/campaigns/abinitio_recompute.yaml", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     scheduled = set(re.findall(r"wildcards: metal=(\w+), q=\d+, iq=\d+", res.stdout + res.stderr))
     assert not per_q & scheduled, f"ph.x jobs scheduled for {sorted(per_q & scheduled)}"
 
 
-CAMPAIGNS = sorted(p for p in (ROOT / "config").glob("abinitio_*.yaml")
+CAMPAIGNS = sorted(p for p in (ROOT / "config" / "campaigns").glob("abinitio_*.yaml")
                    if p.name != "abinitio_recompute.yaml")
 
 
 @pytest.mark.parametrize("campaign", CAMPAIGNS, ids=lambda p: p.name)
 def test_campaign_configs_plan_their_runs(campaign):
-    """Every committed campaign override (config/abinitio_*.yaml, merged over
+    """Every committed campaign override (config/campaigns/abinitio_*.yaml, merged over
     config.yaml and abinitio_recompute.yaml as its header says) passes the schema and
     metal_spec (through the DAG's input functions) and plans its metals' runs."""
     ab = yaml.safe_load(campaign.read_text())["abinitio"]
     metals = ab.get("metals") or list(ab["elements"])
     res = run_snakemake(ROOT, *[f"results/abinitio/{m}.nc" for m in metals],
                         "-n", "--cores", "2", "--forceall", "--quiet", "rules",
-                        "--configfile", "config/abinitio_recompute.yaml",
-                        f"config/{campaign.name}", timeout=300)
+                        "--configfile", "config/campaigns/abinitio_recompute.yaml",
+                        f"config/campaigns/{campaign.name}", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "abinitio_netcdf" in res.stdout + res.stderr
 
@@ -580,12 +580,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
 
 @pytest.mark.parametrize("campaign", sorted(CAMPAIGN_Q_POINTS))
 def test_campaign_configs_still_reach_their_committed_q_points(campaign):
-    """A change of config/config.yaml (e.g. Ta's switch to tetrahedra on 20^3 k in session
-    19) must not silently move a campaign override onto other phonon settings: merged as
+    """A change of config/config.yaml (e.g. Ta's switch to tetrahedra on 20^3 k) must not
+    silently move a campaign override onto other phonon settings: merged as
     its header says, each campaign resolves to the phonon keys of its committed folders."""
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     for f in ("abinitio_recompute.yaml", campaign):
-        cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / f).read_text()))
+        cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / "campaigns" / f).read_text()))
     validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     for folder in CAMPAIGN_Q_POINTS[campaign]:
         assert (CACHE / "qe_parts" / folder).is_dir(), folder
@@ -596,7 +596,7 @@ def test_campaign_configs_still_reach_their_committed_q_points(campaign):
 
 def test_recompute_dry_run_schedules_qe():
     res = run_snakemake(ROOT, "-n", "--cores", "2", "abinitio_recompute", "--forceall",
-                        "--configfile", "config/abinitio_recompute.yaml", "--quiet", "rules",
+                        "--configfile", "config/campaigns/abinitio_recompute.yaml", "--quiet", "rules",
                         timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr

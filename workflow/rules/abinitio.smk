@@ -5,7 +5,7 @@
 # resources/abinitio/<M>.nc are the inputs of everything downstream; no QE job
 # is scheduled.  Recompute (needs pw.x ... on PATH):
 #
-#     snakemake --cores 2 abinitio_recompute --configfile config/abinitio_recompute.yaml
+#     snakemake --cores 2 abinitio_recompute --configfile config/campaigns/abinitio_recompute.yaml
 #
 # builds results/abinitio/<M>.nc (pseudopotentials -> ground state -> one ph.x job per
 # irreducible q point -> q2r/matdyn + DOS -> NetCDF);
