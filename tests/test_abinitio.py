@@ -37,7 +37,7 @@ CACHED = sorted(p for p in CACHE.glob("*.nc"))
 def _configured() -> dict:
     """config/config.yaml with the schema's defaults filled in (what a run uses)."""
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    validate_config(cfg, ROOT / "src" / "scimodel" / "schemas" / "config.schema.yaml")
     return cfg
 needs_qe = pytest.mark.skipif(not qe.qe_available(),
                               reason="Quantum ESPRESSO (pw.x, ph.x, ...) not on PATH: "
@@ -586,7 +586,7 @@ def test_campaign_configs_still_reach_their_committed_q_points(campaign):
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     for f in ("abinitio_recompute.yaml", campaign):
         cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / "campaigns" / f).read_text()))
-    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    validate_config(cfg, ROOT / "src" / "scimodel" / "schemas" / "config.schema.yaml")
     for folder in CAMPAIGN_Q_POINTS[campaign]:
         assert (CACHE / "qe_parts" / folder).is_dir(), folder
         metal, q, _ = folder.split("_")

@@ -565,7 +565,7 @@ def test_config_strings_read_as_schema_types():
     for sec, vals in cli.items():
         cfg[sec].update(vals)
     cfg["defectal"]["monte_carlo"]["samples"] = "2e6"           # a YAML 1.1 string in a file
-    validate_config(cfg, ROOT / "workflow/schemas/config.schema.yaml",
+    validate_config(cfg, ROOT / "src/scimodel/schemas/config.schema.yaml",
                     sources=[files, ConfigSource(CLI_CONFIG, cli, cli=True)])
     assert cfg["scdft"]["tol"] == 1e-8 and isinstance(cfg["scdft"]["tol"], float)
     assert cfg["scdft"]["n_omega"] == 160 and isinstance(cfg["scdft"]["n_omega"], int)

@@ -87,7 +87,7 @@ def test_spectrum_reader_rejects_bad_files(tmp_path, text, field):
 
 
 def test_config_validation_fills_defaults_and_names_field():
-    schema = ROOT / "workflow/schemas/config.schema.yaml"
+    schema = ROOT / "src/scimodel/schemas/config.schema.yaml"
     cfg = {"eliashberg": {"spectra": {"e": {"kind": "einstein", "omega_e_meV": 10, "lambda": 1}}}}
     validate_config(cfg, schema)
     assert cfg["eliashberg"]["mu_star"] == 0.1

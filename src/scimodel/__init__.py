@@ -11,3 +11,15 @@ spectra      model Eliashberg functions (Einstein, Debye, two-peak)
 eliashberg   lambda, omega_log, McMillan, Allen-Dynes, Matsubara Eliashberg
 """
 __version__ = "0.1.0"
+
+
+def schema_path(name: str):
+    """Path of the JSON/YAML schema ``name`` shipped in the package
+    (``scimodel/schemas``: the workflow config, digitization records and registry)."""
+    from importlib import resources
+    from pathlib import Path
+
+    path = Path(str(resources.files(__name__) / "schemas" / name))
+    if not path.is_file():
+        raise FileNotFoundError(f"schema {name!r} is not in the installed package ({path.parent})")
+    return path

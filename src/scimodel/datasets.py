@@ -3,7 +3,7 @@
 Records
 -------
 A *record* (``resources/datasets/<group>/<series>.yaml``, schema
-``workflow/schemas/digitization.schema.yaml``) describes one data series: its
+``src/scimodel/schemas/digitization.schema.yaml``) describes one data series: its
 source (reference, DOI, figure, panel, series label), the axes (quantity,
 unit, linear/log) and where the points are: picked pixels plus a two-point
 calibration per axis, a WebPlotDigitizer project, or a transcribed CSV
@@ -62,7 +62,6 @@ REGISTRY_FORMAT = "scimodel-dataset-registry/1"
 AWAITING = "awaiting source figure"
 SYNTHETIC_TAG = "SYNTHETIC"
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
 REFERENCE_PAPER000 = ("M. ElMassalami and M. B. Silva Neto, Defect-engineered, universal "
                       "kinematic correlations between superconductivity and Fermi liquid "
@@ -167,12 +166,9 @@ def read_yaml(path: str | Path) -> Any:
 
 @lru_cache(maxsize=4)
 def _schema(name: str) -> dict:
-    """The JSON schema ``workflow/schemas/<name>`` of the source checkout
-    (or, for a non-editable install, of the current working directory)."""
-    for d in (SCHEMA_DIR, Path.cwd() / "workflow" / "schemas"):
-        if (d / name).exists():
-            return yaml.safe_load((d / name).read_text())
-    raise FileNotFoundError(f"schema {name} not found in {SCHEMA_DIR} or ./workflow/schemas")
+    """The JSON schema ``<name>`` shipped in the package (``scimodel/schemas``)."""
+    from . import schema_path
+    return yaml.safe_load(schema_path(name).read_text())
 
 
 def _validate(doc, schema: dict, path, prefix: str = "") -> None:

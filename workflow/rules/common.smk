@@ -3,6 +3,7 @@ import os
 
 from snakemake.exceptions import WorkflowError
 
+from scimodel import schema_path
 from scimodel.config import validate_workflow_config
 from scimodel.errors import InputError
 from scimodel.provenance import code_fingerprint
@@ -14,7 +15,7 @@ from scimodel.provenance import code_fingerprint
 # as the numbers / booleans the schema asks for, NaN and infinities and
 # inverted ranges are rejected (scimodel.config).
 try:
-    validate_workflow_config(config, workflow.source_path("../schemas/config.schema.yaml"), workflow)
+    validate_workflow_config(config, schema_path("config.schema.yaml"), workflow)
 except InputError as _err:
     raise WorkflowError(f"invalid configuration: {_err}") from None
 

@@ -92,7 +92,7 @@ class Settings:
     @classmethod
     def from_config(cls, section: dict | None, **overrides) -> "Settings":
         """Settings from the ``scdft`` section of config/config.yaml (keys with units
-        in their names, see workflow/schemas/config.schema.yaml); unknown keys raise
+        in their names, see src/scimodel/schemas/config.schema.yaml); unknown keys raise
         :class:`~scimodel.errors.InputError`."""
         from ..errors import InputError
         kw = {}
