@@ -10,10 +10,12 @@ STAMP   = $(VENV)/.installed
 .PHONY: install system-deps reproduce test test-fast report bench clean-results
 
 # Python environment: the scimodel package (editable) + Snakemake + test tools.
-$(STAMP): pyproject.toml
+# The exact, tested versions (requirements.lock), then scimodel itself (editable).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[workflow,test]"
+	$(BIN)/python -m pip install -r requirements.lock
+	$(BIN)/python -m pip install --no-deps -e ".[workflow,test]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,7 +1,8 @@
 """Conda environments (envs/*.yaml) agree with pyproject.toml and the rules.
 
-* envs/scimodel.yaml pins the same packages, at the same versions, as
-  ``[project] dependencies`` in pyproject.toml (conda-forge names differ for
+* envs/scimodel.yaml pins the same packages as ``[project] dependencies`` in
+  pyproject.toml, at the versions of requirements.lock (which lie in
+  pyproject.toml's ranges) (conda-forge names differ for
   a few packages; a PyPI post-release ``X.postN`` is a wheel rebuild of
   ``X`` and is pinned as ``X`` on conda-forge);
 * every env file pins exact versions (``name=version``) from conda-forge,
@@ -33,15 +34,50 @@ PYPI_TO_CONDA = {
 CONDA_ONLY = {"python", "pip", "setuptools", "wheel"}
 
 
+def _lock() -> dict[str, str]:
+    """requirements.lock: normalised name -> exact version."""
+    out = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        assert m, f"requirements.lock: {line!r} is not pinned exactly (name==version)"
+        out[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return out
+
+
 def _pypi_pins() -> dict[str, str]:
+    """Runtime dependencies of pyproject.toml (ranges) at their locked versions,
+    under conda-forge names; every locked version satisfies its range."""
+    from packaging.requirements import Requirement
+
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lock = _lock()
     pins = {}
     for dep in deps:
-        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*", dep)
-        assert m, f"pyproject.toml dependency {dep!r} is not pinned exactly (name==version)"
-        name = m.group(1).lower().replace("_", "-")
-        pins[PYPI_TO_CONDA.get(name, name)] = m.group(2)
+        req = Requirement(dep)
+        name = req.name.lower().replace("_", "-")
+        assert name in lock, f"pyproject.toml dependency {dep!r} is not in requirements.lock"
+        assert req.specifier.contains(lock[name], prereleases=True), \
+            f"requirements.lock {name}=={lock[name]} is outside pyproject.toml's {dep!r}"
+        pins[PYPI_TO_CONDA.get(name, name)] = lock[name]
     return pins
+
+
+def test_lock_satisfies_every_range_of_pyproject():
+    """The lock pins every dependency of pyproject.toml (runtime and the workflow and
+    test extras) inside its range, and no range is an exact pin."""
+    from packaging.requirements import Requirement
+
+    proj = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lock = _lock()
+    deps = proj["dependencies"] + [d for ds in proj["optional-dependencies"].values() for d in ds]
+    for dep in deps:
+        req = Requirement(dep)
+        name = req.name.lower().replace("_", "-")
+        assert name in lock and req.specifier.contains(lock[name], prereleases=True), (dep, lock.get(name))
+        assert not any(sp.operator == "==" for sp in req.specifier), f"{dep!r}: use a range"
 
 
 def _conda_spec(spec: str) -> tuple[str, str | None]:
