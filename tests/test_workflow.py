@@ -61,7 +61,7 @@ def test_build_eliashberg_slice(workflow_copy):
     pkg = workflow_copy.parent / "pkg"
     shutil.copytree(Path(scimodel.__file__).parent, pkg / "scimodel",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    with open(pkg / "scimodel/eliashberg.py", "a") as fh:
+    with open(pkg / "scimodel/eliashberg/tc.py", "a") as fh:
         fh.write("\n# an edit\n")
     res = run_snakemake(workflow_copy, *targets, "-n", "--quiet", "rules", timeout=300,
                         env={"PYTHONPATH": str(pkg)})
