@@ -22,7 +22,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 from scimodel import spectra, units  # noqa: E402
-from scimodel.scdft import GapEquation, Settings, kernels, parabolic_band_input  # noqa: E402
+from scimodel.scdft import GapEquation, Settings, kernels, kernels_np, parabolic_band_input  # noqa: E402
 from timing import interleaved  # noqa: E402  (benchmarks/timing.py)
 
 
@@ -59,11 +59,11 @@ def kernel_table(ge):
         k = interleaved({
             "nb1": (lambda: kernels.kph_matrix_nb(*args_k, True), 1),
             f"nb{nthr}": (lambda: kernels.kph_matrix_nb(*args_k, True), nthr),
-            "np": (lambda: kernels.kph_matrix_np(*args_k), 1)}, 7)
+            "np": (lambda: kernels_np.kph_matrix_np(*args_k), 1)}, 7)
         z = interleaved({
             "nb1": (lambda: kernels.zph_nb(*args_z), 1),
             f"nb{nthr}": (lambda: kernels.zph_nb(*args_z), nthr),
-            "np": (lambda: kernels.zph_np(*args_z), 1)}, 15)
+            "np": (lambda: kernels_np.zph_np(*args_z), 1)}, 15)
         rows.append((t_k, k, z))
     print(f"kernel construction: K^ph {a.size}x{a.size}x{ge.omega.size} (upper triangle in Numba), "
           f"Z^ph {a.size}x{ge.omega.size} (|xi| of the {ge.xi.size}-point mesh); best of 7 (K) / 15 (Z) interleaved rounds")

@@ -17,7 +17,7 @@ from scimodel import eliashberg, spectra, units
 from scimodel.errors import InputError
 from scimodel.scdft import (GapEquation, ScdftInput, Settings, heat_capacity_jump,
                             isotope_coefficient, parabolic_band_input)
-from scimodel.scdft import coulomb, kernels
+from scimodel.scdft import coulomb, kernels, kernels_np
 from scimodel.scdft.observables import T_GAP, convergence, decomposition, order_parameter
 
 # Al-like free-electron metal: 3 electrons in 111.3 bohr^3 (fcc Al, a = 7.63 bohr)
@@ -74,11 +74,11 @@ def test_kph_zero_temperature_closed_form():
     mags = np.geomspace(100 * kt, 5e4, 25)
     x = np.concatenate([-mags[::-1], mags])
     k = kernels.kph_matrix_nb(x, x, w, wa, beta_of(t), 0.4, True)
-    k0 = kernels.kph_zero_temperature(x, x, w, wa, 0.4)
+    k0 = kernels_np.kph_zero_temperature(x, x, w, wa, 0.4)
     np.testing.assert_allclose(k, k0, rtol=1e-6, atol=0)
     # ... and the corresponding Z^ph closed form 2 Int a2F/(|xi|+W) (mu = inf)
     z = kernels.zph_nb(x, w, wa, beta_of(t), np.inf)
-    np.testing.assert_allclose(z, kernels.zph_zero_temperature(x, w, wa), rtol=1e-6)
+    np.testing.assert_allclose(z, kernels_np.zph_zero_temperature(x, w, wa), rtol=1e-6)
 
 
 def _fermi(x, beta):
@@ -173,19 +173,19 @@ def test_numba_numpy_twins(t):
     b = beta_of(t)
     x = np.concatenate([-np.geomspace(1e-6, 5e4, 30)[::-1], [0.0], np.geomspace(1e-6, 5e4, 30)])
     k_nb = kernels.kph_matrix_nb(x, x, w, wa, b, 0.3, True)
-    k_np = kernels.kph_matrix_np(x, x, w, wa, b, 0.3)
+    k_np = kernels_np.kph_matrix_np(x, x, w, wa, b, 0.3)
     np.testing.assert_allclose(k_nb, k_np, rtol=1e-10, atol=0)
     k_nb2 = kernels.kph_matrix_nb(x[:20], x, w, wa, b, 0.3, False)
     np.testing.assert_allclose(k_nb2, k_np[:20], rtol=1e-10, atol=0)
-    np.testing.assert_allclose(kernels.zph_nb(x, w, wa, b, 9000.0), kernels.zph_np(x, w, wa, b, 9000.0),
+    np.testing.assert_allclose(kernels.zph_nb(x, w, wa, b, 9000.0), kernels_np.zph_np(x, w, wa, b, 9000.0),
                                rtol=1e-10, atol=0)
     y = np.linspace(-50, 50, 101)
-    np.testing.assert_allclose([kernels.g_hilbert(v, b) for v in y], kernels.g_hilbert_np(y, b),
+    np.testing.assert_allclose([kernels.g_hilbert(v, b) for v in y], kernels_np.g_hilbert_np(y, b),
                                rtol=1e-10, atol=0)
     # raw W (no 1/tanh): compared where it is not a cancellation of O(1) terms (|beta xi| > 1e-3)
     xw = x[np.abs(b * x) > 1e-3][::3]
     xa, xb, om = np.meshgrid(xw, xw, w[::10], indexing="ij")
-    w_np = kernels.w_kernel_np(xa, xb, om, b)
+    w_np = kernels_np.w_kernel_np(xa, xb, om, b)
     # W is a difference of terms of size up to max|W|: absolute floor at 1e-13 of that scale
     np.testing.assert_allclose(np.vectorize(kernels.w_kernel)(xa, xb, om, b), w_np,
                                rtol=1e-10, atol=1e-13 * np.abs(w_np).max())
@@ -207,7 +207,7 @@ def test_kph_phonon_grid_any_order_duplicates_and_resonances():
     x = np.array([-8.0, -3.0, -1.25, -0.5, 0.0, 0.5, 1.25, 2.0, 3.5, 5.0, 9.5, 40.0])
     for t in (0.5, 20.0, 200.0):
         b = beta_of(t)
-        ref = kernels.kph_matrix_np(x, x, w, wa, b, 0.3)
+        ref = kernels_np.kph_matrix_np(x, x, w, wa, b, 0.3)
         for om, wt in ((w, wa), (w[perm], wa[perm]), (w_dup, wa_dup)):
             np.testing.assert_allclose(kernels.kph_matrix_nb(x, x, om, wt, b, 0.3, True), ref,
                                        rtol=1e-10, atol=0)
@@ -261,7 +261,7 @@ def test_kph_against_decimal_reference(t):
     x = np.array([0.0, 1e-3 * kt, -6e-3 * kt, 0.02 * kt, 0.3 * kt, -1.7 * kt, 7.0, 29.9, -45.0, 3e3])
     ref = np.array([[_kph_decimal(u, v, w, wa, b, 0.3) for v in x] for u in x])
     np.testing.assert_allclose(kernels.kph_matrix_nb(x, x, w, wa, b, 0.3, True), ref, rtol=1e-10, atol=0)
-    np.testing.assert_allclose(kernels.kph_matrix_np(x, x, w, wa, b, 0.3), ref, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(kernels_np.kph_matrix_np(x, x, w, wa, b, 0.3), ref, rtol=1e-10, atol=0)
 
 
 def test_zph_is_even_in_xi():
@@ -274,7 +274,7 @@ def test_zph_is_even_in_xi():
     for t in (0.01, 5.0, 80.0):
         b = beta_of(t)
         for mu in (np.inf, 9000.0):
-            for fn in (kernels.zph_nb, kernels.zph_np):
+            for fn in (kernels.zph_nb, kernels_np.zph_np):
                 np.testing.assert_allclose(fn(-x, w, wa, b, mu), fn(x, w, wa, b, mu),
                                            rtol=1e-12, atol=1e-15)
 

@@ -1,7 +1,9 @@
 """Phononic SCDFT kernels K^ph(xi, xi') and Z^ph(xi) (paper 004, Eqs. 10-13, 23, 24, 30).
 
 Energies in meV, ``beta`` = 1/(k_B T) in 1/meV.  Every Numba kernel has a
-plain-NumPy twin (suffix ``_np``); tests check that they agree to 1e-10.
+plain-NumPy twin (suffix ``_np``, in :mod:`scimodel.scdft.kernels_np` with the
+T = 0 limits); tests check that they agree to 1e-10.  The trigamma function
+of G(y) is in :mod:`scimodel.scdft.trigamma`.
 
 Bounded forms
 -------------
@@ -72,6 +74,7 @@ import math
 import numpy as np
 
 from ..numba_config import jit, pjit, prange
+from .trigamma import _im_trigamma_half, _trigamma_tail_im
 
 #: smallest |beta xi| at which the 1/tanh(beta xi/2) prefactors are evaluated
 XI_BETA_MIN = 5e-3
@@ -426,134 +429,7 @@ def kph_matrix_nb(xa, xb, omega, wa2f, beta, n0, symmetric):
     return out
 
 
-def _fermi_np(x, beta):
-    from scipy.special import expit
-    return expit(-beta * np.asarray(x, dtype=float))
-
-
-def _bose_np(w, beta):
-    y = beta * np.asarray(w, dtype=float)
-    return np.exp(-y) / (-np.expm1(-y))
-
-
-def _p_np(x, beta):
-    a = np.abs(x)
-    y = beta * a
-    out = np.empty_like(a)
-    big = y > _BIG
-    small = y < 1e-8
-    mid = ~(big | small)
-    out[big] = 1.0 / a[big]
-    out[small] = beta * (1.0 - 0.5 * y[small])
-    out[mid] = -np.expm1(-y[mid]) / a[mid]
-    return out
-
-
-def _i_np(fa, fma, fb, fmb, xa, xb, w, n, beta):
-    x1 = xa - xb - w
-    t1 = np.where(x1 >= 0.0, fma * fb * n, fa * fmb * (1.0 + n)) * _p_np(x1, beta)
-    x2 = xa - xb + w
-    t2 = np.where(x2 <= 0.0, -fa * fmb * n, -fma * fb * (1.0 + n)) * _p_np(x2, beta)
-    return t1 - t2
-
-
-def _clamp_np(x, beta):
-    x = np.asarray(x, dtype=float)
-    lim = XI_BETA_MIN / beta
-    return np.where(np.abs(x) < lim, np.where(x >= 0.0, lim, -lim), x)
-
-
-def w_kernel_np(xa, xb, w, beta):
-    """NumPy twin of :func:`w_kernel` (broadcasting)."""
-    xa, xb, w = np.broadcast_arrays(np.asarray(xa, float), np.asarray(xb, float),
-                                    np.asarray(w, float))
-    fa, fma = _fermi_np(xa, beta), _fermi_np(-xa, beta)
-    fb, fmb = _fermi_np(xb, beta), _fermi_np(-xb, beta)
-    n = _bose_np(w, beta)
-    return (_i_np(fa, fma, fb, fmb, xa, xb, w, n, beta)
-            - _i_np(fa, fma, fmb, fb, xa, -xb, w, n, beta))
-
-
-def kph_matrix_np(xa, xb, omega, wa2f, beta, n0, symmetric=False):
-    """NumPy twin of :func:`kph_matrix_nb` (full matrix, row by row)."""
-    xa = _clamp_np(xa, beta)
-    xb = _clamp_np(xb, beta)
-    omega = np.asarray(omega, float)
-    n = _bose_np(omega, beta)[None, :]
-    fb, fmb = _fermi_np(xb, beta)[:, None], _fermi_np(-xb, beta)[:, None]
-    tb = np.tanh(0.5 * beta * xb)
-    y = xb[:, None]
-    w = omega[None, :]
-    out = np.empty((xa.size, xb.size))
-    for i, x in enumerate(xa):
-        fa, fma = _fermi_np(x, beta), _fermi_np(-x, beta)
-        wk = (_i_np(fa, fma, fb, fmb, x, y, w, n, beta)
-              - _i_np(fa, fma, fmb, fb, x, -y, w, n, beta))
-        out[i] = 2.0 * (wk @ wa2f) / (np.tanh(0.5 * beta * x) * tb * n0)
-    return out
-
-
-def kph_zero_temperature(xa, xb, omega, wa2f, n0):
-    """T = 0 closed form K^ph = -(2/N(0)) Int dW a2F(W) / (|xi| + |xi'| + W)."""
-    a = np.abs(np.asarray(xa, float))[:, None, None] + np.abs(np.asarray(xb, float))[None, :, None]
-    return -2.0 / n0 * np.sum(wa2f / (a + np.asarray(omega)[None, None, :]), axis=-1)
-
-
 # --------------------------------------------------------------------------- G(y) and Z^ph
-@jit
-def _trigamma_tail_im(xr, aa):
-    """Im of the asymptotic series psi'(z) ~ 1/z + 1/(2 z^2) + sum_k B_2k / z^(2k+1)
-    at z = xr + i aa (|z| >= 12), in real arithmetic (no calls, no branches, so
-    that loops over it vectorise)."""
-    inv = 1.0 / (xr * xr + aa * aa)
-    p = xr * inv                      # 1/z = p + i q
-    q = -aa * inv
-    u = p * p - q * q                 # 1/z^2 = u + i v
-    v = 2.0 * p * q
-    # Horner in 1/z^2 for B_2 .. B_14: 1/6 - 1/30 w + 1/42 w^2 - 1/30 w^3 + 5/66 w^4 - 691/2730 w^5 + 7/6 w^6
-    sr = 7.0 / 6.0
-    si = 0.0
-    sr, si = -691.0 / 2730.0 + u * sr - v * si, u * si + v * sr
-    sr, si = 5.0 / 66.0 + u * sr - v * si, u * si + v * sr
-    sr, si = -1.0 / 30.0 + u * sr - v * si, u * si + v * sr
-    sr, si = 1.0 / 42.0 + u * sr - v * si, u * si + v * sr
-    sr, si = -1.0 / 30.0 + u * sr - v * si, u * si + v * sr
-    sr, si = 1.0 / 6.0 + u * sr - v * si, u * si + v * sr
-    tr = p * u - q * v                # 1/z^3
-    ti = p * v + q * u
-    return q + 0.5 * v + (tr * si + ti * sr)
-
-
-@jit
-def _trigamma_shift(aa):
-    """Recurrence psi'(z) = 1/z^2 + psi'(z+1) from z = 1/2 + i aa until |z| >= 12:
-    returns (Re z after the shifts, sum of Im 1/z^2 = -2 x aa / (x^2 + aa^2)^2)."""
-    a2 = aa * aa
-    xr = 0.5
-    r = xr * xr + a2
-    acc = 0.0
-    while r < 144.0:
-        acc -= 2.0 * xr * aa / (r * r)
-        xr += 1.0
-        r = xr * xr + a2
-    return xr, acc
-
-
-@jit
-def _im_trigamma_half(a):
-    """Im psi'(1/2 + i a) (trigamma), accurate to ~1e-15 relative.
-
-    Recurrence psi'(z) = 1/z^2 + psi'(z+1) until |z| >= 12, then the
-    asymptotic series; the same algorithm as the complex-valued NumPy twin,
-    written in real arithmetic (Im 1/(x + i a)^2 = -2 x a / (x^2 + a^2)^2)."""
-    if a == 0.0:
-        return 0.0
-    aa = abs(a)
-    xr, acc = _trigamma_shift(aa)
-    im = acc + _trigamma_tail_im(xr, aa)
-    return im if a > 0.0 else -im
-
-
 @jit
 def g_hilbert(y, beta):
     """G(y) = PV Int du (-f'(u))/(y - u) = -(beta/2pi) Im psi'(1/2 + i beta y/2pi).
@@ -691,50 +567,3 @@ def zph_nb(xi, omega, wa2f, beta, mu):
         for i in range(b * xi.size // nblk, (b + 1) * xi.size // nblk):
             out[i] = _zph_point(xi[i], omega, wa2f, nbose, beta, inv_mu, xr, aa, sh, sg, ew, ewi, fast)
     return out
-
-
-def _im_trigamma_half_np(a):
-    a = np.asarray(a, dtype=float)
-    sgn = np.sign(a)
-    z = 0.5 + 1j * np.abs(a)
-    acc = np.zeros_like(z)
-    for _ in range(12):           # |z| >= 12 after at most 12 shifts
-        m = np.abs(z) < 12.0
-        if not m.any():
-            break
-        acc = acc + np.where(m, 1.0 / (z * z), 0.0)
-        z = np.where(m, z + 1.0, z)
-    iz = 1.0 / z
-    iz2 = iz * iz
-    ser = (1.0 / 6.0 + iz2 * (-1.0 / 30.0 + iz2 * (1.0 / 42.0 + iz2 * (
-        -1.0 / 30.0 + iz2 * (5.0 / 66.0 + iz2 * (-691.0 / 2730.0 + iz2 * (7.0 / 6.0)))))))
-    val = acc + iz + 0.5 * iz2 + iz * iz2 * ser
-    return sgn * val.imag
-
-
-def g_hilbert_np(y, beta):
-    """NumPy twin of :func:`g_hilbert`."""
-    return -beta / (2.0 * np.pi) * _im_trigamma_half_np(beta * np.asarray(y, float) / (2.0 * np.pi))
-
-
-def zph_np(xi, omega, wa2f, beta, mu):
-    """NumPy twin of :func:`zph_nb`."""
-    x = _clamp_np(xi, beta)[:, None]
-    w = np.asarray(omega, float)[None, :]
-    n = _bose_np(w, beta)
-    fa, fma = _fermi_np(x, beta), _fermi_np(-x, beta)
-    ym, yp = x - w, x + w
-    b = (fa + n) * g_hilbert_np(ym, beta) + (fma + n) * g_hilbert_np(yp, beta)
-    total = 2.0 * b
-    if np.isfinite(mu):
-        def h(y):
-            return np.tanh(0.5 * beta * y) + 2.0 * beta * y * _fermi_np(y, beta) * _fermi_np(-y, beta)
-        c = -(fa + n) * h(ym) - (fma + n) * h(yp)
-        total = total + c / mu
-    return (total @ wa2f) / np.tanh(0.5 * beta * x[:, 0])
-
-
-def zph_zero_temperature(xi, omega, wa2f):
-    """T = 0, mu = inf limit: Z^ph(xi) = 2 Int dW a2F(W) / (|xi| + W)."""
-    a = np.abs(np.asarray(xi, float))[:, None]
-    return 2.0 * np.sum(wa2f / (a + np.asarray(omega)[None, :]), axis=-1)

@@ -39,7 +39,7 @@ import scipy.sparse.linalg
 
 from .. import units
 from ..errors import InputError
-from . import kernels
+from . import kernels_np
 from .coulomb import coulomb_kernel
 from .inputs import ScdftInput
 from .sampling import KSamples
@@ -150,9 +150,9 @@ class KResolvedGap:
         k = np.zeros((xi.size, xi.size))
         z = np.zeros(xi.size)
         if eq.s.use_kph:
-            k += kernels.kph_matrix_np(a, a, eq.omega, eq.wa2f, beta, eq.inp.dos_ef)
+            k += kernels_np.kph_matrix_np(a, a, eq.omega, eq.wa2f, beta, eq.inp.dos_ef)
         if eq.s.use_zph:
-            z = kernels.zph_np(a, eq.omega, eq.wa2f, beta, eq.inp.mu)
+            z = kernels_np.zph_np(a, eq.omega, eq.wa2f, beta, eq.inp.mu)
         if eq.kel is not None:
             k += coulomb_kernel(xi, scheme=eq.s.coulomb, dos_ef=eq.inp.dos_ef, volume=eq.inp.volume,
                                 mu=eq.inp.mu, kf=eq.inp.kf, use_numba=False)

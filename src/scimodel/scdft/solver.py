@@ -41,7 +41,7 @@ import scipy.sparse.linalg
 from scipy.optimize import brentq
 
 from .. import units
-from . import kernels
+from . import kernels, kernels_np
 from ._blas import single_blas_thread
 from .coulomb import coulomb_kernel
 from .inputs import ScdftInput
@@ -333,13 +333,13 @@ class GapEquation:
             if self.use_numba:
                 ku = kernels.kph_matrix_nb(a, a, self.omega, self.wa2f, beta, self.inp.dos_ef, True)
             else:
-                ku = kernels.kph_matrix_np(a, a, self.omega, self.wa2f, beta, self.inp.dos_ef)
+                ku = kernels_np.kph_matrix_np(a, a, self.omega, self.wa2f, beta, self.inp.dos_ef)
             ia = self.mesh.iabs
             kph = ku[np.ix_(ia, ia)]
         if self.s.use_zph:
             # Z^ph is even in xi (G and h are odd, so is tanh): evaluate it on the
             # distinct |xi| of the mesh, as K^ph (test_zph_is_even_in_xi)
-            fn = kernels.zph_nb if self.use_numba else kernels.zph_np
+            fn = kernels.zph_nb if self.use_numba else kernels_np.zph_np
             z = fn(a, self.omega, self.wa2f, beta, self.inp.mu)[self.mesh.iabs]
         if len(self._cache) > 8:
             self._cache.pop(next(iter(self._cache)))
