@@ -106,6 +106,7 @@ def built(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("figures")          # one worker builds the DAG for both tests
 def test_every_figure_target_passes_the_layout_check(built):
     wf, check = built
     dry = run_snakemake(wf, "-n", "--forceall", "figures", timeout=300).stdout
@@ -155,6 +156,7 @@ def test_resource_netcdf_units_parse():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("figures")
 def test_every_product_netcdf_has_parseable_units_and_no_inf(built):
     wf, _ = built
     paths = sorted((wf / "results").rglob("*.nc"))
