@@ -1,0 +1,368 @@
+"""The QE chain of one metal as independent steps: the ground state
+(:func:`run_ground`), one ph.x process per irreducible q point
+(:func:`run_q_point`), the join (:func:`assemble_run`), all three in one process
+(:func:`run_pipeline`), and the cache of finished q points (:func:`store_q_points`)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from .. import units
+from ..errors import InputError
+from .elph import write_tetra_gamma_files
+from .inputs import dos_input, matdyn_input, ph_input, ph_tetra_input, pw_input, q2r_input
+from .parsers import parse_pw_xml
+from .runner import check_qe_output, qe_version, run_qe, sha256_file
+from .spec import TETRA_OCCUPATIONS, MetalSpec, irreducible_q_count, phonon_key
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def _read_json(path: Path, what: str) -> dict:
+    if not path.exists():
+        raise InputError(path, "<file>", f"missing: not a finished {what}")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(path, "<file>", f"not valid JSON ({exc})") from exc
+
+
+GROUND_FILE = "ground.json"
+
+
+def upf_z_valence(path: str | os.PathLike) -> float:
+    """Valence charge of a UPF pseudopotential (v2 ``z_valence="..."``, v1 ``Z valence``)."""
+    text = Path(path).read_text(errors="replace")[:200000]
+    m = (re.search(r'z_valence\s*=\s*"\s*([-+\d.eEdD]+)', text)
+         or re.search(r"^\s*([-+\d.eEdD]+)\s+Z valence", text, re.M))
+    if m is None:
+        raise InputError(path, "z_valence", "a UPF file with its valence charge")
+    return float(m.group(1).replace("d", "e").replace("D", "e"))
+
+
+def spinor_scf_bands(spec: MetalSpec, pseudo_file: str | os.PathLike) -> int | None:
+    """Bands of a spinor (spin_orbit) tetrahedron ground state, None (pw.x's default)
+    otherwise: twice the scalar metal default max(0.6 z, z/2 + 4) plus two.  With pw.x's
+    own spinor default (twice the scalar one) the tetrahedron DFPT step of ph.x 6.7 gave
+    NaN ('solve_linter: root not converged', then 'broyden') for the tiny Al test cell;
+    12 and 14 spinor bands failed there, 16 and 20 worked (direct pw.x/ph.x runs on that
+    cell, 2026-12-03)."""
+    if not spec.spin_orbit:
+        return None
+    z = upf_z_valence(pseudo_file)
+    return 2 * (max(round(0.6 * z), round(z / 2) + 4) + 2)
+
+
+def run_ground(spec: MetalSpec, pseudo_file: str | os.PathLike, grounddir: str | os.PathLike, *,
+               nproc: int = 1, mpi_command: str = "mpirun -np {nproc}") -> dict:
+    """Ground state of one metal for its phonon runs: pw.x scf on the dense grid
+    with ``la2F`` (the "fit" run) and on the coarse grid, in ``grounddir`` (which
+    keeps QE's ``tmp`` folder for the q-point runs of :func:`run_q_point`).
+
+    Writes and returns ``grounddir/ground.json`` (spec, :func:`phonon_key`,
+    pseudopotential SHA-256, QE version, the number of irreducible q points,
+    wall times).
+    """
+    grounddir = _fresh(Path(grounddir))
+    if not Path(pseudo_file).exists():
+        raise InputError(pseudo_file, "<file>", "pseudopotential file does not exist")
+    spec = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})
+    shutil.copy(pseudo_file, grounddir / spec.pseudo)
+    kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
+    if spec.elph_method == "tetrahedra":
+        # ph.x's lambda_tetra computes the dense-grid wave functions itself: no la2F run
+        walls = {"pw_scf": run_qe("pw.x", pw_input(spec, occupations=TETRA_OCCUPATIONS,
+                                                   nbnd=spinor_scf_bands(spec, pseudo_file)),
+                                  "scf", grounddir, **kw)}
+    else:
+        walls = {"pw_fit": run_qe("pw.x", pw_input(spec, k=spec.k_dense, la2f=True), "fit",
+                                  grounddir, **kw),
+                 "pw_scf": run_qe("pw.x", pw_input(spec), "scf", grounddir, **kw)}
+    ground = {"metal": spec.name, "spec": asdict(spec), "phonon_key": phonon_key(spec),
+              "pseudo_file": str(pseudo_file), "pseudo_sha256": sha256_file(pseudo_file),
+              "qe_version": qe_version(), "nproc": nproc,
+              "n_q": irreducible_q_count(spec.structure, spec.q_grid), "wall_times_s": walls}
+    (grounddir / GROUND_FILE).write_text(json.dumps(ground, indent=1, sort_keys=True))
+    return ground
+
+
+def read_ground(grounddir: str | os.PathLike) -> tuple[MetalSpec, dict]:
+    g = _read_json(Path(grounddir) / GROUND_FILE, "ground-state folder (scimodel.qe.run_ground)")
+    return MetalSpec(**{**g["spec"], "stability_window_ry": tuple(g["spec"]["stability_window_ry"])}), g
+
+
+def _ph_q_count(text: str, path: Path) -> int:
+    m = re.search(r"uniform grid of q-points\s*\(\s*(\d+)\s*q-points\)", text)
+    if not m:
+        raise InputError(path, "q-point list", "ph.x did not print its list of q points")
+    return int(m.group(1))
+
+
+def _elph_q_files(spec: MetalSpec, iq: int) -> list[str]:
+    """The files ph.x writes for q point ``iq``: its dynamical matrix and the
+    electron-phonon data, for q2r.x (Gaussian: elph_dir/a2Fq2r.<50+i>.<iq>) or
+    for the direct q sum (tetrahedra: the lambda_tetra output elph.out)."""
+    if spec.elph_method == "tetrahedra":
+        return [f"{spec.prefix}.dyn{iq}", "elph.in", "elph.out"]
+    return [f"{spec.prefix}.dyn{iq}"] + [f"elph_dir/a2Fq2r.{50 + i}.{iq}"
+                                         for i in range(1, spec.elph_nsigma + 1)]
+
+
+def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
+                scratch: str | os.PathLike, *, nproc: int = 1,
+                mpi_command: str = "mpirun -np {nproc}") -> dict:
+    """ph.x for the ``iq``-th irreducible q point (1-based) on a copy of the
+    ground state of :func:`run_ground`.  ``qdir`` receives ph.in/ph.out, the
+    list of q points (``<prefix>.dyn0``), the q point's dynamical matrix and
+    electron-phonon files, and ``summary.json`` (q, keys, wall time); q points
+    run independently (other processes, other machines, other days) and
+    :func:`assemble_run` joins them."""
+    spec, g = read_ground(grounddir)
+    if not 1 <= int(iq) <= g["n_q"]:
+        raise InputError(None, "iq", f"got {iq}, expected 1..{g['n_q']} "
+                         f"(irreducible points of the {spec.q_grid}^3 q grid)")
+    scratch = _fresh(Path(scratch))
+    shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
+    shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
+    walls = {"ph": run_qe("ph.x", ph_input(spec, iq=iq), "ph", scratch, nproc=nproc,
+                          mpi_command=mpi_command, pools=True)}
+    if spec.elph_method == "tetrahedra":
+        walls["elph"] = run_qe("ph.x", ph_tetra_input(spec, iq=iq), "elph", scratch,
+                               nproc=nproc, mpi_command=mpi_command, pools=True)
+    text = (scratch / "ph.out").read_text(errors="replace")
+    n_q = _ph_q_count(text, scratch / "ph.out")
+    if n_q != g["n_q"]:
+        raise RuntimeError(f"ph.x lists {n_q} irreducible q points, scimodel.qe counted "
+                           f"{g['n_q']} for the {spec.structure} {spec.q_grid}^3 grid")
+    m = re.search(r"Calculation of q\s*=\s*(\S+)\s+(\S+)\s+(\S+)", text)
+    qdir = _fresh(Path(qdir))
+    (qdir / "elph_dir").mkdir()
+    for f in ["ph.in", "ph.out", f"{spec.prefix}.dyn0", *_elph_q_files(spec, iq)]:
+        if not (scratch / f).exists():
+            raise RuntimeError(f"ph.x did not write {f} for q point {iq} in {scratch}")
+        shutil.copy(scratch / f, qdir / f)
+    summary = {"metal": spec.name, "iq": int(iq), "n_q": n_q,
+               "q_cart_2pi_over_a": [float(x) for x in m.groups()] if m else None,
+               "phonon_key": g["phonon_key"], "pseudo_sha256": g["pseudo_sha256"],
+               "qe_version": g["qe_version"], "nproc": nproc, "elph_method": spec.elph_method,
+               # "ph": all ph.x time of this q point (DFPT + lambda_tetra), as before the split
+               "wall_times_s": {**walls, "ph": sum(walls.values())}}
+    if "elph" in walls:
+        summary["wall_times_s"]["dfpt"] = walls["ph"]
+    (qdir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike],
+                 rundir: str | os.PathLike, scratch: str | os.PathLike, *, nproc: int = 1,
+                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
+                 with_dos: bool = True) -> dict:
+    """Join the q-point runs of one ground state into a run folder: check that
+    every q point is there once and belongs to this ground state (phonon key,
+    pseudopotential, list of q points), run nscf + dos.x (``with_dos``), q2r.x and
+    matdyn.x.
+
+    ``rundir`` receives the inputs, outputs and small result files
+    (:data:`RUN_FILES`; ``ph.out`` is the q-point outputs in order) and
+    ``summary.json`` with the wall times of every step (``ph`` = the sum over q
+    points; ``ph_wall_per_q_s`` each).  The wave functions stay in ``scratch``, removed
+    at the end unless ``keep_scratch``.
+    """
+    grounddir, rundir = Path(grounddir), Path(rundir)
+    spec, g = read_ground(grounddir)
+    parts: dict[int, tuple[Path, dict]] = {}
+    for d in map(Path, qdirs):
+        s = _read_json(d / "summary.json", "q-point folder (scimodel.qe.run_q_point)")
+        for key in ("phonon_key", "pseudo_sha256", "n_q"):
+            if s.get(key) != g[key]:
+                raise InputError(d / "summary.json", key, f"got {s.get(key)!r}, expected "
+                                 f"{g[key]!r} (the ground state {grounddir})")
+        if s["iq"] in parts:
+            raise InputError(d / "summary.json", "iq", f"q point {s['iq']} given twice")
+        check_qe_output(d / "ph.out")
+        parts[s["iq"]] = (d, s)
+    missing = sorted(set(range(1, g["n_q"] + 1)) - set(parts))
+    if missing:
+        raise InputError(None, "q points", f"missing q points {missing} of {g['n_q']}")
+    dyn0 = {(d / f"{spec.prefix}.dyn0").read_text() for d, _ in parts.values()}
+    if len(dyn0) != 1:
+        raise InputError(None, f"{spec.prefix}.dyn0", "the q-point runs list different q points")
+    scratch = _fresh(Path(scratch))
+    shutil.copytree(grounddir / "tmp", scratch / "tmp")
+    shutil.copy(grounddir / spec.pseudo, scratch / spec.pseudo)
+    rundir.mkdir(parents=True, exist_ok=True)
+    for f in ("fit.in", "fit.out", "scf.in", "scf.out"):
+        if f.startswith("scf") or spec.elph_method == "gaussian":   # tetrahedra: no fit run
+            shutil.copy(grounddir / f, rundir / f)
+    shutil.copy(grounddir / "tmp" / f"{spec.prefix}.save" / "data-file-schema.xml",
+                rundir / "scf.xml")
+    walls: dict[str, float] = dict(g["wall_times_s"])
+    kw = dict(nproc=nproc, mpi_command=mpi_command)
+    t_all = time.perf_counter()
+    summary: dict = {"metal": spec.name, "spec": asdict(spec), "pseudo_file": g["pseudo_file"],
+                     "pseudo_sha256": g["pseudo_sha256"], "qe_version": g["qe_version"],
+                     "nproc": nproc, "phonon_key": g["phonon_key"], "n_q": g["n_q"]}
+    files = []
+    if with_dos:
+        # The DOS runs in a copy of the scf save folder (./tmp_dos) without wave functions.
+        src, dst = scratch / "tmp" / f"{spec.prefix}.save", scratch / "tmp_dos" / f"{spec.prefix}.save"
+        dst.mkdir(parents=True)
+        for f in src.iterdir():
+            if f.is_file() and not f.name.startswith("wfc"):
+                shutil.copy(f, dst / f.name)
+        # Gaussian smearing = the DOS broadening, so that E_F and N(xi) are consistent.
+        # (tetrahedra_opt: QE 6.7's tetrahedron set-up scales like N_k(full) x N_k(irr)
+        # and did not finish in minutes on a 32^3 grid.)
+        walls["pw_nscf"] = run_qe(
+            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd * spec.spinor_factor,
+                             outdir="./tmp_dos", smearing="gaussian", degauss_ry=spec.dos_degauss_ry),
+            "nscf", scratch, pools=True, **kw)
+        xml = dst / "data-file-schema.xml"
+        shutil.copy(xml, rundir / "nscf.xml")
+        bands = parse_pw_xml(xml)
+        window = dos_window(spec, bands)
+        summary["dos_window_eV"] = window
+        walls["dos_gauss"] = run_qe("dos.x", dos_input(
+            spec, window["emin_eV"], window["emax_eV"], spec.dos_step_ev, "dos_gauss.dat",
+            spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_gauss", scratch)
+        ef = bands["fermi_energy_eV"]
+        # broadening check: the same DOS near E_F with twice the broadening
+        walls["dos_wide"] = run_qe("dos.x", dos_input(
+            spec, ef - spec.ef_window_ev, ef + spec.ef_window_ev, 0.005, "dos_wide.dat",
+            2 * spec.dos_degauss_ry, outdir="./tmp_dos"), "dos_wide", scratch)
+        shutil.rmtree(scratch / "tmp_dos", ignore_errors=True)
+        files += ["dos_gauss.dat", "dos_wide.dat"]
+    (scratch / "elph_dir").mkdir()
+    ph_out, elph_out = [], []
+    for iq in sorted(parts):
+        d, s = parts[iq]
+        for f in [f"{spec.prefix}.dyn0", *_elph_q_files(spec, iq)]:
+            if not f.startswith("elph."):
+                shutil.copy(d / f, scratch / f)
+        ph_out.append((d / "ph.out").read_text(errors="replace"))
+        shutil.copy(d / "ph.in", rundir / f"ph_q{iq}.in")
+        if spec.elph_method == "tetrahedra":
+            check_qe_output(d / "elph.out")
+            elph_out.append((d / "elph.out").read_text(errors="replace"))
+            shutil.copy(d / "elph.in", rundir / f"elph_q{iq}.in")
+            # lambda_tetra writes no a2Fq2r files: build them from its lambda_{q nu}
+            # so that q2r.x/matdyn.x interpolate them (gamma_file_text)
+            write_tetra_gamma_files(spec, d, iq, scratch / "elph_dir")
+    (rundir / "ph.out").write_text("".join(ph_out))
+    if elph_out:
+        # lambda_{q nu} of every q point, in order (read by build_abinitio_dataset)
+        (rundir / "elph.out").write_text("".join(elph_out))
+    summary["ph_wall_per_q_s"] = [float(parts[iq][1]["wall_times_s"]["ph"]) for iq in sorted(parts)]
+    walls["ph"] = float(sum(summary["ph_wall_per_q_s"]))
+    walls["q2r"] = run_qe("q2r.x", q2r_input(spec), "q2r", scratch)
+    walls["matdyn"] = run_qe("matdyn.x", matdyn_input(spec), "matdyn", scratch)
+    files += ["phonon.dos", f"{spec.prefix}.freq", "lambda"]
+    files += sorted(p.name for p in scratch.glob("a2F.dos*"))
+    for f in files:
+        shutil.copy(scratch / f, rundir / f)
+    for p in [*scratch.glob("*.in"), *scratch.glob("*.out")]:
+        shutil.copy(p, rundir / p.name)
+    walls["assemble"] = time.perf_counter() - t_all
+    walls["total"] = (walls.get("pw_fit", 0.0) + walls["pw_scf"] + walls["ph"] + walls["assemble"])
+    summary["wall_times_s"] = walls
+    (rundir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    if not keep_scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) -> list[Path]:
+    """Copy the finished q points of ``parts_dir`` (``results/abinitio/qe_parts/<M>_q<q>``:
+    ``ground/`` and ``iq<i>/``) to ``cache_root/<M>_q<q>_<phonon key>/iq<i>``, where
+    the workflow takes them instead of recomputing (workflow/rules/common.smk,
+    abinitio_qe_input).  Only q points whose ph.x output ends with JOB DONE and
+    whose key equals the ground state's are copied; returns the new folders."""
+    parts_dir = Path(parts_dir)
+    _, g = read_ground(parts_dir / "ground")
+    dest = Path(cache_root) / f"{parts_dir.name}_{g['phonon_key']}"
+    stored = []
+    for d in sorted(parts_dir.glob("iq*"), key=lambda p: int(p.name[2:])):
+        if not (d / "summary.json").exists():
+            continue                                   # unfinished
+        s = _read_json(d / "summary.json", "q-point folder")
+        check_qe_output(d / "ph.out")
+        if s["phonon_key"] != g["phonon_key"] or (dest / d.name / "summary.json").exists():
+            continue
+        shutil.copytree(d, dest / d.name, ignore=shutil.ignore_patterns(".snakemake_timestamp"))
+        stored.append(dest / d.name)
+    return stored
+
+
+def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
+                 scratch: str | os.PathLike, *, nproc: int = 1,
+                 mpi_command: str = "mpirun -np {nproc}", keep_scratch: bool = False,
+                 with_dos: bool = True) -> dict:
+    """The whole QE chain of one metal in one process: :func:`run_ground`, one
+    :func:`run_q_point` per irreducible q point, :func:`assemble_run` (the
+    workflow runs the same three steps as separate jobs).
+
+    Parameters
+    ----------
+    pseudo_file : the UPF file (copied into the scratch folder).
+    rundir : folder that receives inputs, outputs and the small result files
+        (:data:`RUN_FILES`); the wave functions stay in ``scratch``.
+    scratch : working folder (large files), removed at the end unless ``keep_scratch``.
+    with_dos : False skips the nscf + dos.x steps (q-grid convergence runs).
+
+    Returns the summary dict also written to ``rundir/summary.json``.
+    """
+    scratch = _fresh(Path(scratch))
+    g = run_ground(spec, pseudo_file, scratch / "ground", nproc=nproc, mpi_command=mpi_command)
+    qdirs = [scratch / f"iq{iq}" for iq in range(1, g["n_q"] + 1)]
+    for iq, d in enumerate(qdirs, 1):
+        run_q_point(scratch / "ground", iq, d, scratch / "ph_scratch", nproc=nproc,
+                    mpi_command=mpi_command)
+    summary = assemble_run(scratch / "ground", qdirs, rundir, scratch / "assemble", nproc=nproc,
+                           mpi_command=mpi_command, keep_scratch=keep_scratch, with_dos=with_dos)
+    if not keep_scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def dos_window(spec: MetalSpec, bands: Mapping) -> dict:
+    """Energy window of the DOS (absolute eV) from the nscf eigenvalues.
+
+    Lower end: ``dos_below_bottom_ev`` below the bottom of the valence band
+    (band index ``semicore_bands``); upper end: E_F + ``dos_above_ef_ev``.
+    Raises InputError when the highest computed band does not reach the top of
+    the window everywhere in the zone (the DOS would be cut off: raise ``nbnd``).
+    """
+    eig = bands["eigenvalues_eV"]
+    ef = bands["fermi_energy_eV"]
+    nsc = spec.semicore_bands * spec.spinor_factor      # QE bands below the valence band
+    if eig.shape[1] <= nsc:
+        raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
+                         f"{nsc} >= number of bands {eig.shape[1]}")
+    bottom = float(eig[:, nsc].min())
+    if nsc > 0:
+        top_semicore = float(eig[:, nsc - 1].max())
+        if top_semicore > bottom - 2 * spec.dos_below_bottom_ev:
+            raise InputError(None, f"abinitio.elements.{spec.name}.semicore_bands",
+                             f"semicore band top {top_semicore - ef:.2f} eV is not separated "
+                             f"from the valence band bottom {bottom - ef:.2f} eV (rel. E_F)")
+    emax = ef + spec.dos_above_ef_ev
+    top_min = float(eig[:, -1].min())
+    margin = 5 * spec.dos_degauss_ry * units.RY_TO_EV
+    if top_min < emax + margin:
+        raise InputError(None, f"abinitio.elements.{spec.name}.nbnd",
+                         f"highest band (nbnd={eig.shape[1]}) starts at {top_min - ef:.2f} eV "
+                         f"above E_F; need > {emax + margin - ef:.2f} eV: raise nbnd")
+    return {"emin_eV": bottom - spec.dos_below_bottom_ev, "emax_eV": emax,
+            "band_bottom_eV": bottom, "fermi_energy_eV": ef, "top_band_min_eV": top_min}
