@@ -130,3 +130,14 @@ def pytest_runtest_setup(item):
         pytest.fail("pytest-xdist --dist loadgroup ignored this test's xdist_group mark: the "
                     "installed pytest and pytest-xdist do not work together; install the "
                     "versions pinned in pyproject.toml (pip install -e .[test])", pytrace=False)
+
+
+def same_attrs(a: dict, b: dict) -> bool:
+    """Attribute dicts equal, array-valued attributes (CF flag_values) compared by value."""
+    import numpy as np
+
+    if set(a) != set(b):
+        return False
+    return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) if
+               (isinstance(a[k], np.ndarray) or isinstance(b[k], np.ndarray)) else a[k] == b[k]
+               for k in a)

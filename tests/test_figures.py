@@ -9,6 +9,7 @@ default DAG is built in a copy of the workflow with the check switched on
 from __future__ import annotations
 
 import json
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -110,7 +111,7 @@ def built(tmp_path_factory):
 def test_every_figure_target_passes_the_layout_check(built):
     wf, check = built
     dry = run_snakemake(wf, "-n", "--forceall", "figures", timeout=300).stdout
-    block = dry.split("localrule figures:")[1]
+    block = re.split(r"\n(?:local)?rule figures:", dry)[1]
     line = next(ln for ln in block.splitlines() if ln.strip().startswith("input:"))
     targets = sorted(f.strip() for f in line.split("input:")[1].split(","))
     reports = {json.loads(p.read_text())["figure"]: json.loads(p.read_text())["problems"]

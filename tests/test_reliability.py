@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from conftest import copy_workflow, default_sigint, run_snakemake, snakemake_exe
+from conftest import copy_workflow, default_sigint, run_snakemake, same_attrs, snakemake_exe
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
@@ -57,9 +57,9 @@ def assert_same_data(a: Path, b: Path) -> int:
                     assert np.array_equal(x, y, equal_nan=True), (rel, v)
                 else:
                     assert np.array_equal(x, y), (rel, v)
-            assert _stable(da_.attrs) == _stable(db_.attrs), rel
+            assert same_attrs(_stable(da_.attrs), _stable(db_.attrs)), rel
             for v in da_.variables:
-                assert _stable(da_[v].attrs) == _stable(db_[v].attrs), (rel, v)
+                assert same_attrs(_stable(da_[v].attrs), _stable(db_[v].attrs)), (rel, v)
     return len(fa)
 
 

@@ -43,6 +43,8 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import same_attrs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "profiles" / "slurm" / "local-cluster"))
 import harness  # noqa: E402
@@ -189,7 +191,7 @@ def _assert_same_netcdf(a: Path, b: Path):
         for name in da.variables:
             va, vb = da[name], db[name]
             assert va.dims == vb.dims, (b, name)
-            assert va.attrs == vb.attrs, (b, name)
+            assert same_attrs(va.attrs, vb.attrs), (b, name)
             if np.issubdtype(va.dtype, np.number):
                 np.testing.assert_allclose(vb.values, va.values, rtol=1e-12, atol=0,
                                            err_msg=f"{b}:{name}")
@@ -197,8 +199,8 @@ def _assert_same_netcdf(a: Path, b: Path):
                 assert (va.values == vb.values).all(), (b, name)
         # provenance: everything but the time stamp of writing
         skip = {"history"}
-        assert {k: v for k, v in da.attrs.items() if k not in skip} == \
-               {k: v for k, v in db.attrs.items() if k not in skip}, b
+        assert same_attrs({k: v for k, v in da.attrs.items() if k not in skip},
+                          {k: v for k, v in db.attrs.items() if k not in skip}), b
 
 
 def _assert_same_png(a: Path, b: Path):
