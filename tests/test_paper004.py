@@ -172,7 +172,7 @@ def test_metal_without_input_keeps_its_rows():
     assert [r[1:3] for r in nb] == [["no input", "no input"]] * 2
     assert nb[0][-1].strip(" |") == f"{paper004.paper_value(paper, 'tc', 'Nb', 'exp'):.3g}"
     tex = tables.table2_latex(t2, 0.01)
-    assert tex.count("no input") == 4 and tex.splitlines()[1] == "\\toprule"
+    assert tex.count("no input") == 6 and tex.splitlines()[1] == "\\toprule"
     assert "no input" in tables.diagnostics_frame(t2).iloc[0]["Tc Eliashberg (K)"]
     t3 = tables.table3({}, paper, ["Nb"])
     assert t3.iloc[0]["row_status"] == tables.ROW_NO_INPUT
@@ -235,3 +235,37 @@ def test_order_parameter_width_is_the_fwhm(a):
     assert paper004.order_parameter_width(x, 1.0 / (1.0 + (x / a) ** 2)) == pytest.approx(2 * a, rel=1e-4)
     with pytest.raises(ValueError):
         paper004.order_parameter_width(x[:2001], np.ones(2001))
+
+
+def test_lambda_interval_spans_the_recorded_variants(tmp_path):
+    """scimodel.input_uncertainty: the interval is lambda times [min, max] of 1, 1 -+ the
+    smearing deviation, the q-check ratio and the transcribed variants of the metal."""
+    from scimodel.input_uncertainty import lambda_interval, read_lambda_variants
+
+    variants = read_lambda_variants(ROOT / "resources/abinitio/lambda_variants.csv")
+    attrs = {"lambda_stability_max_rel_dev": 0.02, "lambda_stability_window_Ry": [0.03, 0.05],
+             "lambda_q_grid_check": 0.52, "q_grid_check": 6, "q_grid": 8}
+    iv = lambda_interval("Al", 0.5, attrs, variants)
+    al_ratio = float(variants[variants.metal == "Al"].lambda_ratio.iloc[0])
+    assert iv.low == pytest.approx(0.5 * al_ratio) and iv.high == pytest.approx(0.52)
+    assert len(iv.sources) == 3 and "Al_lattice_constant_check.txt" in iv.describe()
+    # tetrahedron metal: no smearing deviation (a string attribute), no variants -> q check only
+    iv = lambda_interval("Mo", 1.0, {"lambda_stability_max_rel_dev": "not applicable (tetrahedra)",
+                                     "lambda_q_grid_check": 0.9}, variants)
+    assert (iv.low, iv.high) == (pytest.approx(0.9), 1.0)
+    bad = tmp_path / "v.csv"
+    bad.write_text("metal,variant,lambda_ratio,source,note\nAl,x,-1,y,z\n")
+    with pytest.raises(InputError, match="lambda_ratio"):
+        read_lambda_variants(bad)
+
+
+def test_metal_results_carry_the_input_range():
+    from scimodel.input_uncertainty import LambdaInterval
+
+    w, a = spectra.debye(25.0, 0.8)
+    inp = parabolic_band_input(w, a, n_valence=3, volume=112.0, name="Al")
+    ds = paper004.metal_results(inp, Settings(), paper_lambda=None,
+                                lambda_interval=LambdaInterval(0.7, 0.9, ("test",)))
+    assert float(ds["lambda_low"]) == 0.7 and float(ds["lambda_high"]) == 0.9
+    assert float(ds["tc_tf_fe_low"]) < float(ds["tc_tf_fe"]) < float(ds["tc_tf_fe_high"])
+    assert float(ds["delta0_tf_fe_low"]) < float(ds["delta0_tf_fe"]) < float(ds["delta0_tf_fe_high"])

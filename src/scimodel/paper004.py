@@ -129,7 +129,7 @@ def coulomb_mu(ge: GapEquation) -> float:
 def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
                   paper_lambda: float | None = None, mu_star: float | None = None,
                   eliashberg_cutoff_factor: float = 10.0,
-                  kernel_window: float = 100.0) -> xr.Dataset:
+                  kernel_window: float = 100.0, lambda_interval=None) -> xr.Dataset:
     """Tc, Delta0, C_S/C_N in TF-FE and TF-SK, the lambda-rescaled TF-FE
     diagnostic, Allen-Dynes and Eliashberg Tc, and the data of Figs. 3, 4, 11.
 
@@ -173,6 +173,18 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
         scal["tc_tf_fe_rescaled_status"] = TC_NOT_APPLICABLE
         scal["cs_cn_tf_fe_rescaled"] = float("nan")
     scal["lambda_paper"] = float("nan") if paper_lambda is None else paper_lambda
+    # input uncertainty (scimodel.input_uncertainty): TF-FE at the ends of the lambda interval
+    if lambda_interval is not None:
+        for end, lam_end in (("low", lambda_interval.low), ("high", lambda_interval.high)):
+            ge = GapEquation(inp.scaled_to_lambda(lam_end), settings.refined(coulomb="tf-fe"))
+            r = ge.tc()
+            scal[f"lambda_{end}"] = lam_end
+            _store_tc(scal, f"tc_tf_fe_{end}", r, ge.s.t_search_min)
+            scal[f"delta0_tf_fe_{end}"] = ge.solve(t_gap, amplitude=0.5).delta0 if r.found else 0.0
+    else:
+        for end in ("low", "high"):
+            scal[f"lambda_{end}"] = scal[f"tc_tf_fe_{end}"] = scal[f"delta0_tf_fe_{end}"] = float("nan")
+            scal[f"tc_tf_fe_{end}_status"] = TC_NOT_APPLICABLE
     # Allen-Dynes and Eliashberg on the same alpha2F
     m = eliashberg.moments(inp.omega, inp.a2f)
     wmax = float(np.asarray(inp.omega)[np.asarray(inp.a2f) > 0].max())
@@ -262,6 +274,14 @@ _SCALAR_META = {
     "delta0_tf_fe_rescaled": ("meV", "Delta0, TF-FE, alpha2F rescaled to the paper's lambda (diagnostic)"),
     "cs_cn_tf_fe_rescaled": ("1", "C_S(Tc)/C_N(Tc), TF-FE, alpha2F rescaled to the paper's lambda (diagnostic)"),
     "lambda_paper": ("1", "lambda of paper 004, Table 2"),
+    "lambda_low": ("1", "lower end of the input interval of lambda (scimodel.input_uncertainty)"),
+    "lambda_high": ("1", "upper end of the input interval of lambda (scimodel.input_uncertainty)"),
+    "tc_tf_fe_low": ("K", "Tc, TF-FE, alpha2F rescaled to lambda_low"),
+    "tc_tf_fe_high": ("K", "Tc, TF-FE, alpha2F rescaled to lambda_high"),
+    "tc_tf_fe_low_status": ("1", "status of tc_tf_fe_low"),
+    "tc_tf_fe_high_status": ("1", "status of tc_tf_fe_high"),
+    "delta0_tf_fe_low": ("meV", "Delta0 at t_gap, TF-FE, alpha2F rescaled to lambda_low"),
+    "delta0_tf_fe_high": ("meV", "Delta0 at t_gap, TF-FE, alpha2F rescaled to lambda_high"),
     "mu_star_allen_dynes": ("1", "mu* of the Allen-Dynes column"),
     "mu_star_eliashberg": ("1", "mu* of the Eliashberg column (at its Matsubara cutoff)"),
     "tc_allen_dynes": ("K", "Allen-Dynes Tc on the same alpha2F"),
@@ -414,13 +434,15 @@ def mesh_convergence(inp: ScdftInput, settings: Settings, points_per_decade,
     return ds
 
 
-def kernel_w(t_k: float = 0.01, omega_thz: float = 1.0, xi0: float = 1e-3) -> xr.Dataset:
+def kernel_w(t_k: float = 0.01, omega_thz: float = 1.0, xi0: float = 1e-2) -> xr.Dataset:
     """Universal kernel W (Eq. 30) at t_k (Fig. 1): W(xi0, xi', Omega = omega_thz)
-    versus xi' and W(xi0, xi0, Omega) versus Omega; xi0 ~ 0 but >> k_B T
-    (the paper avoids xi = 0 "to avoid numerical problems")."""
+    versus xi' and W(xi0, xi0, Omega) versus Omega; xi0 ~ 0 on the meV scale of the
+    plots but >> k_B T (0.01 meV = 11.6 k_B T at 0.01 K; the paper avoids xi = 0 "to
+    avoid numerical problems").  The left curve at xi' = xi0 is the right one at
+    Omega = omega_thz."""
     beta = 1.0 / units.kelvin_to_mev(t_k)
     om = omega_thz * units.THZ_TO_MEV
-    xp = np.linspace(-50.0, 50.0, 2001)
+    xp = np.union1d(np.linspace(-50.0, 50.0, 2001), [xi0])
     w1 = np.array([kernels.w_kernel(xi0, x, om, beta) for x in xp])
     oms = np.linspace(0.02, 20.0, 1000) * units.THZ_TO_MEV
     w2 = np.array([kernels.w_kernel(xi0, xi0, o, beta) for o in oms])

@@ -60,6 +60,14 @@ TABLE2_META = {
     "delta0_paper_tf_fe": ("meV", "Delta0, paper 004, TF-FE"),
     "delta0_exp": ("meV", "Delta0, experiment (as quoted by paper 004)"),
     "delta0_tf_fe_rescaled": ("meV", "Delta0, this work, TF-FE, alpha2F rescaled to the paper's lambda"),
+    "lambda_low": ("1", "lower end of the input interval of lambda (scimodel.input_uncertainty)"),
+    "lambda_high": ("1", "upper end of the input interval of lambda"),
+    "tc_tf_fe_low": ("K", "Tc, TF-FE, at lambda_low (alpha2F rescaled)"),
+    "tc_tf_fe_high": ("K", "Tc, TF-FE, at lambda_high (alpha2F rescaled)"),
+    "delta0_tf_fe_low": ("meV", "Delta0, TF-FE, at lambda_low"),
+    "delta0_tf_fe_high": ("meV", "Delta0, TF-FE, at lambda_high"),
+    "tc_tf_fe_low_status": ("1", "status of tc_tf_fe_low and delta0_tf_fe_low"),
+    "tc_tf_fe_high_status": ("1", "status of tc_tf_fe_high and delta0_tf_fe_high"),
     "tc_tf_fe_status": ("1", "status of tc_tf_fe and delta0_tf_fe"),
     "tc_tf_sk_status": ("1", "status of tc_tf_sk and delta0_tf_sk"),
     "tc_tf_fe_rescaled_status": ("1", "status of tc_tf_fe_rescaled and delta0_tf_fe_rescaled"),
@@ -123,7 +131,7 @@ def gap_cell(value: float, status: int, tex: bool = False) -> str:
     return tc_cell(value, status, tex)
 
 
-_PANEL_COLUMNS = [("tf_fe", "This work TF-FE"), ("tf_sk", "This work TF-SK"),
+_PANEL_COLUMNS = [("tf_fe", "This work TF-FE"), ("range", "TF-FE input range"), ("tf_sk", "This work TF-SK"),
                   ("paper_tf_me", "Paper TF-ME"), ("paper_tf_sk", "Paper TF-SK"),
                   ("paper_tf_fe", "Paper TF-FE"), ("exp", "Experiment")]
 
@@ -134,6 +142,10 @@ def _panel_rows(t2: pd.DataFrame, q: str, tex: bool) -> list[list[str]]:
     for _, r in t2.iterrows():
         row = [str(r["metal"])]
         for key, _ in _PANEL_COLUMNS:
+            if key == "range":
+                lo, hi = (cell(r[f"{q}_tf_fe_{e}"], int(r[f"tc_tf_fe_{e}_status"]), tex) for e in ("low", "high"))
+                row.append(lo if lo == hi else f"{lo} to {hi}")
+                continue
             v = r[f"{q}_{key}"]
             row.append(cell(v, int(r[f"tc_{key}_status"]), tex) if f"tc_{key}_status" in r
                        else _num(v))
@@ -156,7 +168,10 @@ def table2_markdown(t2: pd.DataFrame, t_search_min: float, t_gap: float = 0.01, 
     lines += ["", f"({NO_SOLUTION}) no non-trivial solution of the gap equation down to the lowest "
               f"temperature searched, {t_search_min:g} K (scdft.t_search_min_K): Tc < {t_search_min:g} K "
               f"and no gap at {t_gap:g} K.  \"no input\": the metal has no first-principles input "
-              "(alpha2F and DOS).  \"n/a\": not given in paper 004."]
+              "(alpha2F and DOS).  \"n/a\": not given in paper 004.  TF-FE input range: TF-FE with "
+              "alpha2F rescaled to the ends of the lambda interval of the recorded convergence checks "
+              "(smearing, q grid, lattice constant; scimodel.input_uncertainty, the metal NetCDF "
+              "attribute lambda_interval_sources)."]
     if notes:
         lines += ["", notes]
     return "\n".join(lines) + "\n"
@@ -169,9 +184,9 @@ def _tex_escape(s: str) -> str:
 def table2_latex(t2: pd.DataFrame, t_search_min: float, t_gap: float = 0.01) -> str:
     n = len(_PANEL_COLUMNS) + 1
     lines = [r"\begin{tabular}{l" + "r" * (n - 1) + "}", r"\toprule",
-             r" & \multicolumn{2}{c}{This work} & \multicolumn{3}{c}{Paper 004} & \\",
-             r"\cmidrule(lr){2-3}\cmidrule(lr){4-6}",
-             r"Metal & TF-FE & TF-SK & TF-ME & TF-SK & TF-FE & Exp. \\", r"\midrule"]
+             r" & \multicolumn{3}{c}{This work} & \multicolumn{3}{c}{Paper 004} & \\",
+             r"\cmidrule(lr){2-4}\cmidrule(lr){5-7}",
+             r"Metal & TF-FE & TF-FE range & TF-SK & TF-ME & TF-SK & TF-FE & Exp. \\", r"\midrule"]
     for q, title in (("tc", r"(a) $T_c$ (K)"), ("delta0", rf"(b) $\Delta_0$ (meV) at $T = {t_gap:g}$ K")):
         if q == "delta0":
             lines.append(r"\midrule")
@@ -342,6 +357,28 @@ def summary_markdown(t2: pd.DataFrame, t3: pd.DataFrame, iso: pd.DataFrame,
             f"{_fpct(r['tc_tf_fe_rescaled'], r['tc_paper_tf_fe'])} | {r['delta0_tf_fe']:.3g} | "
             f"{_fpct(r['delta0_tf_fe'], r['delta0_exp'])} | "
             f"{_fpct(r['delta0_tf_fe'], r['delta0_paper_tf_fe'])} |")
+    lines += ["", "## Input interval", "",
+              "lambda interval from the recorded convergence checks (smearing, q grid, lattice "
+              "constant; scimodel.input_uncertainty), propagated to TF-FE by rescaling alpha2F.", "",
+              "| metal | lambda | Tc TF-FE range [K] | experiment inside | paper TF-FE inside | "
+              "Delta0 TF-FE range [meV] | experiment inside | paper TF-FE inside |",
+              "|---|---|---|---|---|---|---|---|"]
+    for _, r in t2.iterrows():
+        if not r["has_input"]:
+            continue
+        cells = [f"{r['lambda']:.3g} ({r['lambda_low']:.3g} to {r['lambda_high']:.3g})"]
+        for q, cell in (("tc", tc_cell), ("delta0", gap_cell)):
+            lo, hi = r[f"{q}_tf_fe_low"], r[f"{q}_tf_fe_high"]
+            st_lo, st_hi = int(r["tc_tf_fe_low_status"]), int(r["tc_tf_fe_high_status"])
+            cells.append(f"{cell(lo, st_lo)} to {cell(hi, st_hi)}")
+            for ref in (f"{q}_exp", f"{q}_paper_tf_fe"):
+                x = r[ref]
+                if not np.isfinite(x) or st_hi not in (TC_VALUE, TC_UPPER_BOUND):
+                    cells.append("n/a")
+                else:
+                    low = 0.0 if st_lo == TC_UPPER_BOUND else lo
+                    cells.append("yes" if low <= x <= hi else ("no (above)" if x > hi else "no (below)"))
+        lines.append(f"| {r['metal']} | " + " | ".join(cells) + " |")
     lines += ["", "## Targets of the issue (measured, not tuned)", ""]
     for _, r in t2.iterrows():
         if not r["superconducting"] or not np.isfinite(r["tc_exp"]):

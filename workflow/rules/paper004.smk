@@ -33,6 +33,7 @@ rule paper004_metal:
     input:
         nc=lambda wc: abinitio_nc(wc.metal),
         paper=P4_PAPER,
+        variants="resources/abinitio/lambda_variants.csv",
     wildcard_constraints:
         metal="[A-Za-z0-9]+",
     output:

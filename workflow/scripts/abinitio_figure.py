@@ -26,7 +26,8 @@ def main(sm):
             ax1.axhline(ref[m], color=f"C{i}", ls=":", lw=0.8)
     ax0.set(xlabel=r"$\Omega$ (THz)", ylabel=r"$\alpha^2F(\Omega)$",
             title=r"(a) $\alpha^2F$ from QE (LDA, linear response)", xlim=(0, None), ylim=(0, None))
-    ax0.legend(fontsize=7)
+    ax0.set_ylim(top=1.6 * ax0.get_ylim()[1])          # headroom: the legend above the peaks
+    ax0.legend(fontsize=6, loc="upper right")
     ax1.set(xlabel="electron-phonon smearing (Ry)", ylabel=r"$\lambda$",
             title="(b) $\\lambda$ vs smearing (star: chosen; dotted: paper 004)")
     ax1.legend(fontsize=7, ncol=2)

@@ -12,8 +12,12 @@ METHODS = {"tc_eliashberg": ("-", "Eliashberg (linearised)"), "tc_allen_dynes": 
            "tc_mcmillan": (":", "McMillan")}
 
 
+#: names of the config's model spectra as prose (others: underscores to spaces)
+PRETTY = {"einstein": "Einstein", "debye": "Debye", "two_peak_pb_like": "two-peak (Pb-like)"}
+
+
 def pretty(name: str) -> str:
-    return name.replace("_", " ")
+    return PRETTY.get(name, name.replace("_", " "))
 
 
 def main(sm):
@@ -40,6 +44,8 @@ def main(sm):
             title="(c) formulas / Eliashberg")
     ax1.legend(handles=[Line2D([], [], color="k", ls=ls, label=lab) for ls, lab in METHODS.values()],
                fontsize=6, loc="upper left")
+    ax1.text(0.97, 0.04, "McMillan: one curve for all spectra\n(depends on them only via $\\omega_{\\log}$)",
+             transform=ax1.transAxes, ha="right", va="bottom", fontsize=5.5, color="0.3")
     ax2.legend(handles=[Line2D([], [], color="k", ls=METHODS[v][0], label=METHODS[v][1])
                         for v in ("tc_allen_dynes", "tc_mcmillan")], fontsize=6, loc="lower left")
     fig.suptitle(rf"$\mu^*$ = {sm.params.mu_star:g} (McMillan, Allen-Dynes; Eliashberg: $\mu^*$ at "

@@ -184,17 +184,21 @@ def fig07(sm):
     metals = t.metal.values[ok]
     for a, q, unit in ((ax[0], "tc", "K"), (ax[1], "delta0", "meV")):
         exp = t[f"{q}_exp"].values[ok]
-        for col, mk, lab in ((f"{q}_tf_fe", "o", "this work TF-FE"), (f"{q}_tf_sk", "s", "this work TF-SK"),
+        for col, mk, lab in ((f"{q}_tf_fe", "o", "this work TF-FE (input range)"),
+                             (f"{q}_tf_sk", "s", "this work TF-SK"),
                              (f"{q}_paper_tf_fe", "x", "paper TF-FE (±5 %)"),
                              (f"{q}_paper_tf_me", "+", "paper TF-ME (±5 %)")):
             y = t[col].values[ok]
             yerr = PAPER_PRECISION * y if "paper" in col else None
+            if col == f"{q}_tf_fe":            # the input interval of lambda (table2: *_low, *_high)
+                lo, hi = t[f"{q}_tf_fe_low"].values[ok], t[f"{q}_tf_fe_high"].values[ok]
+                yerr = np.vstack([np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)])
             a.errorbar(exp, y, yerr=yerr, fmt=mk, label=lab, mfc="none" if mk in "os" else None,
                        capsize=2, lw=0.7)
         ys = t[f"{q}_tf_fe"].values[ok]
         for i, (m, x, y) in enumerate(zip(metals, exp, ys)):
             if np.isfinite(x) and np.isfinite(y):
-                a.annotate(str(m), (x, y), fontsize=7, xytext=(4, -10 if i % 2 else 4),
+                a.annotate(str(m), (x, y), fontsize=7, xytext=(-4, 4), ha="right",
                            textcoords="offset points")
         fin = np.concatenate([exp, *(t[f"{q}_{c}"].values[ok] for c in ("tf_fe", "tf_sk", "paper_tf_fe",
                                                                          "paper_tf_me"))])
@@ -211,8 +215,9 @@ def fig07(sm):
     ax[0].set_title(r"$T_c$")
     ax[1].set_title(r"$\Delta_0$ at 0.01 K")
     ax[0].legend(fontsize=6, loc="upper left")
-    keep = ["tc_exp", "tc_tf_fe", "tc_tf_sk", "tc_paper_tf_fe", "tc_paper_tf_me",
-            "delta0_exp", "delta0_tf_fe", "delta0_tf_sk", "delta0_paper_tf_fe", "delta0_paper_tf_me"]
+    keep = ["tc_exp", "tc_tf_fe", "tc_tf_fe_low", "tc_tf_fe_high", "tc_tf_sk", "tc_paper_tf_fe",
+            "tc_paper_tf_me", "delta0_exp", "delta0_tf_fe", "delta0_tf_fe_low", "delta0_tf_fe_high",
+            "delta0_tf_sk", "delta0_paper_tf_fe", "delta0_paper_tf_me"]
     data = t[keep].isel(metal=np.nonzero(ok)[0])
     data.attrs = {}
     return fig, data, [t]
@@ -250,7 +255,8 @@ def fig09(sm):
         a.set_xlabel("energy cutoff (eV)")
         a.axvline(20.0, color="0.5", lw=0.6, ls=":")
     ax[1].axhspan(-1, 1, color="0.9", zorder=0)
-    ax[1].text(21.0, -12, "end of the\nab-initio DOS", fontsize=6, color="0.4")
+    ax[1].text(21.0, 0.04, "end of the\nab-initio DOS", fontsize=6, color="0.4",
+               transform=ax[1].get_xaxis_transform())
     ax[0].set_ylabel(r"$\Delta_0$ at 0.01 K (meV)")
     ax[1].set_ylabel(r"$\Delta_0/\Delta_0^{\rm (800\,eV)} - 1$ (%)")
     ax[0].set_title("(a) gap vs cutoff, TF-FE")

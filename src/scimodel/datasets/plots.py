@@ -98,7 +98,10 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
         if spec["ylog"] and sel and all(np.all(s.y > 0) for s in sel):
             ax.set_yscale("log")
             ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$", ylabel=r"$\delta T_c/T_c^\circ$", title=spec["title"])
+        title = spec["title"]
+        if spec["ylog"] and ax.get_yscale() != "log":   # no positive data to draw on a log y axis
+            title = title.replace("log-log", "log x (no data for a log y axis)")
+        ax.set(xlabel=r"$\delta\rho_0/\rho_0^\circ$", ylabel=r"$\delta T_c/T_c^\circ$", title=title)
         ax.axhline(0, color="0.7", lw=0.5)
         if sel or ov:
             ax.legend(fontsize=5, loc="best")
