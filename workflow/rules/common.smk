@@ -157,6 +157,11 @@ def abinitio_netcdf_input(wc):
     return d
 
 
+def paper004_nc(kind, metals):
+    """results/paper004/<kind>/<metal>.nc of each metal (paper004.smk's per-metal data)."""
+    return expand(f"results/paper004/{kind}/{{metal}}.nc", metal=metals)
+
+
 def log_path(rule_name, stem="all"):
     """logs/<rule>/<stem>.log"""
     return f"logs/{rule_name}/{stem}.log"

@@ -221,200 +221,40 @@ rule paper004_tables:
 
 
 # ---------------------------------------------------------------- figures (plotting only)
-rule paper004_fig01:
+# Inputs of each figure (stem fig<NN>_<name>): "data" and, for some, the other
+# files its plotting function (workflow/scripts/paper004_plot.py, fig<NN>) reads.
+P4_FIGURE_INPUTS = {
+    "fig01_kernel": {"data": ["results/paper004/kernel_w.nc"]},
+    "fig02_mesh_convergence": {"data": paper004_nc("mesh", P4_MESH)},
+    "fig03_a2f": {"data": paper004_nc("metals", P4_FIG_METALS)},
+    "fig04_kernels": {"data": paper004_nc("metals", P4_FIG_METALS)},
+    "fig05_gap": {"data": paper004_nc("curves", [m for m in ["Pb"] if m in P4_CURVES]),
+                  "metals": paper004_nc("metals", [m for m in ["Pb", "Nb"] if m in P4_METALS])},
+    "fig06_delta0_T": {"data": paper004_nc("curves", P4_CURVES)},
+    "fig07_tc_gap_vs_exp": {"data": ["results/tables/table2.nc"]},
+    "fig08_decomposition": {"data": paper004_nc("decomposition", P4_DECOMP)},
+    "fig09_cutoff": {"data": paper004_nc("cutoff", P4_CUTOFF)},
+    "fig10_thermodynamics": {"data": paper004_nc("curves", P4_CURVES)},
+    "fig11_order_parameter": {"data": paper004_nc("metals", P4_ORDER), "paper": P4_PAPER},
+}
+
+
+rule paper004_figure:
     input:
-        data=["results/paper004/kernel_w.nc"],
+        unpack(lambda wc: P4_FIGURE_INPUTS[f"fig{wc.n}_{wc.name}"]),
     output:
-        png=report(f"{P4_FIGDIR}/fig01_kernel.png", caption="../report/paper004_fig01.rst",
+        # one caption file; it selects the figure's text by snakemake.wildcards.n
+        png=report(f"{P4_FIGDIR}/fig{{n}}_{{name}}.png", caption="../report/paper004_figure.rst",
                    category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig01_kernel.nc",
+        nc=f"{P4_FIGDIR}/fig{{n}}_{{name}}.nc",
+    wildcard_constraints:
+        n="[0-9]{2}",
+        name="|".join(k.split("_", 1)[1] for k in P4_FIGURE_INPUTS),
     params:
         scimodel_code=SCIMODEL_CODE,
-        figure="fig01",
+        figure=lambda wc: f"fig{wc.n}",
     log:
-        "logs/paper004_fig01/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig02:
-    input:
-        data=expand("results/paper004/mesh/{metal}.nc", metal=P4_MESH),
-    output:
-        png=report(f"{P4_FIGDIR}/fig02_mesh_convergence.png", caption="../report/paper004_fig02.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig02_mesh_convergence.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig02",
-    log:
-        "logs/paper004_fig02/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig03:
-    input:
-        data=expand("results/paper004/metals/{metal}.nc", metal=P4_FIG_METALS),
-    output:
-        png=report(f"{P4_FIGDIR}/fig03_a2f.png", caption="../report/paper004_fig03.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig03_a2f.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig03",
-    log:
-        "logs/paper004_fig03/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig04:
-    input:
-        data=expand("results/paper004/metals/{metal}.nc", metal=P4_FIG_METALS),
-    output:
-        png=report(f"{P4_FIGDIR}/fig04_kernels.png", caption="../report/paper004_fig04.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig04_kernels.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig04",
-    log:
-        "logs/paper004_fig04/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig05:
-    input:
-        data=expand("results/paper004/curves/{metal}.nc", metal=[m for m in ["Pb"] if m in P4_CURVES]),
-        metals=expand("results/paper004/metals/{metal}.nc", metal=[m for m in ["Pb", "Nb"] if m in P4_METALS]),
-    output:
-        png=report(f"{P4_FIGDIR}/fig05_gap.png", caption="../report/paper004_fig05.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig05_gap.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig05",
-    log:
-        "logs/paper004_fig05/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig06:
-    input:
-        data=expand("results/paper004/curves/{metal}.nc", metal=P4_CURVES),
-    output:
-        png=report(f"{P4_FIGDIR}/fig06_delta0_T.png", caption="../report/paper004_fig06.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig06_delta0_T.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig06",
-    log:
-        "logs/paper004_fig06/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig07:
-    input:
-        data=["results/tables/table2.nc"],
-    output:
-        png=report(f"{P4_FIGDIR}/fig07_tc_gap_vs_exp.png", caption="../report/paper004_fig07.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig07_tc_gap_vs_exp.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig07",
-    log:
-        "logs/paper004_fig07/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig08:
-    input:
-        data=expand("results/paper004/decomposition/{metal}.nc", metal=P4_DECOMP),
-    output:
-        png=report(f"{P4_FIGDIR}/fig08_decomposition.png", caption="../report/paper004_fig08.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig08_decomposition.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig08",
-    log:
-        "logs/paper004_fig08/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig09:
-    input:
-        data=expand("results/paper004/cutoff/{metal}.nc", metal=P4_CUTOFF),
-    output:
-        png=report(f"{P4_FIGDIR}/fig09_cutoff.png", caption="../report/paper004_fig09.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig09_cutoff.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig09",
-    log:
-        "logs/paper004_fig09/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig10:
-    input:
-        data=expand("results/paper004/curves/{metal}.nc", metal=P4_CURVES),
-    output:
-        png=report(f"{P4_FIGDIR}/fig10_thermodynamics.png", caption="../report/paper004_fig10.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig10_thermodynamics.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig10",
-    log:
-        "logs/paper004_fig10/all.log",
-    conda:
-        ENV_SCI
-    script:
-        "../scripts/paper004_plot.py"
-
-
-rule paper004_fig11:
-    input:
-        data=expand("results/paper004/metals/{metal}.nc", metal=P4_ORDER),
-        paper=P4_PAPER,
-    output:
-        png=report(f"{P4_FIGDIR}/fig11_order_parameter.png", caption="../report/paper004_fig11.rst",
-                   category=P4_REPORT),
-        nc=f"{P4_FIGDIR}/fig11_order_parameter.nc",
-    params:
-        scimodel_code=SCIMODEL_CODE,
-        figure="fig11",
-    log:
-        "logs/paper004_fig11/all.log",
+        "logs/paper004_figure/fig{n}_{name}.log",
     conda:
         ENV_SCI
     script:
