@@ -82,7 +82,7 @@ def mev_to_kelvin(e_mev):
     return e_mev * MEV_TO_K
 
 
-# --- Transport and irradiation units (added for the digitization issue) ----
+# --- Transport and irradiation units ----
 # Canonical units of the literature datasets: resistivity in uOhm cm,
 # temperature in K, fluence in particles/cm^2.  Readers convert once with
 # these factors (value_in_canonical = value * factor).

@@ -1,4 +1,4 @@
-# First-principles inputs (issue 4): alpha2F, phonon DOS and electronic DOS of
+# First-principles inputs: alpha2F, phonon DOS and electronic DOS of
 # Al, Mo, Ta, Pb, Nb and Cu from Quantum ESPRESSO 6.7.
 #
 # Default (abinitio.use_cache: true): the committed NetCDF files

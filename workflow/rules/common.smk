@@ -56,7 +56,7 @@ def eliashberg_file_inputs(wildcards=None):
     return [s["path"] for s in ELI["spectra"].values() if s["kind"] == "file"]
 
 
-# ---------------------------------------------------------------- Ab-initio inputs (QE issue)
+# ---------------------------------------------------------------- Ab-initio inputs
 # Used by workflow/rules/abinitio.smk and by consumers of the cached NetCDF files.
 import sys as _sys
 from pathlib import Path as _Path

@@ -1,4 +1,4 @@
-# Literature datasets of paper 000, Figs. 2-3 (issue 7: digitization).
+# Literature datasets of paper 000, Figs. 2-3 (digitization).
 #
 # records (resources/datasets/<group>/<series>.yaml, listed in the registry)
 #   -> digitize_series / ingest_table : one NetCDF per series, canonical units

@@ -2,7 +2,7 @@
 # paracrystal structure factor, simulated diffraction (Fig. 1 j,k),
 # distorted-lattice alpha2F (Fig. 5 g,h), disorder flow Tc(l) and A(l)
 # (Fig. 4 a,b), Tc-A correlation, and the model curves for the literature
-# overlays of the digitization issue.  Physics: scimodel.defectal.
+# literature overlays (datasets rules).  Physics: scimodel.defectal.
 
 DEF = config["defectal"]
 DEF_CLASSES = sorted(DEF["classes"])

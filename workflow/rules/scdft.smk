@@ -1,4 +1,4 @@
-# SCDFT gap-equation solver (issue 3): the physics is the package
+# SCDFT gap-equation solver: the physics is the package
 # scimodel.scdft (kernels, Coulomb, mesh, Tc, gap, thermodynamics); its
 # numerical settings are the `scdft` section of config/config.yaml
 # (scimodel.scdft.Settings.from_config).  It has no targets of its own: the

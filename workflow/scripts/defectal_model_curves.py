@@ -1,4 +1,4 @@
-"""Model curves for the literature overlays of Figs. 2-3 (digitization issue)."""
+"""Model curves for the literature overlays of Figs. 2-3."""
 from scimodel.defectal.products import REFERENCE, model_curves
 from scimodel.io import read_dataset, write_dataset
 from scimodel.workflow import run_script

@@ -351,7 +351,7 @@ def _chi_name(name):
 
 # --------------------------------------------------------------------------- model curves
 def read_model_curves(path: str | Path | None) -> dict:
-    """Model curves of the defectal issue (``results/defectal/model_curves.nc``).
+    """Model curves of the defectal model (``results/defectal/model_curves.nc``).
 
     Uses the variables documented in :func:`scimodel.defectal.products.model_curves`,
     per coupling class ``c`` in (weak, strong):

@@ -1,7 +1,7 @@
 """Figures of the defectal model (paper 000 Figs. 1 j,k, 4 a,b, 5 g,h and Tc-A).
 
 Each function reads the datasets of :mod:`.products` and writes one PNG.
-Model curves only: no literature data (that is the digitization issue).
+Model curves only: no literature data (literature data are ingested by the datasets rules).
 """
 from __future__ import annotations
 

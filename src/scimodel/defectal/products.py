@@ -174,7 +174,7 @@ def flow_dataset(name: str, cls: Mapping, common: Mapping) -> xr.Dataset:
 
 
 def model_curves(flows: Mapping[str, xr.Dataset]) -> xr.Dataset:
-    """Curves for the literature overlays (digitization issue): per class ``c``
+    """Curves for the literature overlays: per class ``c``
 
     dTc_over_Tc0_<c>(drho_<c>)   delta Tc / Tc0 (Eq. 16 along Eq. 17)
     A_<c>(drho_<c>)              A(l) in A_unit (Eqs. 32, 38)
