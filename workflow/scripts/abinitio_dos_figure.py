@@ -7,7 +7,7 @@ from scimodel.workflow import run_figure_script
 
 
 def main(sm):
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.0, 2.8))
     for i, (m, path) in enumerate(zip(sm.params.metals, sm.input.nc)):
         ds = qe.read_abinitio(path)
         ax0.plot(ds["xi"] * units.MEV_TO_EV, ds["dos"] * units.EV_TO_MEV, color=f"C{i}", lw=0.8,

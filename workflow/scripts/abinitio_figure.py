@@ -8,7 +8,7 @@ from scimodel.workflow import run_figure_script
 
 def main(sm):
     ref = qe.read_reference_lambda(sm.input.reference)
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.0, 2.8))
     for i, (m, path) in enumerate(zip(sm.params.metals, sm.input.nc)):
         ds = qe.read_abinitio(path)
         lam = float(ds["lambda"])
@@ -30,7 +30,7 @@ def main(sm):
     ax0.legend(fontsize=6, loc="upper right")
     ax1.set(xlabel="electron-phonon smearing (Ry)", ylabel=r"$\lambda$",
             title="(b) $\\lambda$ vs smearing (star: chosen; dotted: paper 004)")
-    ax1.legend(fontsize=7, ncol=2)
+    ax1.legend(fontsize=6, ncol=1, loc="upper right")
     savefig(fig, sm.output.png)
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from matplotlib.ticker import NullFormatter
 
 from scimodel import paper004, units
 from scimodel.io import da, read_dataset, write_dataset
@@ -73,7 +74,7 @@ def fig02(sm):
     out = {}
     for metal, ds in dsets.items():
         ref_tc, ref_d = float(ds.tc[-1]), float(ds.delta0[-1])
-        ax.plot(ds.ppd, 100 * (ds.tc / ref_tc - 1), "o-", label=f"{metal} Tc")
+        ax.plot(ds.ppd, 100 * (ds.tc / ref_tc - 1), "o-", label=f"{metal} $T_c$")
         ax.plot(ds.ppd, 100 * (ds.delta0 / ref_d - 1), "s--", label=f"{metal} $\\Delta_0$")
         out[f"tc_rel_{metal}"] = da(100 * (ds.tc.values / ref_tc - 1), ("ppd",), "%",
                                     f"Tc change vs finest mesh, {metal}")
@@ -81,6 +82,8 @@ def fig02(sm):
                                         f"Delta0 change vs finest mesh, {metal}")
         coords = {"ppd": ds.ppd}
     ax.set_xscale("log")
+    ax.set_xticks(ds.ppd.values, [f"{int(v)}" for v in ds.ppd.values])   # the meshes computed
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("mesh points per decade")
     ax.set_ylabel("change vs finest mesh (%)")
     ax.legend()
@@ -286,6 +289,7 @@ def fig10(sm):
         ax[1, k].plot(np.append(t[below], tc), np.append(ds.entropy_diff.values[below], 0.0), "o-", ms=3,
                       markevery=list(range(below.sum())))
         ax[1, k].set_ylabel(r"$\Delta S = S_S - S_N$ ($k_B$/atom)")
+        ax[1, k].ticklabel_format(axis="y", style="sci", scilimits=(-2, 2), useMathText=True)
         ax[1, k].set_xlabel("T (K)")
         for v in ("c_s_over_cn_tc", "c_n_over_cn_tc", "entropy_diff"):
             out[f"{v}_{metal}"] = da(ds[v].values, (f"t_{metal}",), ds[v].attrs["units"],

@@ -15,9 +15,18 @@ FIG2_PANELS = {
     "a": dict(title="(a) all series, Fig. 2(a)", materials=None, xlog=True, ylog=False),
     "b": dict(title="(b) In, log-log", materials=("In",), xlog=True, ylog=True),
     "c": dict(title="(c) Al-O, log-log", materials=("Al-O",), xlog=True, ylog=True),
-    "d": dict(title="(d) Nb, V3Si, semi-log", materials=("Nb", "V3Si"), xlog=True, ylog=False),
+    "d": dict(title="(d) Nb, V$_3$Si, semi-log", materials=("Nb", "V3Si"), xlog=True, ylog=False),
     "e": dict(title="(e) ref. [25]", materials=(), xlog=True, ylog=False),
 }
+
+
+#: fit parameters of Eqs. 19-20 in math mode
+_SYM = {"s": "s", "t1": "t_1", "t2": "t_2"}
+
+
+def _pm(v: float, e: float) -> str:
+    """Value and standard error as printed in legends."""
+    return f"{v:.3g} $\\pm$ {e:.1g}"
 
 
 def _note(ax, text, y=0.5, colour="0.3"):
@@ -25,7 +34,7 @@ def _note(ax, text, y=0.5, colour="0.3"):
             color=colour, wrap=True)
 
 
-def _overlay(ax, model: Mapping, keys, label_prefix="defectal model", xscale=None, xlim=None) -> bool:
+def _overlay(ax, model: Mapping, keys, label_prefix="distorted-lattice model", xscale=None, xlim=None) -> bool:
     done = False
     for k, ls in zip(keys, ("-", "--")):
         if k in model:
@@ -74,7 +83,7 @@ def plot_fig2(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
                 names = ["s"] if cls == "weak" else ["t1", "t2"]
                 p = {n: float(f[pre + n]) for n in names}
                 xx = np.geomspace(max(np.min(s.x), 1e-3) * 0.8, np.max(s.x) * 1.2, 100)
-                par = ", ".join(f"{n}={p[n]:.3g}({float(f[pre + n + '_stderr']):.1g})" for n in names)
+                par = ", ".join(f"${_SYM[n]}$ = {_pm(p[n], float(f[pre + n + '_stderr']))}" for n in names)
                 ax.plot(xx, dtc_law(xx, p, cls), "-", color=c, lw=0.9,
                         label=None if key == "a" else f"Eq. {'19' if cls == 'weak' else '20'}: {par}")
         keys = {"b": ("dtc_weak",), "c": ("dtc_weak",), "d": ("dtc_strong",)}.get(key, ("dtc_weak", "dtc_strong"))
@@ -152,19 +161,21 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
         if fa is not None and "curve" in fa.dims:
             j = list(fa["curve"].values).index(s.name)
             ax.plot(fa["T_model"][j], fa["rho_model"][j], "r-", lw=1,
-                    label=(f"fit: rho0={float(fa['rho0'][j]):.3g}, A={float(fa['A'][j]):.3g},\n"
-                           f"beta={float(fa['beta'][j]):.3g}"))
+                    label=(f"fit: $\\rho_0$ = {float(fa['rho0'][j]):.3g} µΩ cm,\n"
+                           f"$A$ = {float(fa['A'][j]):.3g} µΩ cm/K$^2$,\n"
+                           f"$\\beta$ = {float(fa['beta'][j]):.3g} µΩ cm/K$^5$"))
         flu = s.meta["params_canonical"].get("fluence", np.nan)
         ax.set(xlabel="T (K)", ylabel=r"$\rho$ ($\mu\Omega$ cm)",
-               title=f"(a.{i + 1}) V3Si, {flu / 1e18:g}e18 n/cm$^2$")
+               title=f"(a.{i + 1}) V$_3$Si, {flu / 1e18:g}$\\times 10^{{18}}$ n/cm$^2$")
         ax.legend(fontsize=5)
         has.add(f"a.{i + 1}")
     if fa is not None and "curve" in fa.dims:
         flu = fa["fluence"].values / 1e18
         for key, var, lab in (("a.6", "A", r"A ($\mu\Omega$ cm/K$^2$)"), ("a.7", "rho0", r"$\rho_0$ ($\mu\Omega$ cm)")):
             ax = ax_of[key]
-            ax.errorbar(flu, fa[var], yerr=fa[f"{var}_stderr"], fmt="s", ms=4, color="C0", label="from rho(T) fits")
-            ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=lab, title=f"({key}) {var} vs fluence")
+            ax.errorbar(flu, fa[var], yerr=fa[f"{var}_stderr"], fmt="s", ms=4, color="C0", label=r"from $\rho(T)$ fits")
+            sym = {"A": "$A$", "rho0": r"$\rho_0$"}[var]
+            ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=lab, title=f"({key}) {sym} vs fluence")
             has.add(key)
         ax = ax_of["a.8"]
         ax.errorbar(fa["rho0"], fa["A"], xerr=fa["rho0_stderr"], yerr=fa["A_stderr"], fmt="s", ms=4, label="fits")
@@ -172,7 +183,8 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
             rr = np.linspace(0, float(fa["rho0"].max()) * 1.1, 100)
             p = [float(fa[f"A_rho0_{n}"]) for n in ("A0", "A1", "A2")]
             ax.plot(rr, p[0] + p[1] * rr + p[2] * rr**2, "r-", lw=1,
-                    label=f"A0={p[0]:.3g}, A1={p[1]:.3g}, A2={p[2]:.3g}")
+                    label=(f"$A_0$ = {p[0]:.3g} µΩ cm/K$^2$, $A_1$ = {p[1]:.3g} K$^{{-2}}$,\n"
+                           f"$A_2$ = {p[2]:.3g} (µΩ cm)$^{{-1}}$ K$^{{-2}}$"))
         ax.set(xlabel=r"$\rho_0$ ($\mu\Omega$ cm)", ylabel=r"A ($\mu\Omega$ cm/K$^2$)",
                title=r"(a.8) $A$ vs $\rho_0$ (quadratic)")
         has.add("a.8")
@@ -189,7 +201,8 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
             xx = np.linspace(0, np.nanmax(A[ok] ** -0.5) * 1.1, 50)
             th, F = float(fa["TcA_theta"]), float(fa["TcA_F"])
             ax.plot(xx, np.log(th) - F * xx, "r-", lw=1,
-                    label=f"theta={th:.3g}({float(fa['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fa['TcA_F_stderr']):.1g})")
+                    label=(f"$\\theta$ = {_pm(th, float(fa['TcA_theta_stderr']))} K\n"
+                           f"$F$ = {_pm(F, float(fa['TcA_F_stderr']))} (µΩ cm)$^{{1/2}}$/K"))
             ax.legend(fontsize=5)
         ax.set(xlabel=r"$A^{-1/2}$ ((µΩ cm/K$^2$)$^{-1/2}$)", ylabel=r"$\ln(T_c/1\,\mathrm{K})$",
                title=r"(a.10) $\ln T_c$ vs $A^{-1/2}$")
@@ -197,7 +210,7 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
     for s in role(ga, "Tc_fluence") if ga else []:
         ax = ax_of["a.5"]
         ax.errorbar(s.x / 1e18, s.y, xerr=s.sigma_x / 1e18, yerr=s.sigma_y, fmt="o", ms=4)
-        ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=r"$T_c$ (K)", title="(a.5) Tc vs fluence")
+        ax.set(xlabel=r"fluence ($10^{18}$ n/cm$^2$)", ylabel=r"$T_c$ (K)", title=r"(a.5) $T_c$ vs fluence")
         has.add("a.5")
     # digitized derived panels (a.6-a.10 read off the paper), if present: overlay
     for r, key in (("A_fluence", "a.6"), ("rho0_fluence", "a.7"), ("A_rho0", "a.8"), ("Tc_rho0", "a.9"),
@@ -220,21 +233,23 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
                 if r == "A_rho0" and fb is not None and "A_rho0_A0" in fb:
                     p = [float(fb[f"A_rho0_{n}"]) for n in ("A0", "A1", "A2")]
                     ax.plot(xx, p[0] + p[1] * xx + p[2] * xx**2, "r-", lw=1,
-                            label=f"A0={p[0]:.3g}, A1={p[1]:.3g}, A2={p[2]:.3g}")
+                            label=(f"$A_0$ = {p[0]:.3g} µΩ cm/K$^2$, $A_1$ = {p[1]:.3g} K$^{{-2}}$,\n"
+                           f"$A_2$ = {p[2]:.3g} (µΩ cm)$^{{-1}}$ K$^{{-2}}$"))
                 if r == "Tc_rho0" and fb is not None and "lnTc_invrho0_c0" in fb:
                     c0, c1 = float(fb["lnTc_invrho0_c0"]), float(fb["lnTc_invrho0_c1"])
-                    ax.plot(xx, np.exp(c0 - c1 / xx), "r--", lw=1, label=f"ln Tc = {c0:.3g} - {c1:.3g}/rho0")
+                    ax.plot(xx, np.exp(c0 - c1 / xx), "r--", lw=1, label=f"$\\ln T_c$ = {c0:.3g} $-$ {c1:.3g}/$\\rho_0$")
                 if r == "lnTc_Ainvsqrt" and fb is not None and "TcA_theta" in fb:
                     th, F = float(fb["TcA_theta"]), float(fb["TcA_F"])
                     ax.plot(xx, np.log(th) - F * xx, "r-", lw=1,
-                            label=f"theta={th:.3g}({float(fb['TcA_theta_stderr']):.1g}) K\nF={F:.3g}({float(fb['TcA_F_stderr']):.1g})")
+                            label=(f"$\\theta$ = {_pm(th, float(fb['TcA_theta_stderr']))} K\n"
+                           f"$F$ = {_pm(F, float(fb['TcA_F_stderr']))} (µΩ cm)$^{{1/2}}$/K"))
                 ax.legend(fontsize=5)
             ax.set(xlabel=xl, ylabel=yl, title=f"({key}) In, implanted at 2 K")
     # panels without data: only those whose axes a model curve shares (ln Tc vs A^-1/2),
     # each saying which source awaits digitization; the other empty panels are not drawn
     model_keys = {"a.10": ("lntc_weak", "lntc_strong"), "b.3": ("lntc_weak", "lntc_strong"),
                   "c": ("lntc_weak", "lntc_strong")}
-    source = {"a": "paper 000 ref. [29] (V3Si)", "b": "paper 000 ref. [10] (In)",
+    source = {"a": "paper 000 ref. [29] (V$_3$Si)", "b": "paper 000 ref. [10] (In)",
               "c": "paper 000 ref. [26] (no data set registered)"}
     drawn = []
     for key in names:
@@ -270,7 +285,7 @@ def plot_fig3(series: Sequence[Series], fits: Mapping[str, xr.Dataset], material
     fig.set_size_inches(13, 2.9 * nrow + 0.6)
     missing = [k for k in names if k not in drawn]
     fig.suptitle(("SYNTHETIC DATA -- " if synthetic else "") +
-                 "paper 000, Fig. 3: (a) V3Si neutron-irradiated [29], (b) In implanted at 2 K [10], "
-                 "(c) Tc-A [26]" + (f"\npanels not drawn (no data record, no model curve): "
+                 "paper 000, Fig. 3: (a) V$_3$Si neutron-irradiated [29], (b) In implanted at 2 K [10], "
+                 "(c) $T_c$-$A$ [26]" + (f"\npanels not drawn (no data record, no model curve): "
                                     f"{', '.join(missing)}" if missing else ""), fontsize=9)
     savefig(fig, path)

@@ -27,7 +27,7 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
     # two constrained-layout subfigures (images + colour bar | profile) keep the (k) y
     # label, the colour bar and its label clear of the neighbouring panels (they
     # overlapped with the default layout)
-    fig = plt.figure(figsize=(13.5, 4.2), layout="constrained")
+    fig = plt.figure(figsize=(7.0, 2.8), layout="constrained")
     left, right = fig.subfigures(1, 2, width_ratios=[2.15, 1.0], wspace=0.03)
     axes = list(left.subplots(1, 2)) + [right.subplots()]
     k = ds.kx.values
@@ -61,7 +61,7 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
 
 def fig_paracrystal(ds: xr.Dataset, path) -> None:
     """Eq. A8 profiles, Lorentzian expansion, heights and widths versus order."""
-    fig, axes = plt.subplots(1, 3, figsize=(14.0, 4.0), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.6), layout="constrained")
     for i, s in enumerate(ds.sigma.values):
         axes[0].plot(ds.p, ds.S.isel(sigma=i), color=f"C{i}", label=fr"$\sigma$ = {s}")
         axes[0].plot(ds.p, ds.S_lorentz.isel(sigma=i), ":", color=f"C{i}", lw=0.8)
@@ -93,7 +93,7 @@ def fig_paracrystal(ds: xr.Dataset, path) -> None:
 
 
 def fig5gh(spec: xr.Dataset, path) -> None:
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 2.8))
     for i, L in enumerate(spec.kF_ell.values):
         lab = r"$k_F\ell$ = " + (f"{L:g}" + (r" ($\ell = a_0$)" if i == spec.kF_ell.size - 1 else ""))
         ax.plot(spec.x, spec.alpha2F.isel(kF_ell=i), color=plt.cm.viridis(i / max(1, spec.kF_ell.size - 1)),
@@ -128,7 +128,7 @@ def _reading_title(f: xr.Dataset, r: str) -> str:
 
 def fig4ab(flows: Mapping[str, xr.Dataset], path) -> None:
     """(a) delta Tc / Tc0 along the flow, (b) A(l) for every reading, (c) gap ratio (Eq. 41)."""
-    fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(14.0, 4.0), layout="constrained")
+    fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(7.0, 2.6), layout="constrained")
     for c, f in flows.items():
         st = _style(c)
         d = f.drho.values
