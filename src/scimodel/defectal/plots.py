@@ -39,14 +39,14 @@ def fig1jk(ds: xr.Dataset, path, dilate: int = 11) -> None:
         img = np.log10(np.maximum(raw, 1e-3))
         im = ax.imshow(img, origin="lower", extent=ext, cmap="magma", vmin=-1.5, vmax=np.log10(ds.n_sites**2))
         ax.set(xlabel=r"$k_x\ (2\pi/a_0)$", ylabel=r"$k_y\ (2\pi/a_0)$",
-               title=f"{lab}" + ("" if lat == "pristine" else fr", isotropic paracrystal, $\sigma$ = {ds.attrs['sigma']}"))
+               title=f"{lab}" + ("" if lat == "pristine" else fr", $\sigma$ = {ds.attrs['sigma']}"))
         if lat == "distorted" and "ring_anisotropy" in ds.attrs:
-            ax.text(0.02, 0.98, f"ring |k| = 2.5: axis / diagonal = {ds.attrs['ring_anisotropy']:.2f}\n"
-                    f"(3,0) spot width y / x = {ds.attrs['spot30_width_ratio']:.2f}",
-                    transform=ax.transAxes, fontsize=7, color="white", va="top",
+            ax.text(0.02, 0.98, f"ring |k| = 2.5: axis/diag. {ds.attrs['ring_anisotropy']:.2f}\n"
+                    f"(3,0) width y/x {ds.attrs['spot30_width_ratio']:.2f}",
+                    transform=ax.transAxes, fontsize=5.5, color="white", va="top",
                     bbox=dict(facecolor="black", alpha=0.6, edgecolor="none", pad=1.5))
         ax.grid(False)
-    left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$, $I = |\sum_R e^{i\mathbf{k}\cdot\mathbf{R}}|^2/N$ (1)")
+    left.colorbar(im, ax=axes[:2], shrink=0.8, pad=0.02, label=r"$\log_{10} I(\mathbf{k})$ (1; $I$ per site)")
     ax = axes[2]
     p = ds.p.values
     ax.fill_between(p, ds.profile_sim - 2 * ds.profile_err, ds.profile_sim + 2 * ds.profile_err,
