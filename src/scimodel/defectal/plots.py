@@ -150,11 +150,15 @@ def fig4ab(flows: Mapping[str, xr.Dataset], path) -> None:
     ax.axhline(0, color="0.5", lw=0.6)
     ax.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$\delta T_c / T_c^0$",
            title=r"(a) $T_c(\ell)$ along the disorder flow")
-    ax.legend(fontsize=7)
-    bx.set(yscale="log", xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$A$ (units of $A_{unit}$)",
-           title=r"(b) $A(\ell) = F_\ell^2 |V_{tot}|^2$ (Eqs. 32, 38)")
-    bx.legend(fontsize=7)
-    cx.axhline(3.53, color="0.5", lw=0.6, ls=":")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.9 * (hi - lo))              # headroom: the legend above the curves
+    ax.legend(fontsize=5.5, loc="upper left")
+    bx.set(yscale="log", xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$A$ (units of $A_{\rm unit}$)",
+           title=r"(b) $A(\ell) = F_\ell^2 |V_{\rm tot}|^2$ (Eqs. 32, 38)")
+    lo, hi = bx.get_ylim()
+    bx.set_ylim(lo / 30.0, hi)                          # room below the curves for the legend
+    bx.legend(fontsize=5.5, loc="lower right")
+    cx.axhline(3.53, color="0.5", lw=0.6, ls=":", label="BCS 3.53")
     cx.set(xlabel=r"$\delta\rho_0/\rho_0$", ylabel=r"$2\Delta / k_B T_c$", title="(c) gap ratio (Eq. 41)")
     cx.legend()
     savefig(fig, path)
