@@ -22,8 +22,8 @@ import pandas as pd
 import xarray as xr
 
 from .io import da
-from .paper004 import (TC_FLAG_MEANINGS, TC_NO_INPUT, TC_NOT_APPLICABLE, TC_NOT_DETERMINED,
-                       TC_UPPER_BOUND, TC_VALUE, paper_value)
+from .paper004 import (TC_NO_INPUT, TC_NOT_APPLICABLE, TC_NOT_DETERMINED, TC_UPPER_BOUND,
+                       TC_VALUE, paper_value, tc_status_attrs)
 
 #: Footnote marker of a metal without a solution.
 NO_SOLUTION = "a"
@@ -218,11 +218,11 @@ def diagnostics_frame(t2: pd.DataFrame) -> pd.DataFrame:
         for key, label, status in _DIAG:
             st = TC_NO_INPUT if not r["has_input"] and key != "lambda_paper" else \
                 (int(r[status]) if status else TC_VALUE)
-            cell = gap_cell if key.startswith("delta0") else tc_cell
+            cell = gap_cell if key.startswith("delta0") else tc_cell     # TC_VALUE: the number
             if key == "tc_allen_dynes" and st == TC_VALUE and r[key] < 1e-3:
                 row[label] = "< 0.001"           # the formula's value (Cu: 1e-13 K) is no Tc
             else:
-                row[label] = cell(r[key], st) if (status or st != TC_VALUE) else _num(r[key])
+                row[label] = cell(r[key], st)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -315,7 +315,7 @@ def table_dataset(df: pd.DataFrame, meta: dict) -> xr.Dataset:
             vals = df[c].to_numpy().astype(bool).astype(np.int8)
         elif c.endswith("_status") and c.startswith("tc_"):
             vals = df[c].to_numpy().astype(np.int8)
-            attrs = {"flag_values": np.arange(5, dtype=np.int8), "flag_meanings": TC_FLAG_MEANINGS}
+            attrs = tc_status_attrs(c[:-len("_status")])
         elif c == "row_status":
             vals = df[c].to_numpy().astype(np.int8)
             attrs = {"flag_values": np.arange(3, dtype=np.int8),
