@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+#: Where the committed q-point campaign archives are (workflow/rules/common.smk, AB_QPOINT_ROOTS).
+QPOINT_ROOTS = [ROOT / "resources/abinitio/qe_parts", ROOT / "resources/abinitio/qe_studies"]
 
 
 def default_sigint() -> None:
@@ -88,6 +90,25 @@ def run_qe_rule_scripts(tmp: Path, element: dict, metal: str = "Al", q: int = 2,
            params={"scratch": str(tmp / "scratch" / "join"), "mpi_command": mpi, "with_dos": True},
            **common)
     return run
+
+
+@pytest.fixture(scope="session")
+def campaign(tmp_path_factory):
+    """``campaign(name)``: the folder form (``iq<i>/``) of the committed q-point
+    campaign archive ``<name>.zip`` (QPOINT_ROOTS), extracted once per session;
+    None when no such archive is committed."""
+    from scimodel.qe import campaign_archive, extract_campaign
+
+    folders: dict[str, Path | None] = {}
+
+    def get(name: str) -> Path | None:
+        if name not in folders:
+            archive = campaign_archive(QPOINT_ROOTS, name)
+            folders[name] = None if archive is None else extract_campaign(
+                archive, tmp_path_factory.mktemp("campaign") / name)
+        return folders[name]
+
+    return get
 
 
 @pytest.fixture

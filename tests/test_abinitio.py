@@ -28,7 +28,7 @@ from scimodel.errors import InputError
 from scimodel.io import da, write_dataset
 from scimodel.workflow import mock_snakemake
 
-from conftest import ROOT, run_qe_rule_scripts, run_snakemake
+from conftest import QPOINT_ROOTS, ROOT, run_qe_rule_scripts, run_snakemake
 
 CACHE = ROOT / "resources" / "abinitio"
 CACHED = sorted(p for p in CACHE.glob("*.nc"))
@@ -174,14 +174,14 @@ def test_read_lambda_tetra_output():
                                rtol=1e-6)
 
 
-def test_gamma_files_from_lambda_match_ph_x_own_files(tmp_path):
+def test_gamma_files_from_lambda_match_ph_x_own_files(tmp_path, campaign):
     """gamma_file_text (the a2Fq2r files of a tetrahedron q point, built from the printed
     lambda_{q nu}) against the files ph.x itself wrote for the cache's Gaussian Ta 6^3 q
     points, at three smearings: the header (sigma, E_F, N(E_F)), the star's q lines and,
     in every member's mode basis, the trace of the gamma matrix over each degenerate set
     of modes (lambda is printed with 4 decimals: 2e-3 of the largest element).  Gamma is
     left out: ph.x prints lambda = 0 there but writes its gamma matrix."""
-    folder = CACHE / "qe_parts" / "Ta_q6_f18004221f1b9f74"
+    folder = campaign("Ta_q6_f18004221f1b9f74")
     for iq in (2, 6, 8, 14, 16):                   # stars of 12, 48, 6, 6 and 1 members
         d = folder / f"iq{iq}"
         (b,) = qe.read_ph_elph(d / "ph.out")
@@ -207,8 +207,8 @@ def test_gamma_files_from_lambda_match_ph_x_own_files(tmp_path):
                     assert abs(tm - tr) <= 2e-3 * scale, (iq, i, x, tm, tr)
 
 
-def test_gamma_file_text_refuses_bad_input(tmp_path):
-    folder = CACHE / "qe_parts" / "Ta_q6_f18004221f1b9f74" / "iq8"
+def test_gamma_file_text_refuses_bad_input(tmp_path, campaign):
+    folder = campaign("Ta_q6_f18004221f1b9f74") / "iq8"
     with pytest.raises(InputError, match="expected 3"):
         qe.gamma_file_text(folder / "ta.dyn8", [0.1, 0.2], 8.0, 1.3)
     bad = tmp_path / "ta.dyn8"
@@ -220,7 +220,7 @@ def test_gamma_file_text_refuses_bad_input(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         qe.read_dyn_star(tmp_path / "none.dyn1")
     # a lambda_tetra output without its 'DOS = ... at Ef=' line: no gamma files
-    tq = CACHE / "qe_parts" / "Ta_q4_4a7d72a1399c59e4" / "iq5"
+    tq = campaign("Ta_q4_4a7d72a1399c59e4") / "iq5"
     q = tmp_path / "iq5"
     shutil.copytree(tq, q)
     (q / "elph.out").write_text("".join(ln for ln in (tq / "elph.out").read_text().splitlines(True)
@@ -492,7 +492,7 @@ def test_cached_file_was_computed_with_the_configured_settings(path):
 def test_cached_file_names_its_committed_q_points(path):
     """Provenance of the cache: each cached file records the phonon key of the q points
     it was joined from (main grid and q-grid check); those q points are committed, all
-    of them, in resources/abinitio/qe_parts/<M>_q<q>_<key>, and the key is the one
+    of them, in the archive resources/abinitio/qe_parts/<M>_q<q>_<key>.zip, and the key is the one
     config/config.yaml gives now (else the documented recompute would redo them)."""
     cfg = _configured()
     a = qe.read_abinitio(path).attrs
@@ -501,9 +501,9 @@ def test_cached_file_names_its_committed_q_points(path):
         q = int(a[grid_attr])
         spec = qe.metal_spec(path.stem, cfg["abinitio"]["elements"][path.stem], q_grid=q)
         assert a[key_attr] == qe.phonon_key(spec), f"{path.name}: {key_attr} is not the configured one"
-        folder = CACHE / "qe_parts" / f"{path.stem}_q{q}_{a[key_attr]}"
-        done = sorted(int(d.name[2:]) for d in folder.glob("iq*") if (d / "summary.json").exists())
-        assert done == list(range(1, qe.irreducible_q_count(a["structure"], q) + 1)), folder
+        archive = CACHE / "qe_parts" / f"{path.stem}_q{q}_{a[key_attr]}.zip"
+        assert archive.is_file(), archive
+        assert qe.stored_points(archive) == list(range(1, qe.irreducible_q_count(a["structure"], q) + 1))
 
 
 @pytest.mark.skipif(not (CACHE / "Cu.nc").exists(), reason="Cu not cached yet")
@@ -524,7 +524,7 @@ def test_default_dry_run_schedules_no_qe_job():
 def test_recompute_reuses_the_committed_q_points(workflow_copy):
     """The documented recompute, on a fresh checkout, runs no ph.x for a metal whose
     cached file was assembled from per-q-point jobs (attribute wall_time_ph_per_q_s; all
-    six since session 8): those q points are committed in resources/abinitio/qe_parts
+    six since session 8): those q points are committed in resources/abinitio/qe_parts/*.zip
     (hours of ph.x).  A change of the phonon key, of the folder naming or of config.yaml
     that orphans them fails here (test_cached_file_names_its_committed_q_points checks
     the files' side of the same link without Snakemake)."""
@@ -557,7 +557,7 @@ def test_campaign_configs_plan_their_runs(campaign):
     assert "abinitio_netcdf" in res.stdout + res.stderr
 
 
-#: The committed q-point folders each campaign override's settings resolve to (its header
+#: The committed q-point campaigns each campaign override's settings resolve to (its header
 #: names them; resources/abinitio/qe_parts/README.md, "Progress").
 CAMPAIGN_Q_POINTS = {
     "abinitio_pb_spin_orbit.yaml": ["Pb_q4_059e9f38a0077bc5"],          # 3 of 8 points so far
@@ -588,7 +588,7 @@ def test_campaign_configs_still_reach_their_committed_q_points(campaign):
         cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / "campaigns" / f).read_text()))
     validate_config(cfg, ROOT / "src" / "scimodel" / "schemas" / "config.schema.yaml")
     for folder in CAMPAIGN_Q_POINTS[campaign]:
-        assert (CACHE / "qe_parts" / folder).is_dir(), folder
+        assert qe.campaign_archive(QPOINT_ROOTS, folder) is not None, folder
         metal, q, _ = folder.split("_")
         spec = qe.metal_spec(metal, cfg["abinitio"]["elements"][metal], q_grid=int(q[1:]))
         assert f"{metal}_{q}_{qe.phonon_key(spec)}" == folder
@@ -600,7 +600,7 @@ def test_recompute_dry_run_schedules_qe():
                         timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout + res.stderr
-    # no abinitio_phq: every metal's q points are committed (resources/abinitio/qe_parts)
+    # no abinitio_phq: every metal's q points are committed (resources/abinitio/qe_parts/*.zip)
     # and joined, not recomputed (test_recompute_reuses_the_committed_q_points); that a
     # missing q point is a ph.x job is test_committed_q_points_are_not_recomputed
     for rule in ("abinitio_qe", "abinitio_ground", "abinitio_pseudo", "abinitio_netcdf"):
@@ -1093,10 +1093,15 @@ def test_join_refuses_missing_duplicate_or_foreign_q_points(tmp_path):
         s = qe.run_q_point(parts / "ground", i, d, tmp_path / "scratch")
         assert s["n_q"] == 3 and s["phonon_key"] == g["phonon_key"]
     # finished q points go to the cache under their phonon key, once
-    stored = qe.store_q_points(parts, tmp_path / "cache")
-    assert [p.relative_to(tmp_path / "cache").as_posix() for p in stored] == \
-        [f"Al_q2_{g['phonon_key']}/iq{i}" for i in (1, 2, 3)]
+    assert qe.store_q_points(parts, tmp_path / "cache") == [1, 2, 3]
+    archive = tmp_path / "cache" / f"Al_q2_{g['phonon_key']}.zip"
+    assert qe.stored_points(archive) == [1, 2, 3]
+    before = archive.read_bytes()
     assert qe.store_q_points(parts, tmp_path / "cache") == []
+    assert archive.read_bytes() == before
+    back = qe.extract_point(archive, 2, tmp_path / "back" / "iq2")
+    assert sorted(p.name for p in back.iterdir()) == sorted(
+        p.name for p in q[1].iterdir() if p.name != ".snakemake_timestamp")
     with pytest.raises(InputError, match=r"missing q points \[3\]"):
         qe.assemble_run(parts / "ground", q[:2], tmp_path / "run", tmp_path / "s2")
     with pytest.raises(InputError, match="given twice"):
@@ -1111,8 +1116,9 @@ def test_join_refuses_missing_duplicate_or_foreign_q_points(tmp_path):
 
 
 def test_committed_q_points_are_not_recomputed(workflow_copy):
-    """A q point stored under resources/abinitio/qe_parts/<M>_q<q>_<key>/ with the
-    configured phonon key is an input of the join, not a job (dry run)."""
+    """A q point stored in a campaign archive <M>_q<q>_<key>.zip (here in
+    resources/abinitio/qe_studies) with the configured phonon key is an input of the
+    join, not a job (dry run)."""
     el = dict(_params(), q_check=0)
     over = workflow_copy / "tiny.yaml"
     over.write_text(json.dumps({"abinitio": {"use_cache": False, "metals": ["Al"],
@@ -1127,22 +1133,24 @@ def test_committed_q_points_are_not_recomputed(workflow_copy):
 
     assert phq_jobs() == 3                         # fcc 2^3: three irreducible q points
     key = qe.phonon_key(qe.metal_spec("Al", el, q_grid=2))
-    done = workflow_copy / "resources/abinitio/qe_parts" / f"Al_q2_{key}" / "iq2"
-    done.mkdir(parents=True)
+    done = workflow_copy.parent / "iq2"
+    done.mkdir()
     (done / "summary.json").write_text("{}")
+    archive = workflow_copy / "resources/abinitio/qe_studies" / f"Al_q2_{key}.zip"
+    assert qe.add_points(archive, [done]) == [2]
     assert phq_jobs() == 2
     other = qe.phonon_key(qe.metal_spec("Al", dict(el, ecutwfc_Ry=14.0), q_grid=2))
-    done.parent.rename(done.parent.with_name(f"Al_q2_{other}"))   # other settings: recompute
+    archive.rename(archive.with_name(f"Al_q2_{other}.zip"))   # other settings: recompute
     assert phq_jobs() == 3
 
 
-def test_q_point_table_matches_the_dynamical_matrix_files():
+def test_q_point_table_matches_the_dynamical_matrix_files(campaign):
     """The campaign progress table (scimodel.qe.q_point_table) lists every committed
     q point with the frequencies of its dynamical-matrix file (an independent record:
     ph.x writes the dyn file, the table reads ph.out)."""
-    folders = [p for p in (CACHE / "qe_parts").glob("*_q*_*") if p.is_dir()]
+    folders = [campaign(p.stem) for root in QPOINT_ROOTS for p in root.glob(f"*_q*_*{qe.ARCHIVE_SUFFIX}")]
     if not folders:
-        pytest.skip("no committed q points in resources/abinitio/qe_parts")
+        pytest.skip("no committed q-point campaigns in resources/abinitio")
     for folder in folders:
         rows = qe.q_point_table(folder).splitlines()[2:]
         done = [d for d in folder.glob("iq*") if (d / "summary.json").exists()]
@@ -1156,7 +1164,7 @@ def test_q_point_table_matches_the_dynamical_matrix_files():
             assert table == pytest.approx(cm1[:len(table)], abs=0.051)
 
 
-def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
+def test_compare_q_point_runs_reproduces_the_cached_direct_sums(campaign):
     """scimodel.qe.compare_q_point_runs (the per-q tables of the campaign records)
     sums star_q lambda_q / n^3 over the committed q points; on a finished grid that is
     the lambda by direct sum the NetCDF stores (lambda_q_points_direct, computed by
@@ -1169,8 +1177,8 @@ def test_compare_q_point_runs_reproduces_the_cached_direct_sums():
         row = int(np.argmin(abs(sigmas - float(ds.attrs["elph_smearing_chosen_Ry"]))))
         for key, n, attr in [("phonon_key", ds.attrs["q_grid"], "lambda_q_points_direct"),
                              ("phonon_key_q_grid_check", ds.attrs["q_grid_check"], "lambda_q_grid_check_direct")]:
-            folder = CACHE / "qe_parts" / f"{nc.stem}_q{n}_{ds.attrs[key]}"
-            if not folder.is_dir():
+            folder = campaign(f"{nc.stem}_q{n}_{ds.attrs[key]}")
+            if folder is None:
                 continue
             last = qe.compare_q_point_runs({"cache": (folder, row)}).splitlines()[-1]
             cells = [c.strip() for c in last.strip("|").split("|")]
@@ -1189,15 +1197,15 @@ def assert_record_holds(name: str, lines: list[str], prefix: str = "# ") -> None
         assert prefix + line in record, line
 
 
-def test_nb_tetrahedron_record_holds_the_current_per_q_table():
+def test_nb_tetrahedron_record_holds_the_current_per_q_table(campaign):
     """The per-q table of Nb_tetrahedron_grid_check.txt (20^3 k section) is the output of
     the call the record names, on the committed q points: a stale record fails here."""
-    P = CACHE / "qe_parts"
+    P = campaign
     runs = {"tetra 20^3 k": ("Nb_q6_2f8d7493de79269a", 0), "tetra 12^3 k": ("Nb_q6_97a844680cf30556", 0),
             "Gaussian 0.005": ("Nb_q6_a0fd896caaf586f5", 0), "Gaussian 0.03": ("Nb_q6_a0fd896caaf586f5", 5)}
-    if not all((P / f).is_dir() for f, _ in runs.values()):
+    if not all(P(f) is not None for f, _ in runs.values()):
         pytest.skip("Nb q-point campaigns not committed")
-    table = qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
+    table = qe.compare_q_point_runs({k: (P(f), r) for k, (f, r) in runs.items()}).splitlines()
     assert len(table) == 2 + 16 + 1 and table[-1].startswith("| lambda (direct sum) | 216 / 216")
     assert_record_holds("Nb_tetrahedron_grid_check.txt", table)
 
@@ -1211,12 +1219,12 @@ TETRAHEDRON_CACHES = {
 
 
 @pytest.mark.parametrize("metal", sorted(TETRAHEDRON_CACHES))
-def test_cached_tetrahedron_file_is_the_join_its_record_names(metal):
+def test_cached_tetrahedron_file_is_the_join_its_record_names(metal, campaign):
     """The record says the 20^3 k campaign is the cache: the NetCDF joined exactly those
     folders, its direct sums are theirs, and no smearing verdict is claimed for it."""
     record, main, check = TETRAHEDRON_CACHES[metal]
-    P = CACHE / "qe_parts"
-    if not ((P / main).is_dir() and (P / check).is_dir()):
+    P = campaign
+    if not (P(main) and P(check)):
         pytest.skip(f"{metal} q-point campaigns not committed")
     ds = qe.read_abinitio(CACHE / f"{metal}.nc")
     a = ds.attrs
@@ -1224,7 +1232,7 @@ def test_cached_tetrahedron_file_is_the_join_its_record_names(metal):
     assert a["verdict_lambda_smearing_stability"].startswith("not applicable")
     assert main in (CACHE / record).read_text()
     for folder, attr in ((main, "lambda_q_points_direct"), (check, "lambda_q_grid_check_direct")):
-        table = qe.compare_q_point_runs({"tetra": (P / folder, 0)}).splitlines()
+        table = qe.compare_q_point_runs({"tetra": (P(folder), 0)}).splitlines()
         cells = [c.strip() for c in table[-1].strip("|").split("|")]
         assert float(cells[3]) == pytest.approx(a[attr], abs=6e-5)
 
@@ -1245,18 +1253,18 @@ PER_Q_RECORDS = {
 
 
 @pytest.mark.parametrize("name", sorted(PER_Q_RECORDS))
-def test_per_q_record_holds_the_current_tables(name):
+def test_per_q_record_holds_the_current_tables(name, campaign):
     """The per-q tables of a tetrahedron check record (Ta's 20^3 k section, Al's
     tetrahedron check) are the output of the calls it names, on the committed q points."""
-    P = CACHE / "qe_parts"
+    P = campaign
     comparisons, tables = PER_Q_RECORDS[name]
-    if not all((P / f).is_dir() for runs in comparisons for f, _ in runs.values()):
+    if not all(P(f) is not None for runs in comparisons for f, _ in runs.values()):
         pytest.skip(f"q points of {name} not committed")
     lines = []
     for runs in comparisons:
-        lines += qe.compare_q_point_runs({k: (P / f, r) for k, (f, r) in runs.items()}).splitlines()
+        lines += qe.compare_q_point_runs({k: (P(f), r) for k, (f, r) in runs.items()}).splitlines()
     for folder in tables:
-        lines += qe.q_point_table(P / folder).splitlines()
+        lines += qe.q_point_table(P(folder)).splitlines()
     assert_record_holds(name, lines)
 
 
@@ -1267,13 +1275,13 @@ LATTICE_RECORDS = {"Ta": [("Ta_q4_be8e004b66f05057", "Ta_q4_855ebb4413099ee1")],
 
 
 @pytest.mark.parametrize("metal", sorted(LATTICE_RECORDS))
-def test_lattice_constant_record_holds_its_table(metal):
+def test_lattice_constant_record_holds_its_table(metal, campaign):
     """Each per-smearing table of <M>_lattice_constant_check.txt is the output of the call
     the record names, on the committed q points (a stale or hand-edited table fails)."""
     record = (CACHE / f"{metal}_lattice_constant_check.txt").read_text()
     for pair in LATTICE_RECORDS[metal]:
-        exp, lda = (CACHE / "qe_parts" / f for f in pair)
-        if not (exp.is_dir() and lda.is_dir()):
+        exp, lda = (campaign(f) for f in pair)
+        if not (exp and lda):
             pytest.skip(f"{metal} lattice-constant q points not committed")
         table = qe.compare_lambda_by_smearing({"a_exp": exp, "a_LDA": lda}).splitlines()
         assert len(table) == 2 + 10
@@ -1281,15 +1289,15 @@ def test_lattice_constant_record_holds_its_table(metal):
         assert_record_holds(f"{metal}_lattice_constant_check.txt", table, prefix="")
 
 
-def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path):
+def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(tmp_path, campaign):
     """The direct sum per smearing agrees with the join's own direct sum (cached Mo.nc, a
     Gaussian-branch file; lambda_q_points_direct, read from the joined ph.x output by
     a2f_from_q_points, at the chosen smearing) for the main and the check grid; a grid
     with a missing q point or two different q grids are refused with the folder named."""
     a = qe.read_abinitio(CACHE / "Mo.nc").attrs
-    main = CACHE / "qe_parts" / f"Mo_q6_{a['phonon_key']}"
-    check = CACHE / "qe_parts" / f"Mo_q4_{a['phonon_key_q_grid_check']}"
-    if not (main.is_dir() and check.is_dir()):
+    main = campaign(f"Mo_q6_{a['phonon_key']}")
+    check = campaign(f"Mo_q4_{a['phonon_key_q_grid_check']}")
+    if not (main and check):
         pytest.skip("Mo q points not committed")
     chosen = float(a["elph_smearing_chosen_Ry"])
     ic = json.loads(a["elph_smearings_Ry"]).index(chosen)
@@ -1308,11 +1316,11 @@ def test_compare_lambda_by_smearing_matches_the_join_and_refuses_partial_grids(t
         qe.compare_lambda_by_smearing({"q4": check, "q6": main})
 
 
-def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
+def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path, campaign):
     """A campaign with fewer q points than its reference: '-' in its column, and the
     last row sums only the q points both have, labelled a partial sum."""
-    src = CACHE / "qe_parts" / "Nb_q4_45eb22984ad8d877"
-    if not src.is_dir():
+    src = campaign("Nb_q4_45eb22984ad8d877")
+    if src is None:
         pytest.skip("Nb 4^3 q points not committed")
     part = tmp_path / "Nb_q4_partial"
     for iq in (1, 2, 8):
@@ -1326,7 +1334,7 @@ def test_compare_q_point_runs_marks_missing_points_and_partial_sums(tmp_path):
     expect = sum(full[i]["star"] * full[i]["lambda_q"] for i in (1, 2, 8)) / 64
     assert float(cells[3]) == float(cells[4]) == pytest.approx(expect, abs=6e-5)
     with pytest.raises(InputError, match="one q grid"):
-        qe.compare_q_point_runs({"a": (src, 0), "b": (CACHE / "qe_parts" / "Nb_q6_a0fd896caaf586f5", 0)})
+        qe.compare_q_point_runs({"a": (src, 0), "b": (campaign("Nb_q6_a0fd896caaf586f5"), 0)})
 
 
 def test_pb_spin_orbit_tetra_record_matches_its_outputs():
@@ -1346,3 +1354,17 @@ def test_pb_spin_orbit_tetra_record_matches_its_outputs():
         lam[run] = float(qe.a2f_from_q_points(blocks, np.linspace(0, 12, 100), 0.3)["lambda_direct"][0])
         assert lam[run] == pytest.approx(rows[run], abs=6e-4)
     assert lam["nc"] == pytest.approx(lam["sr"], rel=5e-3)
+
+
+def test_q_point_attrs_with_only_one_grid_summed_directly():
+    """The direct sum of only one grid (a main run without its ph.x output beside a
+    check run that has it, or the other way round) is recorded without a relative
+    change, which needs both."""
+    from scimodel.qe.contract import _q_point_attrs
+
+    only_check = _q_point_attrs({"check": 0.5}, None)
+    assert only_check == {"lambda_q_grid_check_direct": 0.5}
+    only_main = _q_point_attrs({"main": 0.4}, None)
+    assert only_main == {"lambda_q_points_direct": 0.4}
+    both = _q_point_attrs({"main": 0.4, "check": 0.5}, None)
+    assert both["lambda_q_grid_rel_change_direct"] == pytest.approx(0.25)

@@ -92,6 +92,25 @@ rule abinitio_phq:
         "../scripts/abinitio_phq.py"
 
 
+rule abinitio_stored_q:
+    # one committed q point, unpacked from its campaign archive for the join
+    input:
+        archive=abinitio_stored_archive,
+    output:
+        qdir=directory("results/abinitio/qe_stored/{campaign}/iq{iq}"),
+    wildcard_constraints:
+        campaign="[A-Z][a-z]?_q[0-9]+_[0-9a-f]{16}",
+        iq="[0-9]+",
+    log:
+        "logs/abinitio_stored_q/{campaign}_iq{iq}.log",
+    benchmark:
+        "benchmarks/results/abinitio_stored_q/{campaign}_iq{iq}.tsv"
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_stored_q.py"
+
+
 rule abinitio_qe:
     # joins the q points: checks, nscf + DOS (main q grid), q2r.x, matdyn.x
     input:

@@ -128,24 +128,38 @@ def abinitio_user_input(wc):
 def abinitio_qe_input(wc):
     """Ground state and one folder per irreducible q point of ``{metal}_q{q}``.
 
-    A q point already computed with the same phonon settings and committed
-    under resources/abinitio/qe_parts/<M>_q<q>_<phonon key>/iq<i> is taken from
-    there (no job); the others are computed (rule abinitio_phq).  The join
-    checks the key, the pseudopotential and the q list of every part."""
-    from scimodel.qe import irreducible_q_count, metal_spec, phonon_key
+    A q point already computed with the same phonon settings and committed in
+    the campaign archive <root>/<M>_q<q>_<phonon key>.zip (roots: AB_QPOINT_ROOTS)
+    is unpacked from there (rule abinitio_stored_q); the others are computed (rule
+    abinitio_phq).  The join checks the key, the pseudopotential and the q list of
+    every part."""
+    from scimodel.qe import campaign_archive, irreducible_q_count, metal_spec, phonon_key, stored_points
 
     el = AB_ELEMENTS[wc.metal]
     base = f"results/abinitio/qe_parts/{wc.metal}_q{wc.q}"
-    cache = f"{AB_QPOINT_CACHE}/{wc.metal}_q{wc.q}_{phonon_key(metal_spec(wc.metal, el, q_grid=int(wc.q)))}"
+    name = f"{wc.metal}_q{wc.q}_{phonon_key(metal_spec(wc.metal, el, q_grid=int(wc.q)))}"
+    archive = campaign_archive(AB_QPOINT_ROOTS, name)
+    stored = set(stored_points(archive)) if archive is not None else set()
     qpoints = []
     for iq in range(1, irreducible_q_count(el["structure"], int(wc.q)) + 1):
-        done = f"{cache}/iq{iq}"
-        qpoints.append(done if os.path.exists(f"{done}/summary.json") else f"{base}/iq{iq}")
+        qpoints.append(f"results/abinitio/qe_stored/{name}/iq{iq}" if iq in stored else f"{base}/iq{iq}")
     return {"ground": f"{base}/ground", "qpoints": qpoints}
 
 
-# Finished q points committed for reuse (scimodel.qe.store_q_points).
-AB_QPOINT_CACHE = "resources/abinitio/qe_parts"
+def abinitio_stored_archive(wc):
+    """The committed campaign archive that holds ``{campaign}`` (rule abinitio_stored_q)."""
+    from scimodel.qe import campaign_archive
+
+    archive = campaign_archive(AB_QPOINT_ROOTS, wc.campaign)
+    if archive is None:
+        return f"<no {wc.campaign}.zip in {' or '.join(AB_QPOINT_ROOTS)}>"
+    return str(archive)
+
+
+# Finished q points committed for reuse, one zip archive per campaign
+# (scimodel.qe.store_q_points): the campaigns the cached files were joined from,
+# then the convergence studies the records of resources/abinitio/ name.
+AB_QPOINT_ROOTS = ["resources/abinitio/qe_parts", "resources/abinitio/qe_studies"]
 
 
 def abinitio_netcdf_input(wc):

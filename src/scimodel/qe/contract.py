@@ -413,7 +413,7 @@ def _check_attrs(spec: MetalSpec, summary: dict, tol: dict, r: dict) -> dict:
 def _ph_run_attrs(summary: dict, check_summary: dict | None,
                   check_rundir: str | os.PathLike | None) -> dict:
     """Which q points were joined (phonon keys) and how ph.x ran."""
-    # which q points were joined: resources/abinitio/qe_parts/<M>_q<q>_<phonon key>
+    # which q points were joined: the campaign archive <M>_q<q>_<phonon key>.zip
     attrs = {}
     if "phonon_key" in summary:
         attrs["phonon_key"] = summary["phonon_key"]
@@ -434,6 +434,7 @@ def _q_point_attrs(direct: dict, gamma_acoustic: float | None) -> dict:
         attrs["lambda_q_points_direct"] = direct["main"]
     if "check" in direct:
         attrs["lambda_q_grid_check_direct"] = direct["check"]
+    if "main" in direct and "check" in direct:
         attrs["lambda_q_grid_rel_change_direct"] = abs(direct["main"] - direct["check"]) / direct["main"]
     if gamma_acoustic is not None:
         # Gamma's three acoustic modes sit at omega = 0: left out of F(omega), whose

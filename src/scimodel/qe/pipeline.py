@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 
 from .. import units
 from ..errors import InputError
+from . import store
 from .elph import write_tetra_gamma_files
 from .inputs import dos_input, matdyn_input, ph_input, ph_tetra_input, pw_input, q2r_input
 from .parsers import parse_pw_xml
@@ -283,26 +284,26 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
     return summary
 
 
-def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) -> list[Path]:
-    """Copy the finished q points of ``parts_dir`` (``results/abinitio/qe_parts/<M>_q<q>``:
-    ``ground/`` and ``iq<i>/``) to ``cache_root/<M>_q<q>_<phonon key>/iq<i>``, where
-    the workflow takes them instead of recomputing (workflow/rules/common.smk,
-    abinitio_qe_input).  Only q points whose ph.x output ends with JOB DONE and
-    whose key equals the ground state's are copied; returns the new folders."""
+def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) -> list[int]:
+    """Add the finished q points of ``parts_dir`` (``results/abinitio/qe_parts/<M>_q<q>``:
+    ``ground/`` and ``iq<i>/``) to the campaign archive
+    ``cache_root/<M>_q<q>_<phonon key>.zip`` (:mod:`scimodel.qe.store`), from which the
+    workflow takes them instead of recomputing (workflow/rules/common.smk,
+    abinitio_qe_input).  Only q points whose ph.x output ends with JOB DONE and whose
+    key equals the ground state's are added, and none the archive already holds;
+    returns the q points added."""
     parts_dir = Path(parts_dir)
     _, g = read_ground(parts_dir / "ground")
-    dest = Path(cache_root) / f"{parts_dir.name}_{g['phonon_key']}"
-    stored = []
+    archive = Path(cache_root) / f"{parts_dir.name}_{g['phonon_key']}{store.ARCHIVE_SUFFIX}"
+    new = []
     for d in sorted(parts_dir.glob("iq*"), key=lambda p: int(p.name[2:])):
         if not (d / "summary.json").exists():
             continue                                   # unfinished
         s = _read_json(d / "summary.json", "q-point folder")
         check_qe_output(d / "ph.out")
-        if s["phonon_key"] != g["phonon_key"] or (dest / d.name / "summary.json").exists():
-            continue
-        shutil.copytree(d, dest / d.name, ignore=shutil.ignore_patterns(".snakemake_timestamp"))
-        stored.append(dest / d.name)
-    return stored
+        if s["phonon_key"] == g["phonon_key"]:
+            new.append(d)
+    return store.add_points(archive, new)
 
 
 def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
