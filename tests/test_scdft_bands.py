@@ -430,3 +430,21 @@ def test_bad_inputs(fitted):
         fit.energies(grid.k_cart, method="fft")
     with pytest.raises(InputError, match="structure"):
         bands.cubic_cell("hcp", A)
+
+
+def test_star_functions_on_mesh_equal_the_direct_sum(fitted):
+    """The Numba table-lookup kernel for points of a Gamma-centred mesh against its
+    NumPy twin (direct cosines), and the fit built with it equals the direct one."""
+    st, cell, grid, fit = fitted
+    stars = fit.stars
+    a = bands.star_functions(grid.k_cart, stars)
+    b = bands.star_functions_on_mesh(grid.k_cart, stars, MESH)
+    np.testing.assert_allclose(b, a, rtol=0, atol=1e-12)
+    # points of the mesh in other cells (k + G) give the same numbers
+    shifted = grid.k_cart + bands.reciprocal_cell(cell)[0] * 2
+    np.testing.assert_allclose(bands.star_functions_on_mesh(shifted, stars, MESH), a, atol=1e-12)
+    again = bands.StarFit(cell, bands.oh_group(), star_ratio=5).fit(grid.k_cart, MODELS[st](grid.k_cart),
+                                                                     mesh=MESH)
+    np.testing.assert_allclose(again.coefficients, fit.coefficients, rtol=1e-9, atol=1e-12)
+    with pytest.raises(InputError, match="off the Gamma-centred 15"):
+        bands.star_functions_on_mesh(grid.k_cart, stars, 15)

@@ -171,6 +171,18 @@ def abinitio_netcdf_input(wc):
     return d
 
 
+def band_grid_nc(metal):
+    """The band-grid NetCDF of ``metal`` the DAG reads (cache unless use_cache is false)."""
+    if AB["use_cache"]:
+        return f"resources/abinitio/bands/{metal}.nc"
+    return f"results/abinitio/bands/{metal}.nc"
+
+
+# k-resolved SCDFT: metals whose band grid the default targets can use (committed, or recomputed).
+KR_BAND_METALS = [m for m in AB["band_grid"]["metals"]
+                  if not AB["use_cache"] or os.path.exists(band_grid_nc(m))]
+
+
 def paper004_nc(kind, metals):
     """results/paper004/<kind>/<metal>.nc of each metal (paper004.smk's per-metal data)."""
     return expand(f"results/paper004/{kind}/{{metal}}.nc", metal=metals)

@@ -83,6 +83,7 @@ import scipy.fft
 import scipy.linalg
 
 from .. import units
+from ..numba_config import pjit, prange
 from ..errors import InputError
 from .bzgrid import (PRIMITIVE, _TOL, IrreducibleGrid, _cell, _equivalence_keys, _lattice_matrices, _points,  # noqa: F401
                      _reciprocal_matrices, cart_to_frac, cubic_cell, frac_to_cart,
@@ -238,6 +239,44 @@ def star_functions(k_cart, stars: Stars, chunk: int = 4096) -> np.ndarray:
     return out
 
 
+def mesh_indices(k_cart, cell, mesh: int) -> np.ndarray:
+    """Integer coordinates f (k = sum_i f_i b_i / mesh) of Cartesian points on a
+    Gamma-centred ``mesh``^3 grid; InputError for a point off the grid."""
+    f = cart_to_frac(_points(k_cart, "k_cart"), cell) * int(mesh)
+    n = np.rint(f)
+    if np.abs(f - n).max(initial=0.0) > 1e-6:
+        raise InputError(None, "kpts_cart", f"points off the Gamma-centred {mesh}^3 mesh")
+    return n.astype(np.int64)
+
+
+@pjit
+def _mesh_star_nb(f, mesh, vectors, start, half_size, out):
+    """Numba kernel of :func:`star_functions_on_mesh`: k.R = 2 pi (f . n) / mesh, so
+    cos(k.R) is a lookup in the mesh's table of cosines."""
+    table = np.cos(2.0 * np.pi * np.arange(mesh) / mesh)
+    for i in prange(f.shape[0]):
+        f0, f1, f2 = f[i, 0], f[i, 1], f[i, 2]
+        for m in range(start.size - 1):
+            acc = 0.0
+            for j in range(start[m], start[m + 1]):
+                p = (f0 * vectors[j, 0] + f1 * vectors[j, 1] + f2 * vectors[j, 2]) % mesh
+                if p < 0:
+                    p += mesh
+                acc += table[p]
+            out[i, m] = acc / half_size[m]
+
+
+def star_functions_on_mesh(k_cart, stars: Stars, mesh: int) -> np.ndarray:
+    """S_m(k) (n_k, n_stars) for points of a Gamma-centred ``mesh``^3 grid: the
+    same numbers as :func:`star_functions` (its NumPy twin), without a cosine per
+    (point, lattice vector)."""
+    f = mesh_indices(k_cart, stars.cell, mesh)
+    out = np.empty((f.shape[0], stars.n_stars))
+    _mesh_star_nb(f, int(mesh), stars.vectors.astype(np.int64), stars.start.astype(np.int64),
+                  stars.half_size.astype(float), out)
+    return out
+
+
 # --------------------------------------------------------------------------- the fit
 
 class StarFit:
@@ -289,7 +328,7 @@ class StarFit:
         self._nufft: _NufftGrid | None = None
 
     # ------------------------------------------------------------------ fit
-    def fit(self, kpts_cart, energies) -> "StarFit":
+    def fit(self, kpts_cart, energies, mesh: int | None = None) -> "StarFit":
         """Fit the bands through the data.
 
         Parameters
@@ -299,6 +338,9 @@ class StarFit:
             irreducible points of a regular grid (:func:`irreducible_grid`).
         energies : (N, n_bands) or (N,) array
             Band energies at the points (any unit; kept by the fit).
+        mesh : int or None
+            If the points lie on a Gamma-centred mesh^3 grid, its size: the star
+            functions are then built by table lookup (:func:`star_functions_on_mesh`).
 
         Returns
         -------
@@ -332,7 +374,7 @@ class StarFit:
         if m <= nk:
             raise InputError(None, "n_stars", f"got {m}; expected more stars than k points ({nk})")
         stars = find_stars(self.cell, self.ops, m)
-        s = star_functions(k, stars)                              # (N, M)
+        s = star_functions(k, stars) if mesh is None else star_functions_on_mesh(k, stars, mesh)
         c = np.zeros((stars.n_stars, e.shape[1]))
         if nk == 1:
             c[0] = e[0]

@@ -1,0 +1,64 @@
+# k-resolved SCDFT inputs (paper 004, Sec. III; scimodel.qe.bandgrid, scimodel.scdft.bands).
+#
+# Recompute (needs Quantum ESPRESSO):
+#     snakemake --cores 2 abinitio_bands_recompute --configfile config/campaigns/abinitio_recompute.yaml
+#     cp results/abinitio/bands/*.nc resources/abinitio/bands/
+# The default run reads the committed resources/abinitio/bands/<M>.nc.
+
+
+rule abinitio_band_grid:
+    # pw.x scf, nscf on the Gamma-centred mesh (irreducible points), bands at random k
+    input:
+        pseudo=abinitio_pseudo_input,
+    output:
+        nc="results/abinitio/bands/{metal}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+    params:
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+        band_grid=AB["band_grid"],
+        scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_bands",
+        mpi_command=lambda wc: AB["mpi_command"],
+    threads: 2
+    resources:
+        runtime=60,
+    log:
+        "logs/abinitio_band_grid/{metal}.log",
+    benchmark:
+        "benchmarks/results/abinitio_band_grid/{metal}.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_band_grid.py"
+
+
+rule abinitio_bands_recompute:
+    input:
+        expand("results/abinitio/bands/{metal}.nc", metal=AB["band_grid"]["metals"]),
+
+
+rule kresolved_band_fit:
+    # star-function fits of the cached bands against pw.x at random k (mesh and mesh / 2)
+    input:
+        nc=[band_grid_nc(m) for m in KR_BAND_METALS],
+    output:
+        nc="results/kresolved/band_fit.nc",
+        csv="results/tables/band_fit.csv",
+        md=report("results/tables/band_fit.md", caption="../report/band_fit_table.rst",
+                  category="k-resolved SCDFT inputs"),
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        metals=KR_BAND_METALS,
+    log:
+        "logs/kresolved_band_fit/all.log",
+    benchmark:
+        "benchmarks/results/kresolved_band_fit/all.tsv"
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/kresolved_band_fit.py"
+
+
+if KR_BAND_METALS:
+    TABLES += ["results/tables/band_fit.csv", "results/tables/band_fit.md"]
+    DATA += ["results/kresolved/band_fit.nc"]
