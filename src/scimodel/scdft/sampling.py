@@ -14,6 +14,22 @@ target distributions for the bands at E_F,
   as 1 : 0.25 : 0.05 from the insert of Fig. 2, our choice; the widths are
   the paper's);
 
+The unit of the floor 0.05 is ambiguous in the paper.  Read here (``chi``) in
+units of 1/Delta0, the floor takes over 10 Delta0 from E_F: on the 48^3 bands
+of Nb (two bands at E_F) only 2.2 % of the points lie within 10 meV of E_F
+(6 % for ``step``), so the DOS on the phonon scale rests on about a hundred
+points, and the k-resolved TF-SK Tc of Nb scatters by -28 % to +10 % around the
+energy-only value computed with the same bands (2000-20000 points per band,
+2026-12-05), far from the paper's 2 % (Fig. 2).  Read in the paper's Rydberg
+atomic units, max{1/(2E), 0.05 Ry^-1} with E in Ry, the floor sits 136 eV
+from E_F and the density is ~1/|xi| over the whole band: log-uniform, as the
+Tc integral needs; it peaks too sharply for rejection sampling from uniform
+proposals and needs the paper's Metropolis chain: :mod:`scimodel.scdft.metropolis`
+(``chi_ry``).  With it, 39 % of the points of a linear model band (flat DOS
+over 2 eV) lie within 10 meV of E_F, and on the Nb bands the k-resolved TF-SK
+Tc is within -5.0 % to +2.6 % of the energy-only value for 2000-20000 points
+per Fermi band and two seeds (2026-12-05).
+
 and samples every other band uniformly.  Here the same target densities are
 drawn by rejection sampling with uniform proposals on the reciprocal cell:
 the accepted points are exactly independent draws of the target (what a
