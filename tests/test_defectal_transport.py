@@ -7,6 +7,8 @@ from scimodel.defectal import model
 from scimodel.defectal import transport as tr
 from scimodel.errors import InputError
 
+from conftest import default_sigint
+
 KF_A0 = 1.4          # 4 k_F < 2 pi / a0: only normal processes in the pristine lattice
 N = 256_000
 
@@ -195,8 +197,10 @@ def test_sigint_stops_a_long_monte_carlo_within_seconds(tmp_path):
     code = ("from scimodel.defectal import transport as tr\n"
             "print('ready', flush=True)\n"
             "tr.efficiency(30.0, 1.4, n_samples=10**13, seed=1)\n")
+    # default_sigint: the child sees SIGINT as from a terminal even when the test run
+    # itself was started in the background (nohup, '&'), which ignores SIGINT
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as p:
+                          stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint) as p:
         try:
             assert p.stdout.readline().strip() == "ready"
             time.sleep(8.0)                       # compile and run into the long loop
