@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..io import da
 from .inputs import pw_input
 from .parsers import parse_pw_xml
+from .pipeline import _fresh
 from .runner import qe_version, run_qe, sha256_file
 from .spec import MetalSpec
 
@@ -65,11 +66,7 @@ def run_band_grid(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str |
                          "scalar-relativistic bands (the band grid has no spinor branch)")
     if mesh < 2:
         raise InputError(None, "abinitio.band_grid.mesh", f"got {mesh}; expected >= 2")
-    rundir, scratch = Path(rundir), Path(scratch)
-    for d in (rundir, scratch):
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
+    rundir, scratch = _fresh(Path(rundir)), _fresh(Path(scratch))
     if not Path(pseudo_file).exists():
         raise InputError(pseudo_file, "<file>", "pseudopotential file does not exist")
     local = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})

@@ -44,16 +44,10 @@ def campaign_archive(roots: str | os.PathLike | Iterable[str | os.PathLike], nam
     return None
 
 
-def _members(folder: Path) -> list[tuple[str, Path]]:
-    """(archive name, file) of every file under the ``iq<i>/`` folders of ``folder``."""
-    out = []
-    for d in folder.iterdir():
-        if not (d.is_dir() and _IQ_RE.match(d.name)):
-            continue
-        for f in d.rglob("*"):
-            if f.is_file() and f.name not in _SKIP:
-                out.append((f.relative_to(folder).as_posix(), f))
-    return out
+def _point_files(d: Path) -> dict[str, Path]:
+    """{archive name ``iq<i>/...``: file} of every file of the q-point folder ``d``."""
+    return {f"{d.name}/{f.relative_to(d).as_posix()}": f for f in d.rglob("*")
+            if f.is_file() and f.name not in _SKIP}
 
 
 @functools.lru_cache(maxsize=256)
@@ -108,7 +102,10 @@ def write_archive(files: dict[str, bytes | Path], archive: str | os.PathLike) ->
 def pack_campaign(folder: str | os.PathLike, archive: str | os.PathLike) -> Path:
     """Pack the ``iq<i>/`` folders of a campaign folder into ``archive``."""
     folder = Path(folder)
-    files = dict(_members(folder))
+    files: dict[str, bytes | Path] = {}
+    for d in folder.iterdir():
+        if d.is_dir() and _IQ_RE.match(d.name):
+            files.update(_point_files(d))
     if not files:
         raise InputError(folder, "iq*/", "at least one q-point folder to pack")
     return write_archive(files, archive)
@@ -131,9 +128,7 @@ def add_points(archive: str | os.PathLike, folders: Iterable[str | os.PathLike])
             raise InputError(d, "<folder name>", "a q-point folder named iq<i>")
         if int(m["iq"]) in have:
             continue
-        for f in d.rglob("*"):
-            if f.is_file() and f.name not in _SKIP:
-                files[f"{d.name}/{f.relative_to(d).as_posix()}"] = f
+        files.update(_point_files(d))
         added.append(int(m["iq"]))
     if added:
         write_archive(files, archive)

@@ -17,8 +17,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InputError
-from .bands import StarFit
-from .bzgrid import cart_to_frac
+from .bands import StarFit, mesh_indices
 
 _NEEDED = {"energy_grid": "meV", "k_grid": "1/bohr", "energy_random": "meV", "k_random": "1/bohr",
            "cell": "bohr"}
@@ -45,10 +44,7 @@ def mesh_subset(ds: xr.Dataset, step: int) -> np.ndarray:
     mesh = int(ds.attrs["mesh"])
     if step < 1 or mesh % step:
         raise InputError(None, "step", f"got {step}; expected a divisor of the mesh {mesh}")
-    f = cart_to_frac(ds["k_grid"].values, ds["cell"].values) * mesh
-    n = np.rint(f)
-    if np.abs(f - n).max() > 1e-4:
-        raise InputError(None, "k_grid", f"points off the {mesh}^3 mesh")
+    n = mesh_indices(ds["k_grid"].values, ds["cell"].values, mesh)
     return np.flatnonzero(np.all(np.mod(n, step) == 0, axis=1))
 
 
