@@ -352,7 +352,8 @@ def _setup_attrs(spec: MetalSpec, summary: dict, r: dict) -> dict:
         "ecutwfc_Ry": spec.ecutwfc_ry, "ecutrho_Ry": spec.ecutrho_ry,
         "k_grid_scf": spec.k_scf, "k_grid_dense_elph": spec.k_dense, "q_grid": spec.q_grid,
         "q_grid_check": r["q_check"] if r["q_check"] is not None else "none",
-        "k_grid_dos": spec.k_dos, "nbnd_dos": spec.nbnd, "degauss_scf_Ry": spec.degauss_ry,
+        "k_grid_dos": spec.k_dos, "nbnd_dos": spec.dos_bands, "dos_above_ef_eV": spec.dos_above_ef_ev,
+        "degauss_scf_Ry": spec.degauss_ry,
         "smearing_scf": (f"none: optimized tetrahedra (occupations='{TETRA_OCCUPATIONS}'); "
                          "degauss_scf_Ry is not used" if tetra else "Marzari-Vanderbilt"),
         "matdyn_grid": spec.matdyn_grid, "asr": spec.asr,

@@ -227,7 +227,7 @@ def assemble_run(grounddir: str | os.PathLike, qdirs: Sequence[str | os.PathLike
         # (tetrahedra_opt: QE 6.7's tetrahedron set-up scales like N_k(full) x N_k(irr)
         # and did not finish in minutes on a 32^3 grid.)
         walls["pw_nscf"] = run_qe(
-            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.nbnd * spec.spinor_factor,
+            "pw.x", pw_input(spec, "nscf", k=spec.k_dos, nbnd=spec.dos_bands * spec.spinor_factor,
                              outdir="./tmp_dos", smearing="gaussian", degauss_ry=spec.dos_degauss_ry),
             "nscf", scratch, pools=True, **kw)
         xml = dst / "data-file-schema.xml"
@@ -343,7 +343,7 @@ def dos_window(spec: MetalSpec, bands: Mapping) -> dict:
     Lower end: ``dos_below_bottom_ev`` below the bottom of the valence band
     (band index ``semicore_bands``); upper end: E_F + ``dos_above_ef_ev``.
     Raises InputError when the highest computed band does not reach the top of
-    the window everywhere in the zone (the DOS would be cut off: raise ``nbnd``).
+    the window everywhere in the zone (the DOS would be cut off: raise ``nbnd_dos``).
     """
     eig = bands["eigenvalues_eV"]
     ef = bands["fermi_energy_eV"]
@@ -362,8 +362,8 @@ def dos_window(spec: MetalSpec, bands: Mapping) -> dict:
     top_min = float(eig[:, -1].min())
     margin = 5 * spec.dos_degauss_ry * units.RY_TO_EV
     if top_min < emax + margin:
-        raise InputError(None, f"abinitio.elements.{spec.name}.nbnd",
+        raise InputError(None, f"abinitio.elements.{spec.name}.nbnd_dos",
                          f"highest band (nbnd={eig.shape[1]}) starts at {top_min - ef:.2f} eV "
-                         f"above E_F; need > {emax + margin - ef:.2f} eV: raise nbnd")
+                         f"above E_F; need > {emax + margin - ef:.2f} eV: raise nbnd_dos")
     return {"emin_eV": bottom - spec.dos_below_bottom_ev, "emax_eV": emax,
             "band_bottom_eV": bottom, "fermi_energy_eV": ef, "top_band_min_eV": top_min}

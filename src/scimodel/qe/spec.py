@@ -50,13 +50,15 @@ class MetalSpec:
     elph_sigma_ry: float           # the chosen smearing (one of sigma_i)
     stability_window_ry: tuple[float, float]   # window for the lambda-stability check
     k_dos: int                     # nscf k grid for the electronic DOS
-    nbnd: int                      # bands of the nscf run (must reach E_F + 20 eV)
+    nbnd: int                      # bands of the band-grid nscf (must reach E_F + 20 eV)
     n_valence: float               # chemical valence (electron density, k_F)
     semicore_bands: int            # bands below the valence band (excluded from the DOS)
     matdyn_grid: int = 24          # matdyn interpolation grid for DOS and alpha2F
     dos_degauss_ry: float = 0.002  # Gaussian broadening of the DOS (dos.x)
     dos_step_ev: float = 0.005     # energy step of the DOS grid
-    dos_above_ef_ev: float = 20.5  # top of the DOS window, above E_F
+    dos_above_ef_ev: float = 60.5  # top of the DOS window, above E_F
+    nbnd_dos: int | None = None    # bands of the DOS nscf (must reach E_F + dos_above_ef_ev);
+                                   # None: nbnd
     dos_below_bottom_ev: float = 0.5   # margin of the DOS window below the band bottom
     ef_window_ev: float = 0.05  # half width of the broadening check around E_F
     conv_thr: float = 1e-10
@@ -100,6 +102,11 @@ class MetalSpec:
         return 2 if self.spin_orbit else 1
 
     @property
+    def dos_bands(self) -> int:
+        """Scalar bands of the DOS nscf run: ``nbnd_dos``, or ``nbnd`` when unset."""
+        return self.nbnd if self.nbnd_dos is None else int(self.nbnd_dos)
+
+    @property
     def band_occupancy(self) -> float:
         """Electrons one QE band holds: 2 (spin-degenerate), 1 (spinor)."""
         return 2.0 / self.spinor_factor
@@ -123,9 +130,10 @@ _SPEC_KEYS = {
     "k_scf": "k_scf", "k_dense": "k_dense", "q_grid": "q_grid", "degauss_Ry": "degauss_ry",
     "elph_sigma0_Ry": "elph_sigma0_ry", "elph_nsigma": "elph_nsigma",
     "elph_sigma_Ry": "elph_sigma_ry", "stability_window_Ry": "stability_window_ry",
-    "k_dos": "k_dos", "nbnd": "nbnd", "n_valence": "n_valence",
+    "k_dos": "k_dos", "nbnd": "nbnd", "nbnd_dos": "nbnd_dos", "n_valence": "n_valence",
     "semicore_bands": "semicore_bands", "matdyn_grid": "matdyn_grid",
     "dos_degauss_Ry": "dos_degauss_ry", "dos_step_eV": "dos_step_ev",
+    "dos_above_ef_eV": "dos_above_ef_ev",
     "a2f_method": "a2f_method", "a2f_q_broadening_meV": "a2f_q_broadening_mev",
     "elph_method": "elph_method", "spin_orbit": "spin_orbit",
 }
@@ -146,7 +154,7 @@ def metal_spec(name: str, params: Mapping, *, q_grid: int | None = None,
         if key in params:
             kw[fld] = params[key]
     missing = [k for k, f in _SPEC_KEYS.items()
-               if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev",
+               if f not in kw and f not in ("matdyn_grid", "dos_degauss_ry", "dos_step_ev", "dos_above_ef_ev", "nbnd_dos",
                                             "a2f_method", "a2f_q_broadening_mev",
                                             "elph_method", "spin_orbit")]
     if missing:
