@@ -185,6 +185,11 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
         for end in ("low", "high"):
             scal[f"lambda_{end}"] = scal[f"tc_tf_fe_{end}"] = scal[f"delta0_tf_fe_{end}"] = float("nan")
             scal[f"tc_tf_fe_{end}_status"] = TC_NOT_APPLICABLE
+    # the high-energy part: TF-FE with the xi' integral of Eq. 20 cut at HIGH_ENERGY_SPLIT_MEV
+    ge = GapEquation(inp, settings.refined(coulomb="tf-fe", cutoff=HIGH_ENERGY_SPLIT_MEV))
+    _store_tc(scal, "tc_tf_fe_cut", ge.tc(), ge.s.t_search_min)
+    scal["high_energy_split"] = HIGH_ENERGY_SPLIT_MEV
+    scal["dos_top"] = float(np.asarray(inp.xi)[-1])
     # Allen-Dynes and Eliashberg on the same alpha2F
     m = eliashberg.moments(inp.omega, inp.a2f)
     wmax = float(np.asarray(inp.omega)[np.asarray(inp.a2f) > 0].max())
@@ -228,6 +233,10 @@ def metal_results(inp: ScdftInput, settings: Settings, *, t_gap: float = 0.01,
     zdiag = kernels.zph_nb(xk, ge.omega, ge.wa2f, beta, inp.mu)
     return _metal_dataset(inp, scal, xi_ref, out, xk, -inp.dos_ef * kdiag, zdiag, t_gap)
 
+
+#: Energy (meV above E_F) separating the "high-energy" states: the end of the
+#: first-principles DOS tables before they were extended to 60 eV (20.5 eV).
+HIGH_ENERGY_SPLIT_MEV = 20000.0
 
 #: Status of a stored Tc (CF flag variables ``<tc>_status``).
 TC_VALUE, TC_UPPER_BOUND, TC_NOT_DETERMINED, TC_NOT_APPLICABLE, TC_NO_INPUT = 0, 1, 2, 3, 4
@@ -282,6 +291,13 @@ _SCALAR_META = {
     "tc_tf_fe_high_status": ("1", "status of tc_tf_fe_high"),
     "delta0_tf_fe_low": ("meV", "Delta0 at t_gap, TF-FE, alpha2F rescaled to lambda_low"),
     "delta0_tf_fe_high": ("meV", "Delta0 at t_gap, TF-FE, alpha2F rescaled to lambda_high"),
+    "tc_tf_fe_cut": ("K", "Tc, TF-FE, with the xi' integral of Eq. 20 cut at high_energy_split "
+                          "(the states above it left out); an upper bound where "
+                          "tc_tf_fe_cut_status = 1"),
+    "tc_tf_fe_cut_status": ("1", "status of tc_tf_fe_cut"),
+    "high_energy_split": ("meV", "cutoff of tc_tf_fe_cut, above E_F"),
+    "dos_top": ("meV", "top of the first-principles DOS table above E_F (sqrt(xi + mu) "
+                       "continuation above it, up to the cutoff)"),
     "mu_star_allen_dynes": ("1", "mu* of the Allen-Dynes column"),
     "mu_star_eliashberg": ("1", "mu* of the Eliashberg column (at its Matsubara cutoff)"),
     "tc_allen_dynes": ("K", "Allen-Dynes Tc on the same alpha2F"),
@@ -371,7 +387,10 @@ def cutoff_scan(inp: ScdftInput, settings: Settings, cutoffs_mev, t_gap: float =
     for c in cutoffs_mev:
         ge = GapEquation(inp, settings.refined(coulomb="tf-fe", cutoff=float(c)))
         d.append(ge.solve(t_gap, amplitude=0.5).delta0)
-    ds = xr.Dataset({"delta0": da(d, ("cutoff",), "meV", f"Delta0 at {t_gap} K, TF-FE")},
+    ds = xr.Dataset({"delta0": da(d, ("cutoff",), "meV", f"Delta0 at {t_gap} K, TF-FE"),
+                     "dos_top": da(float(np.asarray(inp.xi)[-1]), (), "meV",
+                                   "top of the first-principles DOS table above E_F "
+                                   "(sqrt(xi + mu) continuation above it)")},
                     coords={"cutoff": da(np.asarray(cutoffs_mev, float), ("cutoff",), "meV",
                                          "upper energy cutoff of Eq. 20")})
     ds.attrs["metal"] = inp.name

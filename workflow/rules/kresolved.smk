@@ -62,3 +62,28 @@ rule kresolved_band_fit:
 if KR_BAND_METALS:
     TABLES += ["results/tables/band_fit.csv", "results/tables/band_fit.md"]
     DATA += ["results/kresolved/band_fit.nc"]
+
+
+rule kresolved_fig02:
+    # Fig. 2 of paper 004: k-resolved vs energy-only Tc on the same fitted bands
+    input:
+        bands=lambda wc: band_grid_nc(wc.metal),
+        nc=lambda wc: abinitio_nc(wc.metal),
+    output:
+        nc="results/paper004/kresolved/fig02_{metal}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        fig02=config["paper004"]["kresolved_fig02"],
+        scdft=config["scdft"],
+        semicore=lambda wc: AB_ELEMENTS[wc.metal]["semicore_bands"],
+    threads: 2
+    log:
+        "logs/kresolved_fig02/{metal}.log",
+    benchmark:
+        "benchmarks/results/kresolved_fig02/{metal}.tsv"
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/kresolved_fig02.py"

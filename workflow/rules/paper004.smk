@@ -25,6 +25,8 @@ P4_DECOMP = [m for m in P4["decomposition_metals"] if m in P4_METALS]
 P4_ISOTOPE = [m for m in P4["isotope_metals"] if m in P4_METALS]
 P4_MESH = [m for m in P4["mesh_metals"] if m in P4_METALS][:1]
 P4_ORDER = [m for m in P4["order_parameter_metals"] if m in P4_METALS]
+# Fig. 2 (k-resolved): its metal needs a first-principles input and a band grid
+P4_KR = [m for m in [P4["kresolved_fig02"].get("metal", "")] if m in P4_METALS and m in KR_BAND_METALS]
 P4_FIGDIR = "results/figures/paper004"
 P4_REPORT = "Paper 004: SCDFT for elemental metals"
 
@@ -226,6 +228,7 @@ rule paper004_tables:
 P4_FIGURE_INPUTS = {
     "fig01_kernel": {"data": ["results/paper004/kernel_w.nc"]},
     "fig02_mesh_convergence": {"data": paper004_nc("mesh", P4_MESH)},
+    "fig02_kresolved": {"data": expand("results/paper004/kresolved/fig02_{metal}.nc", metal=P4_KR)},
     "fig03_a2f": {"data": paper004_nc("metals", P4_FIG_METALS)},
     "fig04_kernels": {"data": paper004_nc("metals", P4_FIG_METALS)},
     "fig05_gap": {"data": paper004_nc("curves", [m for m in ["Pb"] if m in P4_CURVES]),
@@ -253,6 +256,7 @@ rule paper004_figure:
     params:
         scimodel_code=SCIMODEL_CODE,
         figure=lambda wc: f"fig{wc.n}",
+        stem=lambda wc: f"fig{wc.n}_{wc.name}",
     log:
         "logs/paper004_figure/fig{n}_{name}.log",
     conda:
@@ -291,3 +295,9 @@ DATA += ["results/paper004/kernel_w.nc"]
 for _kind, _metals in (("metals", P4_METALS), ("isotope", P4_ISOTOPE), ("mesh", P4_MESH),
                        ("curves", P4_CURVES), ("cutoff", P4_CUTOFF), ("decomposition", P4_DECOMP)):
     DATA += expand(f"results/paper004/{_kind}/{{metal}}.nc", metal=_metals)
+
+
+# Fig. 2 (k-resolved vs energy-only, about 5 min on 2 cores): a named target, not a default one
+rule paper004_fig02_kresolved:
+    input:
+        [f"{P4_FIGDIR}/fig02_kresolved.png"] if P4_KR else [],

@@ -1,5 +1,4 @@
 """Tables: lambda, omega_log, N(0) per metal next to paper 004's lambda; convergence record."""
-import pandas as pd
 
 from scimodel import qe
 from scimodel.tables import write_table

@@ -1,5 +1,4 @@
 """Moments, Tc (McMillan, Allen-Dynes, Eliashberg) and gap of one model spectrum."""
-import numpy as np
 import xarray as xr
 
 from scimodel import eliashberg, spectra

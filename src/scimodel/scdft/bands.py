@@ -75,6 +75,7 @@ gradients.  ``method="auto"`` evaluates directly when n_points x n_members/2
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -399,6 +400,20 @@ class StarFit:
         self._data_k, self._data_e = k, e
         return self
 
+    def select_bands(self, bands: Sequence[int]) -> "StarFit":
+        """The fit restricted to ``bands`` (a copy sharing the stars): evaluating a few
+        bands then costs a few bands, not all (the NUFFT grid holds the selected ones)."""
+        self._need_fit()
+        sel = np.asarray(bands, dtype=np.int64)
+        if sel.ndim != 1 or sel.size == 0 or sel.min() < 0 or sel.max() >= self.n_bands:
+            raise InputError(None, "bands", f"got {bands!r}; expected indices in [0, {self.n_bands})")
+        sub = copy.copy(self)
+        sub.coefficients = self.coefficients[:, sel]
+        sub._half_coef = np.ascontiguousarray(self._half_coef[:, sel])
+        sub._data_e = self._data_e[:, sel]
+        sub._nufft = None                   # residual: that of the full fit (an upper bound)
+        return sub
+
     def _need_fit(self):
         if self.coefficients is None:
             raise InputError(None, "StarFit", "not fitted: call fit(kpts_cart, energies) first")
@@ -552,9 +567,9 @@ class StarFit:
         if method not in ("direct", "nufft", "auto"):
             raise InputError(None, "method", f"got {method!r}; expected 'direct', 'nufft' or 'auto'")
         ef = float(e_fermi)
+        fit = self if bands is None else self.select_bands(sel)
 
         def energy_fn(k_frac):
-            e = self.energies_frac(k_frac, method=method)
-            return (e[:, sel] - ef) * factor
+            return (fit.energies_frac(k_frac, method=method) - ef) * factor
 
         return energy_fn

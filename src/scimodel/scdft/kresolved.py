@@ -81,16 +81,23 @@ class KResolvedGap:
 
     ``inp`` supplies alpha2F, N(0) (normalisation of alpha2F, Eq. 25), the band
     depth mu (Z^ph, TF-FE) and the volume / k_F of the Coulomb kernels;
-    ``coulomb`` is "tf-fe", "tf-sk", "none" or a :class:`BlockCoulomb`.
+    ``coulomb`` is "tf-fe", "tf-sk", "none" or a :class:`BlockCoulomb`;
+    ``cutoff`` (meV, >= the highest sampled energy) the top of the energy mesh
+    (default: the highest sampled energy).
     """
 
     def __init__(self, samples: KSamples, inp: ScdftInput, settings: Settings | None = None,
-                 coulomb="tf-sk", use_numba: bool = True):
+                 coulomb="tf-sk", use_numba: bool = True, cutoff: float | None = None):
         s = settings or Settings()
         if samples.xi.min() < -inp.mu:
             raise InputError(None, "samples", f"lowest sampled energy {samples.xi.min():.6g} meV lies below "
                              f"the band bottom of the input ({-inp.mu:.6g} meV)")
         top = float(samples.xi.max())
+        if cutoff is not None:
+            if cutoff < top:
+                raise InputError(None, "cutoff", f"{cutoff:.6g} meV lies below the highest sampled "
+                                 f"energy {top:.6g} meV")
+            top = float(cutoff)
         block = coulomb if isinstance(coulomb, BlockCoulomb) else None
         scheme = "none" if block is not None else str(coulomb)
         # the energy mesh spans the samples; K^el of the energy-only schemes lives on it

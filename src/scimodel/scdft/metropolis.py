@@ -48,9 +48,18 @@ def target_density_ry(xi, delta0: float = 1.0) -> np.ndarray:
     return np.maximum(units.RY_TO_MEV / (2.0 * np.sqrt(xi * xi + delta0 * delta0)), FLOOR_PER_RY)
 
 
-def _chain_points(energy_fn, band: int, want: int, rng, delta0, chains, burn, thin):
+def band_energy(energy_fn: Callable, band_fn: Callable | None, n: int) -> Callable:
+    """``k -> xi[M]`` of band n: from ``band_fn(n)`` if given, else column n of ``energy_fn``."""
+    if band_fn is None:
+        return lambda k: np.asarray(energy_fn(k), dtype=float)[:, n]
+    f = band_fn(n)
+    return lambda k: np.asarray(f(k), dtype=float).reshape(len(k))
+
+
+def _chain_points(band_energy, want: int, rng, delta0, chains, burn, thin):
+    """Metropolis chains on one band; ``band_energy(k[M, 3]) -> xi[M]``."""
     k = rng.random((chains, 3))
-    e = np.asarray(energy_fn(k), dtype=float)[:, band]
+    e = band_energy(k)
     g = target_density_ry(e, delta0)
     out_k, out_e, out_g = [], [], []
     per_chain = -(-want // chains)
@@ -61,7 +70,7 @@ def _chain_points(energy_fn, band: int, want: int, rng, delta0, chains, burn, th
         d = rng.normal(size=(chains, 3))
         d /= np.linalg.norm(d, axis=1)[:, None]
         kp = np.mod(k + length[:, None] * d, 1.0)
-        ep = np.asarray(energy_fn(kp), dtype=float)[:, band]
+        ep = band_energy(kp)
         gp = target_density_ry(ep, delta0)
         acc = rng.random(chains) * g < gp
         k[acc], e[acc], g[acc] = kp[acc], ep[acc], gp[acc]
@@ -79,9 +88,12 @@ def _chain_points(energy_fn, band: int, want: int, rng, delta0, chains, burn, th
 
 def metropolis_bands(energy_fn: Callable, n_bands: int, *, n_fermi: int = 20000, n_other: int = 1000,
                      delta0: float = 1.0, seed: int = 0, mesh: int = 6, chains: int = 1000,
-                     burn: int = 300, thin: int = 20) -> KSamples:
+                     burn: int = 300, thin: int = 20, band_fn: Callable | None = None) -> KSamples:
     """Sampled states of every band (module doc); ``energy_fn(k[M, 3]) -> xi[M, n_bands]``
-    in meV relative to E_F at fractional k.  Seeded: one PCG64 stream per band."""
+    in meV relative to E_F at fractional k.  Seeded: one PCG64 stream per band.
+    ``band_fn(n)``, if given, returns a callable ``k[M, 3] -> xi[M]`` (or ``[M, 1]``) for band
+    n alone, the same energies as column n of ``energy_fn``: the chains then evaluate
+    one band instead of all."""
     if n_fermi < 1 or n_other < 1:
         raise InputError(None, "points per band", f"got {n_fermi}, {n_other}; expected >= 1")
     if chains < 1 or burn < 0 or thin < 1:
@@ -92,8 +104,8 @@ def metropolis_bands(energy_fn: Callable, n_bands: int, *, n_fermi: int = 20000,
     for n in range(n_bands):
         rng = np.random.Generator(np.random.PCG64([seed, n, 1]))
         if n in fermi:
-            k, xi, g, acceptance[n] = _chain_points(energy_fn, n, n_fermi, rng, delta0,
-                                                    min(chains, n_fermi), burn, thin)
+            k, xi, g, acceptance[n] = _chain_points(band_energy(energy_fn, band_fn, n), n_fermi, rng,
+                                                    delta0, min(chains, n_fermi), burn, thin)
             w = (1.0 / g) / np.sum(1.0 / g)
         else:
             k = rng.random((n_other, 3))

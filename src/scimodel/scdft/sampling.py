@@ -133,13 +133,15 @@ def fermi_crossing_bands(energy_fn: Callable, n_bands: int, n_probe: int = 4096,
 
 def sample_bands(energy_fn: Callable, n_bands: int, *, n_fermi: int = 20000, n_other: int = 1000,
                  distribution: str = "chi", delta0: float = 1.0, seed: int = 0, mesh: int = 6,
-                 batch: int = 65536, max_proposals: int = 10**8) -> KSamples:
+                 batch: int = 65536, max_proposals: int = 10**8,
+                 band_fn: Callable | None = None) -> KSamples:
     """Independent k points per band (module doc).
 
     ``energy_fn(k[M, 3]) -> xi[M, n_bands]`` gives the band energies in meV
     relative to E_F at fractional coordinates k of the reciprocal cell.  Bands
     crossing E_F get ``n_fermi`` points from ``distribution``, the others
-    ``n_other`` uniform points.
+    ``n_other`` uniform points.  ``band_fn(n)``, if given, evaluates band n alone
+    (as in :func:`scimodel.scdft.metropolis.metropolis_bands`).
     """
     if distribution not in DISTRIBUTIONS:
         raise InputError(None, "distribution", f"got {distribution!r}; expected one of {DISTRIBUTIONS}")
@@ -153,6 +155,11 @@ def sample_bands(energy_fn: Callable, n_bands: int, *, n_fermi: int = 20000, n_o
         want = n_fermi if n in fermi else n_other
         rng = np.random.Generator(np.random.PCG64([seed, n]))
         gmax = _g_max(dist)
+        if band_fn is None:
+            one_band = (lambda k, n=n: np.asarray(energy_fn(k), dtype=float)[:, n])
+        else:
+            f = band_fn(n)
+            one_band = (lambda k, f=f: np.asarray(f(k), dtype=float).reshape(len(k)))
         ks, xs = [], []
         got = proposed = 0
         gsum = 0.0
@@ -162,7 +169,7 @@ def sample_bands(energy_fn: Callable, n_bands: int, *, n_fermi: int = 20000, n_o
                                  f"{proposed} proposals; the target density is too peaked")
             kp = rng.random((batch, 3))
             u = rng.random(batch)
-            e = np.asarray(energy_fn(kp), dtype=float)[:, n]
+            e = one_band(kp)
             g = target_density(e, dist, delta0)
             gsum += float(g.sum())
             proposed += batch
