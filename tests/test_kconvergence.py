@@ -18,26 +18,29 @@ def three_bands(k):
                     axis=1)
 
 
-def test_fermi_level_by_count_fills_the_states_per_spin():
-    e = kconvergence.uniform_energies(three_bands, 200_000, seed=1)
-    # 1.3 states per spin: band 0 full, band 1 filled to 0.3 -> E_F at xi = 0, within the
-    # binomial error of the filled fraction, W sqrt(0.3 * 0.7 / 2e5) = 2 meV (4 sigma)
-    ef = kconvergence.fermi_level_by_count(e, 1.3)
-    assert abs(ef) < 8.0
-    assert kconvergence.fermi_level_by_count(e, 1.5) == pytest.approx(0.2 * W, abs=8.0)
+def cosine_bands(k):
+    """Simple-cubic tight binding (bandwidth 6 t) and a copy shifted 8 t up (meV)."""
+    c = -200.0 * np.cos(2 * np.pi * k).sum(axis=1)
+    return np.stack([c, c + 1600.0], axis=1)
+
+
+def test_fermi_level_by_count_and_the_tetrahedron_dos_of_mesh_bands():
+    full = kconvergence.bands_on_mesh(cosine_bands, 32)
+    assert full.shape == (32, 32, 32, 2)
+    # half filling of the lower band: E_F = 0 by particle-hole symmetry of the mesh
+    assert kconvergence.fermi_level_by_count(full, 0.5) == pytest.approx(0.0, abs=1e-3)
+    assert kconvergence.fermi_level_by_count(full, 1.5) == pytest.approx(1600.0, abs=1e-3)
     with pytest.raises(InputError, match="nelec"):
-        kconvergence.fermi_level_by_count(e, 3.5)
-
-
-def test_bands_input_normalises_the_dos_per_spin_per_cell():
+        kconvergence.fermi_level_by_count(full, 2.5)
     inp = parabolic_band_input([5.0, 10.0, 20.0], [0.0, 1.0, 0.0], n_valence=1.0, volume=120.0)
-    e = kconvergence.uniform_energies(lambda k: three_bands(k)[:, 1:], 400_000, seed=2)
-    out = kconvergence.bands_input(inp, e, bin_mev=10.0)
-    assert np.sum(out.dos) * 10.0 == pytest.approx(2.0, rel=1e-9)           # two bands, one state each
-    assert out.dos_ef == pytest.approx(1.0 / W, rel=0.03)                    # flat DOS of band 1
-    assert out.band_bottom == pytest.approx(-0.3 * W, abs=1.0)
-    np.testing.assert_allclose(np.diff(out.xi), 10.0)
+    out = kconvergence.bands_input(inp, full, bin_mev=5.0)
+    assert np.sum(out.dos) * 5.0 == pytest.approx(2.0, rel=1e-6)             # two bands, one state each
+    assert out.band_bottom == pytest.approx(-600.0)
     assert np.min(np.abs(out.xi)) < 1e-9                                     # a bin centred on E_F
+    np.testing.assert_allclose(np.diff(out.xi), 5.0)
+    # the DOS is symmetric about the band centre
+    lower = (out.xi >= -600) & (out.xi <= 600)
+    np.testing.assert_allclose(out.dos[lower], out.dos[lower][::-1], atol=1e-3 * out.dos.max())
 
 
 def _model_fit():
@@ -108,26 +111,26 @@ def test_k_resolved_on_off_mesh_states_reproduces_the_energy_only_tc():
 
 
 def test_convergence_study_is_seeded_and_labelled():
-    class LinearFit:                      # the interface convergence_study needs
+    class CosineFit:                      # the interface convergence_study needs
         n_bands = 2
 
         def energy_fn(self, ef, unit, bands=None):
             sel = [0, 1] if bands is None else list(bands)
-            return lambda k: three_bands(k)[:, 1:][:, sel] - ef
+            return lambda k: cosine_bands(k)[:, sel] - ef
 
-    kw = dict(nelec=0.6, semicore=0, scheme="tf-fe", n_points=(500, 1000), seeds=(1, 2),
-              n_other=100, n_count=50_000, n_dos=200_000)
-    a = kconvergence.convergence_study(LinearFit(), _model_input(), Settings(), **kw)
-    b = kconvergence.convergence_study(LinearFit(), _model_input(), Settings(), **kw)
+    kw = dict(nelec=1.0, semicore=0, scheme="tf-fe", n_points=(500, 1000), seeds=(1, 2),
+              n_other=100, dos_mesh=24)
+    a = kconvergence.convergence_study(CosineFit(), _model_input(), Settings(), **kw)
+    b = kconvergence.convergence_study(CosineFit(), _model_input(), Settings(), **kw)
     np.testing.assert_array_equal(a.tc_kresolved.values, b.tc_kresolved.values)
     assert a.rel_diff.dims == ("distribution", "n_points", "seed")
     assert list(a.distribution.values) == ["chi_ry", "step"]
-    assert abs(float(a.fermi_shift)) < 25.0           # 4 binomial sigma of 5e4 points
+    assert abs(float(a.fermi_shift)) < 1e-3
     found = a.found.values.astype(bool)
     np.testing.assert_allclose(a.rel_diff.values[found],
                                100 * (a.tc_kresolved.values[found] / float(a.tc_energy_only) - 1))
-    assert np.isnan(a.tc_kresolved.values[~found]).all()      # no Tc is a NaN, never 0
+    assert np.isnan(a.tc_kresolved.values[~found]).all()      # flagged by found = 0, never 0 K
     for v in a.data_vars.values():
         assert v.attrs["units"] and v.attrs["long_name"]
     with pytest.raises(InputError, match="semicore"):
-        kconvergence.convergence_study(LinearFit(), _model_input(), Settings(), **{**kw, "semicore": 2})
+        kconvergence.convergence_study(CosineFit(), _model_input(), Settings(), **{**kw, "semicore": 2})
