@@ -49,9 +49,26 @@ def _params(**over):
              ecutwfc_Ry=12.0, ecutrho_Ry=48.0, k_scf=4, k_dense=8, q_grid=2, degauss_Ry=0.05,
              elph_sigma0_Ry=0.005, elph_nsigma=10, elph_sigma_Ry=0.03,
              stability_window_Ry=[0.02, 0.04], k_dos=8, nbnd=16, n_valence=3,
-             semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02)
+             semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02,
+             dos_above_ef_eV=20.5)
     p.update(over)
     return p
+
+
+def test_dos_window_needs_bands_above_its_top_and_names_nbnd_dos():
+    """The DOS window reaches E_F + dos_above_ef_eV; nbnd_dos (default: nbnd) must clear it."""
+    spec = qe.metal_spec("Al", _params(nbnd_dos=30, dos_above_ef_eV=60.5))
+    assert spec.dos_bands == 30 and qe.metal_spec("Al", _params()).dos_bands == 16
+    eig = np.array([[1.0, 5.0, 70.0], [2.0, 6.0, 75.0]])
+    bands = {"eigenvalues_eV": eig, "fermi_energy_eV": 4.0}
+    w = qe.dos_window(qe.metal_spec("Al", _params(dos_above_ef_eV=60.5)), bands)
+    assert w["emax_eV"] == pytest.approx(64.5) and w["emin_eV"] == pytest.approx(0.5)
+    with pytest.raises(InputError, match="nbnd_dos"):
+        qe.dos_window(qe.metal_spec("Al", _params(dos_above_ef_eV=60.5)),
+                      {"eigenvalues_eV": np.array([[1.0, 5.0, 40.0], [2.0, 6.0, 60.0]]),
+                       "fermi_energy_eV": 4.0})
+    nscf = qe.pw_input(spec, "nscf", k=8, nbnd=spec.dos_bands)
+    assert "nbnd = 30" in nscf
 
 
 # --------------------------------------------------------------------------- spec / inputs
@@ -926,6 +943,9 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     assert len(summary["ph_wall_per_q_s"]) == 3 == qe.irreducible_q_count("fcc", 2)
     assert len(json.loads(a["wall_time_ph_per_q_s"])) == 3      # JSON attribute
     assert a["phonon_key"] == summary["phonon_key"] == qe.phonon_key(qe.metal_spec("Al", _params(), q_grid=2))
+    # the DOS window: E_F + dos_above_ef_eV, from the nscf run with nbnd_dos (here nbnd) bands
+    assert a["nbnd_dos"] == 16 and a["dos_above_ef_eV"] == 20.5
+    assert float(ds["xi"].max()) == pytest.approx(20500.0, abs=20.0)
 
 
 @pytest.mark.qe
