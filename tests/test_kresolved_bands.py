@@ -13,7 +13,7 @@ from scimodel.qe import bandgrid
 from scimodel.scdft import abinitio_bands
 from scimodel.scdft.bzgrid import cart_to_frac
 
-from conftest import ROOT
+from conftest import ROOT, run_snakemake
 
 BANDS = ROOT / "resources" / "abinitio" / "bands"
 CACHED = sorted(BANDS.glob("*.nc"))
@@ -105,3 +105,11 @@ def test_mesh_subset_picks_the_coarser_mesh():
     assert len(sub) == len(irreducible_grid(cell, 2).k_frac)
     with pytest.raises(InputError, match="divisor"):
         abinitio_bands.mesh_subset(ds, 3)
+
+
+def test_a_metal_without_a_committed_band_grid_is_named_and_left_out():
+    res = run_snakemake(ROOT, "-n", "--cores", "1", "--quiet", "rules", "--config",
+                        'abinitio={"band_grid": {"metals": ["Al", "V"]}}', timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "no committed band grid for ['V']" in res.stderr
+    assert not (ROOT / "resources/abinitio/bands/V.nc").exists()
