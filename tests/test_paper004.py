@@ -110,6 +110,10 @@ def test_tables_from_cached_inputs_match_solver(tmp_path):
         assert row["delta0_tf_fe"] == pytest.approx(ge.solve(0.01).delta0, rel=1e-6)
         assert row["tc_tf_sk"] == pytest.approx(GapEquation(inp, Settings(coulomb="tf-sk")).tc().tc,
                                                 rel=1e-4)
+        # the states above 20 eV: the same solver with the xi' integral cut there
+        cut = GapEquation(inp, Settings(coulomb="tf-fe", cutoff=paper004.HIGH_ENERGY_SPLIT_MEV)).tc().tc
+        assert row["tc_tf_fe_cut"] == pytest.approx(cut, rel=1e-4)
+        assert row["dos_top"] == pytest.approx(float(inp.xi[-1]))
         jump = heat_capacity_jump(ge, tc_k=tc)
         assert t3[t3.metal == m].iloc[0]["cs_cn_tf_fe"] == pytest.approx(jump.ratio, rel=1e-3)
         lam_paper = paper004.paper_value(paper, "lambda", m, "paper")
@@ -272,3 +276,24 @@ def test_metal_results_carry_the_input_range():
     assert float(ds["lambda_low"]) == 0.7 and float(ds["lambda_high"]) == 0.9
     assert float(ds["tc_tf_fe_low"]) < float(ds["tc_tf_fe"]) < float(ds["tc_tf_fe_high"])
     assert float(ds["delta0_tf_fe_low"]) < float(ds["delta0_tf_fe"]) < float(ds["delta0_tf_fe_high"])
+
+
+def test_states_far_above_ef_screen_the_coulomb_repulsion():
+    """Free-electron metal: leaving out the states above 20 eV removes part of the
+    renormalisation mu -> mu*, so the TF-FE Tc with the cut is lower; the summary's
+    section reports that part per metal."""
+    from scimodel import paper004_tables as tables
+
+    w, a = spectra.debye(25.0, 0.8)
+    inp = parabolic_band_input(w, a, n_valence=3, volume=112.0, name="Al")
+    ds = paper004.metal_results(inp, Settings(), paper_lambda=None)
+    assert int(ds["tc_tf_fe_cut_status"]) == paper004.TC_VALUE
+    assert 0.5 * float(ds["tc_tf_fe"]) < float(ds["tc_tf_fe_cut"]) < float(ds["tc_tf_fe"])
+    assert float(ds["high_energy_split"]) == 20000.0 and float(ds["dos_top"]) == float(inp.xi[-1])
+    paper = paper004.read_paper_values(PAPER_CSV)
+    t2 = tables.table2({"Al": ds}, paper)
+    t3 = tables.table3({"Al": ds}, paper)
+    md = tables.summary_markdown(t2, t3, pd.DataFrame(columns=["metal", *tables.ISOTOPE_META]))
+    row = [ln for ln in md.split("## States far above E_F")[1].splitlines() if ln.startswith("| Al ")]
+    part = 100 * (1 - float(ds["tc_tf_fe_cut"]) / float(ds["tc_tf_fe"]))
+    assert len(row) == 1 and row[0].endswith(f"| {part:.0f} % |"), row
