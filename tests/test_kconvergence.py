@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from scimodel.errors import InputError
+from scimodel.io import read_dataset, write_dataset
 from scimodel.scdft import Settings, kconvergence, parabolic_band_input
 from scimodel.scdft.bands import StarFit, oh_group
 from scimodel.scdft.bzgrid import PRIMITIVE
@@ -110,7 +111,7 @@ def test_k_resolved_on_off_mesh_states_reproduces_the_energy_only_tc():
         KResolvedGap(smp, exact, Settings(), coulomb="tf-fe", cutoff=100.0)
 
 
-def test_convergence_study_is_seeded_and_labelled():
+def test_convergence_study_is_seeded_and_labelled(tmp_path):
     class CosineFit:                      # the interface convergence_study needs
         n_bands = 2
 
@@ -130,7 +131,9 @@ def test_convergence_study_is_seeded_and_labelled():
     np.testing.assert_allclose(a.rel_diff.values[found],
                                100 * (a.tc_kresolved.values[found] / float(a.tc_energy_only) - 1))
     assert np.isnan(a.tc_kresolved.values[~found]).all()      # flagged by found = 0, never 0 K
-    for v in a.data_vars.values():
+    for v in a.variables.values():
         assert v.attrs["units"] and v.attrs["long_name"]
+    write_dataset(a, tmp_path / "fig02.nc", source="test", references="test")     # the contract
+    assert read_dataset(tmp_path / "fig02.nc").rel_diff.shape == (2, 2, 2)
     with pytest.raises(InputError, match="semicore"):
         kconvergence.convergence_study(CosineFit(), _model_input(), Settings(), **{**kw, "semicore": 2})

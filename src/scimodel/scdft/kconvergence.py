@@ -25,6 +25,7 @@ sampled states: what the paper's Fig. 2 measures.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
@@ -39,6 +40,8 @@ from .kresolved import KResolvedGap
 from .metropolis import metropolis_bands
 from .sampling import sample_bands
 from .solver import GapEquation, Settings
+
+log = logging.getLogger("scimodel")
 
 #: Sampling distributions of the study: the paper's chi (Rydberg reading) and step.
 DISTRIBUTIONS = ("chi_ry", "step")
@@ -135,6 +138,8 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
                 n_states[a, b, c] = smp.xi.size
                 if res.found:
                     tc[a, b, c], found[a, b, c] = res.tc, 1
+                log.info("%s, %s, %d points per Fermi band, seed %d: Tc %.4g K (energy-only %.4g K), "
+                         "%.0f s", inp.name, dist, n, seed, tc[a, b, c], ref.tc, wall[a, b, c])
     rel = 100.0 * (tc / ref.tc - 1.0)
     dims = ("distribution", "n_points", "seed")
     ds = xr.Dataset({
@@ -153,10 +158,11 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
         "fermi_shift": da(ef_shift, (), "meV", "E_F by electron count on the fitted bands minus "
                                                "the nscf (smeared) E_F"),
         "cutoff": da(top, (), "meV", "upper limit of the xi' integral of both equations"),
-    }, coords={"distribution": list(distributions),
+    }, coords={"distribution": da(np.asarray(distributions, dtype=str), ("distribution",), "1",
+                                  "sampling distribution of the Fermi-surface bands"),
                "n_points": da(np.asarray(n_points, np.int64), ("n_points",), "1",
                               "sampled points per band crossing E_F"),
-               "seed": np.asarray(seeds, np.int64)})
+               "seed": da(np.asarray(seeds, np.int64), ("seed",), "1", "seed of the sampling")})
     ds.attrs.update(metal=inp.name, scheme=scheme, n_other=int(n_other), semicore_bands=int(semicore),
                     nelec=float(nelec), dos_bin_meV=float(dos_bin_mev), dos_mesh=int(dos_mesh),
                     mesh_hypercube=int(mesh))

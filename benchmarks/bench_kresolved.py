@@ -1,0 +1,81 @@
+"""Speed of the k-resolved SCDFT pieces on the committed Nb band grid (paper 004, Fig. 2).
+
+Run: .venv/bin/python benchmarks/bench_kresolved.py  (NUMBA_NUM_THREADS=2 by default)
+
+Prints: the star-function fit through the 48^3 mesh (once); evaluation of the
+fitted bands at 20000 random k, NUFFT (Numba, 1 and 2 threads) against its
+NumPy twin and against the direct cosine sum, all bands and one band
+(StarFit.select_bands); Metropolis sampling (chi_ry, 2000 points per Fermi
+band) with band-by-band against all-band evaluation; one k-resolved Tc
+(TF-SK) on those states.  Target (issue "k-resolved gap equation"):
+k-resolved Tc from cached inputs <= 2 min per metal.  Wall clock, warm
+(a warm-up call first), best of interleaved rounds.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from scimodel import paper004  # noqa: E402
+from scimodel.scdft import Settings, abinitio_bands, metropolis  # noqa: E402
+from scimodel.scdft.kresolved import KResolvedGap  # noqa: E402
+from timing import interleaved  # noqa: E402  (benchmarks/timing.py)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEMICORE = 4          # Nb 4s, 4p (config/config.yaml)
+
+
+def main():
+    print(f"# load average {os.getloadavg()[0]:.2f}")
+    grid = abinitio_bands.load_band_grid(ROOT / "resources/abinitio/bands/Nb.nc")
+    t0 = time.perf_counter()
+    fit = abinitio_bands.fit_bands(grid)
+    print(f"star-function fit, Nb 48^3 ({grid.sizes['k_irr']} points, {fit.n_bands} bands): "
+          f"{time.perf_counter() - t0:.1f} s")
+    k = np.random.default_rng(0).random((20000, 3))
+    one = fit.select_bands([SEMICORE + 1])
+    fit.energies_frac(k[:10], method="nufft")
+    one.energies_frac(k[:10], method="nufft")
+    best = interleaved({
+        "nufft, all bands, 1 thread": (lambda: fit.energies_frac(k, method="nufft"), 1),
+        "nufft, all bands, 2 threads": (lambda: fit.energies_frac(k, method="nufft"), 2),
+        "nufft, one band, 2 threads": (lambda: one.energies_frac(k, method="nufft"), 2),
+        "NumPy twin (nufft-numpy), all bands": (lambda: fit.energies_frac(k, method="nufft-numpy"), 1),
+        "direct cosine sum, all bands": (lambda: fit.energies_frac(k, method="direct"), 2),
+    }, rounds=2)
+    print("\n| band evaluation at 20000 random k | wall (s) |\n| --- | --- |")
+    for name, t in best.items():
+        print(f"| {name} | {t:.3f} |")
+    valence = np.arange(SEMICORE, fit.n_bands)
+    efn = fit.energy_fn(0.0, "meV", bands=valence)
+
+    def band_fn(n):
+        return fit.energy_fn(0.0, "meV", bands=[int(valence[n])])
+
+    kw = dict(n_fermi=2000, n_other=1000, seed=1)
+    out = {}
+    for name, extra in (("band by band", {"band_fn": band_fn}), ("all bands", {})):
+        t0 = time.perf_counter()
+        out[name] = metropolis.metropolis_bands(efn, valence.size, **kw, **extra)
+        out[name + " t"] = time.perf_counter() - t0
+    print("\n| Metropolis chi_ry, 2000 points per Fermi band | wall (s) |\n| --- | --- |")
+    for name in ("band by band", "all bands"):
+        print(f"| {name} | {out[name + ' t']:.1f} |")
+    same = np.allclose(out["band by band"].xi, out["all bands"].xi, rtol=0, atol=1e-9)
+    print(f"(same states: {same})")
+    inp = paper004.load_input(ROOT / "resources/abinitio/Nb.nc", "Nb")
+    smp = out["band by band"]
+    t0 = time.perf_counter()
+    res = KResolvedGap(smp, inp, Settings(coulomb="tf-sk"), coulomb="tf-sk").tc()
+    print(f"\nk-resolved Tc (TF-SK), {smp.size} states: {res.tc:.3f} K in "
+          f"{time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
