@@ -17,7 +17,7 @@ def main(sm):
         ax1.plot(ds["omega"], ds["phonon_dos"], color=f"C{i}", label=m)
     ax0.axvline(0, color="k", lw=0.5)
     ax0.set(xlabel=r"$\xi = E - E_F$ (eV)", ylabel="DOS (states / eV / spin / atom)",
-            title=f"(a) electronic DOS (band bottom to $E_F$ + {top:.0f} eV)")
+            title=f"(a) electronic DOS (band bottom to $E_F$ + {top:.1f} eV)")
     ax0.legend(fontsize=7)
     ax1.set(xlabel=r"$\omega$ (meV)", ylabel=r"$F(\omega)$ (1/meV)", title="(b) phonon DOS",
             xlim=(0, None))
