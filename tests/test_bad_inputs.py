@@ -443,7 +443,8 @@ TINY_AL = dict(structure="fcc", a_angstrom=4.05, mass_amu=26.9815, pseudo="shipp
                ecutwfc_Ry=12.0, ecutrho_Ry=48.0, k_scf=4, k_dense=8, q_grid=2, q_check=0,
                degauss_Ry=0.05, elph_sigma0_Ry=0.005, elph_nsigma=10, elph_sigma_Ry=0.03,
                stability_window_Ry=[0.02, 0.04], k_dos=8, nbnd=16, n_valence=3,
-               semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02)
+               semicore_bands=0, matdyn_grid=8, dos_degauss_Ry=0.01, dos_step_eV=0.02,
+               dos_above_ef_eV=20.5)
 
 
 def _truncate(rel, keep=0.5):
