@@ -129,8 +129,9 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
     del full
     efn = fit.energy_fn(ef_shift, "meV", bands=valence)
 
-    def band_fn(n):
-        return fit.energy_fn(ef_shift, "meV", bands=[int(valence[n])])
+    # one single-band function per band, built once (its NUFFT grid on first use) and
+    # shared by every sampling run
+    band_fn = [fit.energy_fn(ef_shift, "meV", bands=[int(b)]) for b in valence].__getitem__
 
     top = float(ref_inp.xi[-1])
     ref = GapEquation(ref_inp, settings.refined(coulomb=scheme, cutoff=top)).tc()
