@@ -57,7 +57,15 @@ def test_distributions_concentrate_points_at_the_fermi_level():
 
 def test_cube_index_of_the_regular_mesh():
     k = np.array([[0.0, 0.0, 0.0], [0.99, 0.0, 0.0], [0.0, 0.5, 0.0], [0.1, 0.2, 0.9], [1.2, -0.1, 0.0]])
-    np.testing.assert_array_equal(sampling.cube_index(k, 6), [0, 5, 18, 0 + 6 * 1 + 36 * 5, 1 + 6 * 5])
+    # nearest mesh point (i, j, l) / 6, index i + 6 (j + 6 l): 0.99 -> 6/6 = 0 (mod 1),
+    # 0.5 -> 3/6, (0.1, 0.2, 0.9) -> (1, 1, 5), (1.2, -0.1, 0) = (0.2, 0.9, 0) -> (1, 5, 0)
+    np.testing.assert_array_equal(sampling.cube_index(k, 6), [0, 0, 18, 1 + 6 * 1 + 36 * 5, 1 + 6 * 5])
+    # every point lies within half a mesh step of its cube's centre
+    pts = np.random.default_rng(0).random((500, 3))
+    c = sampling.cube_index(pts, 6)
+    centre = np.stack([c % 6, (c // 6) % 6, c // 36], axis=1) / 6
+    d = (pts - centre + 0.5) % 1.0 - 0.5
+    assert np.all(np.abs(d) <= 0.5 / 6 + 1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +94,33 @@ def test_k_resolved_on_the_mesh_is_the_energy_space_equation(model_input, scheme
     tc = eq.tc().tc
     assert tc > 0.1
     assert kr.tc(t_guess=tc).tc == pytest.approx(tc, rel=1e-6)
+
+
+def test_k_resolved_gap_and_thermodynamics_on_the_mesh_equal_the_energy_space_ones(model_input):
+    """Nonlinear: with the mesh as samples, the self-consistent Delta_i (Newton-Krylov from a
+    rough guess), Delta0, S_S - S_N and C_N equal the energy-space solver's (Eq. 5 = Eq. 20)."""
+    from scimodel.scdft.observables import heat_capacity_jump, jump_from_entropy
+    s = Settings(coulomb="tf-sk", cutoff=20000.0)
+    eq = GapEquation(model_input, s)
+    kr = kresolved.KResolvedGap(_mesh_samples(eq), model_input, s, coulomb="tf-sk")
+    tc = eq.tc().tc
+    fr = (0.97, 0.95, 0.93, 0.91, 0.89)
+    ds = []
+    for t in (0.05 * tc,) + tuple(f * tc for f in fr):
+        ref = eq.solve(t, amplitude=0.5)
+        r = kr.solve(t, 0.7 * ref.delta)
+        assert r["converged"]
+        np.testing.assert_allclose(r["delta"], ref.delta, rtol=0, atol=1e-6 * abs(ref.delta0))
+        assert kr.entropy_difference(t, r["delta"]) == pytest.approx(eq.entropy_difference(ref), rel=1e-5)
+        if t < 0.1 * tc:
+            assert kr.fermi_gap(r["delta"], window=1e-6 + abs(eq.xi).min()) == pytest.approx(ref.delta0, rel=1e-6)
+        else:
+            ds.append(kr.entropy_difference(t, r["delta"]))
+    assert kr.normal_heat_capacity(tc) == pytest.approx(eq.normal_heat_capacity(tc), rel=1e-12)
+    jump = jump_from_entropy(np.sort(np.array(fr) * tc), ds[::-1], tc, kr.normal_heat_capacity(tc)).ratio
+    assert jump == pytest.approx(heat_capacity_jump(eq, tc_k=tc, fractions=fr).ratio, rel=1e-4)
+    with pytest.raises(InputError, match="guess"):
+        kr.solve(0.5 * tc, np.zeros(3))
 
 
 def test_factored_operator_equals_dense(model_input):

@@ -171,6 +171,13 @@ def abinitio_netcdf_input(wc):
     return d
 
 
+def coulomb_nc(metal):
+    """The K^TF-ME NetCDF of ``metal`` the DAG reads (cache unless use_cache is false)."""
+    if AB["use_cache"]:
+        return f"resources/abinitio/{metal}_coulomb.nc"
+    return f"results/abinitio/coulomb/{metal}_coulomb.nc"
+
+
 def band_grid_nc(metal):
     """The band-grid NetCDF of ``metal`` the DAG reads (cache unless use_cache is false)."""
     if AB["use_cache"]:

@@ -87,3 +87,73 @@ rule kresolved_fig02:
         ENV_SCI
     script:
         "../scripts/kresolved_fig02.py"
+
+
+# TF-ME Coulomb matrix elements (paper 004, Eq. 18; scimodel.qe.coulomb_mesh).
+#
+# Recompute (needs Quantum ESPRESSO; norm-conserving pseudopotentials only; k_TF from the
+# N(0) of abinitio_nc(<M>), the committed cache by default):
+#     snakemake --cores 2 abinitio_coulomb_recompute
+#     cp results/abinitio/coulomb/*_coulomb.nc resources/abinitio/
+# Everything else reads the committed resources/abinitio/<M>_coulomb.nc.
+
+
+rule abinitio_coulomb:
+    # pw.x scf + nscf on the full mesh; K^TF-ME from the wavefunctions
+    input:
+        pseudo=abinitio_pseudo_input,
+        nc=lambda wc: abinitio_nc(wc.metal),
+    output:
+        nc="results/abinitio/coulomb/{metal}_coulomb.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+    params:
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+        coulomb=AB["coulomb_me"],
+        scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_coulomb",
+        mpi_command=lambda wc: AB["mpi_command"],
+        scimodel_code=SCIMODEL_CODE,
+    threads: 2
+    resources:
+        runtime=120,
+        mem_mb=8000,
+    log:
+        "logs/abinitio_coulomb/{metal}.log",
+    benchmark:
+        "benchmarks/results/abinitio_coulomb/{metal}.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_coulomb.py"
+
+
+rule abinitio_coulomb_recompute:
+    input:
+        expand("results/abinitio/coulomb/{metal}_coulomb.nc", metal=AB["coulomb_me"]["metals"]),
+
+
+rule kresolved_tfme:
+    # Table 2, k-resolved columns: TF-ME and TF-SK Tc on sampled states of the fitted bands
+    input:
+        bands=lambda wc: band_grid_nc(wc.metal),
+        nc=lambda wc: abinitio_nc(wc.metal),
+        coulomb=lambda wc: coulomb_nc(wc.metal),
+        paper=config["paper004"]["paper_values"],
+    output:
+        nc="results/paper004/kresolved/tfme_{metal}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        tfme=config["paper004"]["kresolved_tfme"],
+        scdft=config["scdft"],
+        semicore=lambda wc: AB_ELEMENTS[wc.metal]["semicore_bands"],
+    threads: 2
+    log:
+        "logs/kresolved_tfme/{metal}.log",
+    benchmark:
+        "benchmarks/results/kresolved_tfme/{metal}.tsv"
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/kresolved_tfme.py"

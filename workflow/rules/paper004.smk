@@ -301,3 +301,31 @@ for _kind, _metals in (("metals", P4_METALS), ("isotope", P4_ISOTOPE), ("mesh", 
 rule paper004_fig02_kresolved:
     input:
         [f"{P4_FIGDIR}/fig02_kresolved.png"] if P4_KR else [],
+
+
+# Table 2, k-resolved columns (TF-ME from cached matrix elements; scimodel.scdft.tfme)
+P4_TFME = [m for m in P4["kresolved_tfme"]["metals"]
+           if m in P4_METALS and m in KR_BAND_METALS and os.path.exists(coulomb_nc(m))]
+if P4_TFME:
+    TABLES += ["results/tables/paper004_table2_kresolved.csv", "results/tables/paper004_table2_kresolved.md"]
+    DATA += ["results/paper004/kresolved/table2_kresolved.nc"]
+
+
+rule paper004_table2_kresolved:
+    input:
+        runs=expand("results/paper004/kresolved/tfme_{metal}.nc", metal=P4_TFME),
+        paper=P4_PAPER,
+    output:
+        nc="results/paper004/kresolved/table2_kresolved.nc",
+        csv="results/tables/paper004_table2_kresolved.csv",
+        md=report("results/tables/paper004_table2_kresolved.md",
+                  caption="../report/paper004_table2_kresolved.rst", category=P4_REPORT),
+    params:
+        metals=P4_TFME,
+        scimodel_code=SCIMODEL_CODE,
+    log:
+        "logs/paper004_table2_kresolved/all.log",
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/paper004_table2_kresolved.py"

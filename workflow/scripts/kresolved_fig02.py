@@ -14,7 +14,7 @@ def main(sm):
         fit, inp, Settings.from_config(dict(sm.params.scdft)), nelec=float(grid.attrs["nelec"]),
         semicore=int(sm.params.semicore), scheme=cfg["scheme"], n_points=cfg["n_points"],
         distributions=cfg["distributions"], seeds=cfg["seeds"], n_other=cfg["n_other"],
-        dos_mesh=cfg["dos_mesh"], dos_bin_mev=cfg["dos_bin_meV"])
+        dos_mesh=cfg["dos_mesh"], dos_bin_mev=cfg["dos_bin_meV"], normalisation=cfg["normalisation"])
     write_dataset(ds, sm.output.nc, source="scimodel.scdft.kconvergence.convergence_study on the "
                   "star-function fit of the committed band grid; workflow/rules/kresolved.smk",
                   references=paper004.REFERENCE + ", Sec. III and Fig. 2",

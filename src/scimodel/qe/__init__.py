@@ -38,7 +38,9 @@ checks), :mod:`.pipeline` (ground state, q points, join), :mod:`.store` (committ
 q-point campaigns, one zip archive each), :mod:`.campaigns`
 (q-point campaign records), :mod:`.parsers` (QE outputs), :mod:`.elph`
 (electron-phonon maths), :mod:`.contract` (the NetCDF contract),
-:mod:`.pseudo` (ld1.x and UPF files), :mod:`.reports` (summary tables).
+:mod:`.pseudo` (ld1.x and UPF files), :mod:`.reports` (summary tables),
+:mod:`.bandgrid` (bands over the zone), :mod:`.wavefunctions` (``wfc<ik>.dat``)
+and :mod:`.coulomb_mesh` (TF-ME matrix elements from them; not re-exported).
 Every name listed in ``__all__`` is re-exported here (``qe.<name>``).
 """
 from .spec import (IBRAV, CELL_VOLUME_FACTOR, TETRA_OCCUPATIONS, MetalSpec, ELPH_METHODS,

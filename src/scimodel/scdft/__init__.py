@@ -13,7 +13,10 @@ bands     star-function fit of band energies (bzgrid: cells, point groups, irred
 sampling  Brillouin-zone sampling of band energies for the k-resolved equation (Fig. 2
           distributions), weights, hypercubes of the regular mesh
 kresolved the k-resolved gap equation (Eq. 5) with hybrid phononic kernels, factored operator
-coulomb_me  TF-ME Coulomb matrix elements (Eq. 18) from periodic parts on an FFT grid
+coulomb_me  TF-ME Coulomb matrix elements (Eq. 18) from periodic parts on an FFT grid, on the
+          regular mesh from the irreducible rows and the point group
+kconvergence  Fig. 2: k-resolved against energy-only Tc on the same fitted bands
+tfme      Table 2-3 k-resolved columns: TF-ME and TF-SK Tc, Delta0, C_S/C_N on sampled states
 """
 from .inputs import ScdftInput, parabolic_band_input  # noqa: F401
 from .solver import GapEquation, GapSolution, Settings, build_mesh  # noqa: F401

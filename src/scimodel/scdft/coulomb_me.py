@@ -26,8 +26,10 @@ average over the directions of K and K' is Eq. 26 / Omega,
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft
 
 from ..errors import InputError
+from . import bzgrid
 
 
 def fft_gvectors(shape, cell) -> np.ndarray:
@@ -79,3 +81,164 @@ def plane_wave_direction_average(k: float, kp: float, ktf2: float, n: int = 200)
     (compare with Eq. 26, :func:`scimodel.scdft.coulomb.coulomb_tf_matrix_np`)."""
     mu, w = np.polynomial.legendre.leggauss(int(n))
     return float(0.5 * np.sum(w * 4.0 * np.pi / (k * k + kp * kp - 2.0 * k * kp * mu + ktf2)))
+
+
+# --------------------------------------------------------------------------- the regular mesh
+
+def mesh_fractions(m: int) -> np.ndarray:
+    """Fractional coordinates (i, j, l) / m of the Gamma-centred m^3 mesh, point index
+    i + m (j + m l) (the hypercube index of :func:`scimodel.scdft.sampling.cube_index`)."""
+    i = np.arange(m)
+    g = np.stack(np.meshgrid(i, i, i, indexing="ij"), axis=-1)      # g[i, j, l]
+    return (g.transpose(2, 1, 0, 3).reshape(-1, 3) / m)              # i fastest
+
+
+def _grid_ops(cell, m: int, rotations=None) -> np.ndarray:
+    """Integer matrices t (n_ops, 3, 3) acting on mesh indices, g' = g @ t (mod m)."""
+    ops = bzgrid.symmetry_group(cell, rotations, time_reversal=True)
+    return np.rint(bzgrid._reciprocal_matrices(cell, ops)).astype(np.int64)
+
+
+def _index(g, m: int) -> np.ndarray:
+    g = np.mod(g, m)
+    return g[..., 0] + m * (g[..., 1] + m * g[..., 2])
+
+
+def irreducible_mesh(cell, m: int, rotations=None) -> tuple[np.ndarray, np.ndarray]:
+    """Irreducible points of the m^3 mesh (indices of :func:`mesh_fractions`, the lowest
+    of each orbit) and the integer operations on mesh indices."""
+    t = _grid_ops(cell, m, rotations)
+    g = np.rint(mesh_fractions(m) * m).astype(np.int64)
+    images = np.stack([_index(g @ ti, m) for ti in t])           # (n_ops, n_k)
+    rep = images.min(axis=0)
+    return np.unique(rep), t
+
+
+def degenerate_average(energies, tol: float) -> np.ndarray:
+    """Averaging matrix A (n_b, n_b) over groups of bands whose energies (sorted
+    ascending) differ from their neighbour by less than ``tol``: A M A^T makes a
+    band-pair quantity independent of the choice of basis inside degenerate sets."""
+    e = np.asarray(energies, float)
+    start = np.concatenate([[True], np.diff(e) >= tol])
+    label = np.cumsum(start) - 1
+    same = label[:, None] == label[None, :]
+    return same / same.sum(axis=1, keepdims=True)
+
+
+def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers):
+    """M[n, k', n'] (Hartree) of the state block u0 at k0 against every k' (module doc)."""
+    nb = u0.shape[0]
+    n_r = int(np.prod(u0.shape[1:]))
+    out = np.empty((nb, len(k_all), u_all.shape[1]))
+    u0c = np.conj(u0)
+    for j, (u1, k1) in enumerate(zip(u_all, k_all)):
+        q = np.asarray(k0) - np.asarray(k1) - g
+        w = (4.0 * np.pi / omega) / ((q * q).sum(axis=-1) + ktf2)
+        for n in range(nb):
+            rho = scipy.fft.fftn(u0c[n][None] * u1, axes=(1, 2, 3), workers=workers) / n_r
+            out[n, j] = (np.abs(rho) ** 2).reshape(u1.shape[0], -1) @ w.ravel()
+    return out
+
+
+def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=None,
+                        degeneracy_tol: float = 1e-3, n_keep: int | None = None,
+                        workers: int = 1) -> dict:
+    """K^TF-ME (Eq. 18, Hartree) between all states of the bands of ``u`` on the
+    Gamma-centred m^3 mesh, computed for the irreducible k only and completed by the
+    point group (M(Sk, Sk') = M(k, k')) after averaging over degenerate bands.
+
+    Parameters
+    ----------
+    u : (m^3, n_b, n1, n2, n3) complex
+        Periodic parts at the points of :func:`mesh_fractions` (that order), normalised
+        to (1/N_r) sum_r |u|^2 = 1; only the irreducible points are read.
+    energies : (m^3, n_b) float
+        Band energies (any unit, ascending per k) for the degenerate sets.
+    cell : (3, 3) lattice vectors as rows (bohr).
+    degeneracy_tol : bands closer than this (units of ``energies``) are averaged.
+    n_keep : bands returned (default all).  The bands above ``n_keep`` serve only to
+        complete the degenerate sets that straddle it: a set cut by the top of ``u``
+        is not invariant under the group and its copies differ.
+
+    Returns
+    -------
+    dict with ``matrix`` (n_b, m^3, n_b, m^3) Hartree, ``irreducible`` (indices),
+    ``degeneracy`` (m^3, n_b: size of each state's averaged set, bands above n_keep
+    included), the
+    largest relative difference between symmetry-equivalent copies (``orbit_spread``)
+    and of M against its transpose before symmetrisation (``asymmetry``).
+    """
+    cell = np.asarray(cell, float)
+    n_k = m ** 3
+    if u.shape[0] != n_k or np.shape(energies)[:2] != (n_k, u.shape[1]):
+        raise InputError(None, "wavefunctions", f"got {u.shape[0]} k points and energies "
+                         f"{np.shape(energies)}; expected {n_k} points (the {m}^3 mesh)")
+    omega = abs(np.linalg.det(cell))
+    b = bzgrid.reciprocal_cell(cell)
+    k_cart = mesh_fractions(m) @ b
+    g = fft_gvectors(u.shape[2:], cell)
+    irr, t = irreducible_mesh(cell, m, rotations)
+    nb = u.shape[1]
+    keep = nb if n_keep is None else int(n_keep)
+    if not 1 <= keep <= nb:
+        raise InputError(None, "n_keep", f"got {n_keep}; expected 1..{nb}")
+    avg = np.stack([degenerate_average(e, degeneracy_tol) for e in np.asarray(energies)])
+    rows = np.empty((irr.size, keep, n_k, keep))
+    for i, i0 in enumerate(irr):
+        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers)       # (nb, n_k, nb)
+        rows[i] = np.einsum("ab,bjc,jdc->ajd", avg[i0], r, avg)[:keep, :, :keep]  # degenerate sets
+    out = complete_mesh_matrix(rows, irr, cell, m, rotations)
+    deg = np.rint(1.0 / np.diagonal(avg, axis1=1, axis2=2)[:, :keep]).astype(np.int64)
+    return {**out, "rows": rows, "irreducible": irr, "degeneracy": deg}
+
+
+def complete_mesh_matrix(rows, irr, cell, m: int, rotations=None) -> dict:
+    """The full matrix (n_b, m^3, n_b, m^3) from its irreducible rows
+    ``rows[i, n, k', n'] = M(n k_irr[i], n' k')`` by M(S k, S k') = M(k, k') over the point
+    group, symmetrised, with the largest relative difference between the copies of an
+    element (``orbit_spread``) and against the transpose before symmetrisation
+    (``asymmetry``).  Used when the matrix is computed and when a cache of its rows is read."""
+    rows = np.asarray(rows, float)
+    irr = np.asarray(irr, dtype=np.int64)
+    irr_ref, t = irreducible_mesh(cell, m, rotations)
+    n_k = m ** 3
+    keep = rows.shape[1]
+    if not np.array_equal(irr, irr_ref) or rows.shape != (irr.size, keep, n_k, keep):
+        raise InputError(None, "irreducible rows", f"got points {irr.tolist()} and rows {rows.shape}; "
+                         f"expected points {irr_ref.tolist()} of the {m}^3 mesh and (n_irr, n_b, {n_k}, n_b)")
+    full = np.full((keep, n_k, keep, n_k), np.nan)
+    spread = 0.0
+    gidx = np.rint(mesh_fractions(m) * m).astype(np.int64)
+    for i, i0 in enumerate(irr):
+        rt = rows[i].transpose(1, 0, 2)                   # (k', n, n') as full[:, k1, :, k2]
+        scale = np.abs(rt).max()
+        for ti in t:
+            k1 = int(_index(gidx[i0] @ ti, m))
+            k2 = _index(gidx @ ti, m)
+            old = full[:, k1, :, k2]
+            if np.isfinite(old).all():
+                spread = max(spread, float(np.abs(old - rt).max() / scale))
+            full[:, k1, :, k2] = rt
+    if not np.isfinite(full).all():
+        raise InputError(None, "mesh", f"the {m}^3 mesh is not closed under the point group")
+    flat = full.reshape(keep * n_k, keep * n_k)
+    asym = float(np.abs(flat - flat.T).max() / np.abs(flat).max())
+    flat = 0.5 * (flat + flat.T)
+    return {"matrix": flat.reshape(keep, n_k, keep, n_k), "orbit_spread": spread, "asymmetry": asym}
+
+
+def full_matrix(ds) -> np.ndarray:
+    """K^TF-ME (meV atom) of every pair of mesh states, (band, k, band2, k2), from the
+    irreducible rows of a :func:`scimodel.qe.coulomb_mesh.coulomb_dataset` (completed by the point group and
+    symmetrised exactly as when it was computed)."""
+    need = ("coulomb_me_irr", "cell")
+    miss = [v for v in need if v not in ds]
+    if miss or "mesh" not in ds.attrs:
+        raise InputError(ds.encoding.get("source"), ", ".join(miss) or "mesh",
+                         "missing: expected a TF-ME matrix dataset (scimodel.qe.coulomb_mesh.coulomb_dataset)")
+    v = ds["coulomb_me_irr"]
+    if v.attrs.get("units") != "meV":
+        raise InputError(ds.encoding.get("source"), "coulomb_me_irr.units",
+                         f"got {v.attrs.get('units')!r}; expected 'meV'")
+    rows = v.transpose("k_irr", "band", "k2", "band2").values
+    return complete_mesh_matrix(rows, ds["k_irr"].values, ds["cell"].values, int(ds.attrs["mesh"]))["matrix"]

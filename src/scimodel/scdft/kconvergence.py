@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..io import da
 from .inputs import ScdftInput
 from .kresolved import KResolvedGap
-from .metropolis import metropolis_bands
+from .metropolis import metropolis_bands, target_density_ry
 from .sampling import sample_bands
 from .solver import GapEquation, Settings
 
@@ -45,6 +45,8 @@ log = logging.getLogger("scimodel")
 
 #: Sampling distributions of the study: the paper's chi (Rydberg reading) and step.
 DISTRIBUTIONS = ("chi_ry", "step")
+#: Weights of the ``chi_ry`` sampling: target normalised by linear tetrahedra, or by the sample.
+NORMALISATIONS = ("tetrahedra", "sample")
 
 
 def bands_on_mesh(energy_fn, n: int) -> np.ndarray:
@@ -98,12 +100,36 @@ def bands_input(inp: ScdftInput, full: np.ndarray, bin_mev: float) -> ScdftInput
                    name=f"{inp.name} (fitted bands)")
 
 
+def tetrahedron_normalisation(full: np.ndarray, delta0: float = 1.0, step: float = 0.02):
+    """``n -> Z_n = <g(xi_nk)>_BZ`` of the ``chi_ry`` target (:mod:`.metropolis`) for band n
+    of the mesh energies ``full`` (meV from E_F, (n, n, n, bands)), by linear tetrahedra:
+    Z_n = Int g dn_n(xi), n_n the band's number of states, on edges xi = +-delta0 sinh(u)
+    (u in steps of ``step``: g varies by < 2 % across an interval).  Computed on first
+    use and kept."""
+    u = np.arange(1, int(np.ceil(np.arcsinh(1e6) / step)) + 1) * step
+    grid = delta0 * np.sinh(u)
+    grid = np.concatenate([-grid[::-1], [0.0], grid])
+    cache: dict[int, float] = {}
+
+    def z(n: int) -> float:
+        if n not in cache:
+            band = full[..., n:n + 1]
+            lo, hi = float(band.min()), float(band.max())
+            e = np.concatenate([[lo - 1.0], grid[(grid > lo) & (grid < hi)], [hi + 1.0]])
+            nos = abinitio.integrated_dos(band, e)
+            cache[n] = float(np.sum(target_density_ry(0.5 * (e[1:] + e[:-1]), delta0) * np.diff(nos)))
+        return cache[n]
+    return z
+
+
 def draw(energy_fn, n_bands: int, distribution: str, n_fermi: int, n_other: int, seed: int,
-         delta0: float, mesh: int, band_fn=None):
-    """Sampled states of one run of the study."""
+         delta0: float, mesh: int, band_fn=None, normalisation=None):
+    """Sampled states of one run of the study (``normalisation``: Z_n of the ``chi_ry``
+    target, see :func:`tetrahedron_normalisation`; None: self-normalised weights)."""
     if distribution == "chi_ry":
         return metropolis_bands(energy_fn, n_bands, n_fermi=n_fermi, n_other=n_other,
-                                delta0=delta0, seed=seed, mesh=mesh, band_fn=band_fn)
+                                delta0=delta0, seed=seed, mesh=mesh, band_fn=band_fn,
+                                normalisation=normalisation)
     if distribution == "step":
         return sample_bands(energy_fn, n_bands, n_fermi=n_fermi, n_other=n_other,
                             distribution="step", seed=seed, mesh=mesh, band_fn=band_fn)
@@ -114,19 +140,23 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
                       scheme: str = "tf-sk", n_points=(1000, 2000, 5000, 10000, 20000),
                       distributions=DISTRIBUTIONS, seeds=(1, 2, 3), n_other: int = 1000,
                       dos_mesh: int = 96, dos_bin_mev: float = 5.0, delta0: float = 1.0,
-                      mesh: int = 6) -> xr.Dataset:
+                      mesh: int = 6, normalisation: str = "tetrahedra") -> xr.Dataset:
     """Tc of the k-resolved equation on sampled states against the energy-only Tc on the
     DOS of the same bands (module doc), for each distribution, number of points per
     Fermi-surface band and seed.  ``fit`` is the star-function fit of a band grid
-    (energies in meV from the nscf E_F)."""
+    (energies in meV from the nscf E_F); ``normalisation``: weights of the ``chi_ry``
+    sampling, "tetrahedra" (:func:`tetrahedron_normalisation`) or "sample" (self-normalised)."""
+    if normalisation not in NORMALISATIONS:
+        raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
     n_all = fit.n_bands
     if not 0 <= semicore < n_all:
         raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
     full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)   # meV from the nscf E_F
     ef_shift = fermi_level_by_count(full, nelec / 2.0)
     valence = np.arange(semicore, n_all)
-    ref_inp = bands_input(inp, full[..., semicore:] - ef_shift, dos_bin_mev)
-    del full
+    full = full[..., semicore:] - ef_shift
+    ref_inp = bands_input(inp, full, dos_bin_mev)
+    zfn = tetrahedron_normalisation(full, delta0) if normalisation == "tetrahedra" else None
     efn = fit.energy_fn(ef_shift, "meV", bands=valence)
 
     # one single-band function per band, built once (its NUFFT grid on first use) and
@@ -146,7 +176,7 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
         for b, n in enumerate(n_points):
             for c, seed in enumerate(seeds):
                 t0 = time.perf_counter()
-                smp = draw(efn, valence.size, dist, int(n), n_other, int(seed), delta0, mesh, band_fn)
+                smp = draw(efn, valence.size, dist, int(n), n_other, int(seed), delta0, mesh, band_fn, zfn)
                 # the energy-only cutoff: the k-resolved mesh may not exceed the reference's
                 keep = smp.xi <= top
                 smp = smp.subset(keep) if not keep.all() else smp
@@ -181,7 +211,7 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
                "n_points": da(np.asarray(n_points, np.int64), ("n_points",), "1",
                               "sampled points per band crossing E_F"),
                "seed": da(np.asarray(seeds, np.int64), ("seed",), "1", "seed of the sampling")})
-    ds.attrs.update(metal=inp.name, scheme=scheme, n_other=int(n_other), semicore_bands=int(semicore),
+    ds.attrs.update(metal=inp.name, scheme=scheme, normalisation=normalisation, n_other=int(n_other), semicore_bands=int(semicore),
                     nelec=float(nelec), dos_bin_meV=float(dos_bin_mev), dos_mesh=int(dos_mesh),
                     mesh_hypercube=int(mesh))
     return ds

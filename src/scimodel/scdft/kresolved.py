@@ -110,14 +110,18 @@ class KResolvedGap:
         self.use_numba = use_numba
 
     # ---------------------------------------------------------------- pieces at temperature T
-    def _parts(self, t_k: float):
+    def _kernels(self, t_k: float):
+        """(energy-mesh kernel K^ph + K^el, 1 + Z^ph at the samples) at t_k."""
         kph, z = self.eq.phonon_kernels(t_k)
         kmesh = np.zeros((self.eq.xi.size,) * 2)
         if kph is not None:
             kmesh = kmesh + kph
         if self.eq.kel is not None:
             kmesh = kmesh + self.eq.kel
-        onez = 1.0 + (self.P @ z if z is not None else 0.0)
+        return kmesh, 1.0 + (self.P @ z if z is not None else 0.0)
+
+    def _parts(self, t_k: float):
+        kmesh, onez = self._kernels(t_k)
         beta = 1.0 / units.kelvin_to_mev(t_k)
         v = np.sqrt(self.samples.weight * _chi_linear(self.samples.xi, beta) / onez)
         return kmesh, v
@@ -182,6 +186,62 @@ class KResolvedGap:
         above ``t_search_min``)."""
         t0 = t_guess if t_guess else self.eq.mcmillan_guess()
         return find_tc(self.largest_eigenvalue, t0, self.eq.s)
+
+    # ---------------------------------------------------------------- the gap below Tc
+    def solve(self, t_k: float, guess, tol: float = 1e-7, max_iter: int = 200) -> dict:
+        """Self-consistent Delta_i at t_k (K) of Eq. 5,
+        (1 + Z_i) Delta_i = -1/2 sum_j K_ij w_j tanh(beta E_j / 2) / E_j Delta_j,
+        E_j = sqrt(xi_j^2 + Delta_j^2), by Jacobian-free Newton-Krylov
+        (scipy.optimize.newton_krylov, LGMRES; near Tc the fixed-point map has an
+        eigenvalue close to 1 and plain or Anderson-mixed iteration stalls) from ``guess`` (meV at the sample energies, e.g. the
+        energy-space solution).  Returns dict(delta=, converged=, residual=)."""
+        import scipy.optimize
+
+        kmesh, onez = self._kernels(t_k)
+        beta = 1.0 / units.kelvin_to_mev(t_k)
+        xi, w = self.samples.xi, self.samples.weight
+
+        def gap_map(d):
+            e = np.sqrt(xi * xi + d * d)
+            return -0.5 * self.apply_kernel(kmesh, w * _chi_linear(e, beta) * d) / onez
+
+        d0 = np.asarray(guess, float)
+        if d0.shape != xi.shape:
+            raise InputError(None, "guess", f"shape {d0.shape}; expected {xi.shape}")
+        scale = max(float(np.abs(d0).max()), 1e-6)
+        try:
+            d = scipy.optimize.newton_krylov(lambda x: gap_map(x) - x, d0, f_tol=tol * scale,
+                                             maxiter=max_iter, method="lgmres")
+            ok = True
+        except scipy.optimize.NoConvergence as exc:
+            d, ok = np.asarray(exc.args[0]), False
+        res = float(np.abs(gap_map(d) - d).max() / scale)
+        if np.sum(w * d * (np.abs(xi) < 1.0)) < 0:
+            d = -d
+        return {"delta": d, "converged": ok and res < 10 * tol, "residual": res}
+
+    def fermi_gap(self, delta, window: float = 1.0) -> float:
+        """Delta0: the weighted mean of Delta_i over the states within ``window`` meV of E_F."""
+        m = np.abs(self.samples.xi) < window
+        if not m.any():
+            raise InputError(None, "samples", f"no sampled state within {window} meV of E_F")
+        return float(np.sum(self.samples.weight[m] * np.asarray(delta)[m]) / np.sum(self.samples.weight[m]))
+
+    def entropy_difference(self, t_k: float, delta) -> float:
+        """S_S - S_N (k_B per atom, Eq. 31) on the sampled states at t_k."""
+        from .solver import _sigma
+        beta = 1.0 / units.kelvin_to_mev(t_k)
+        xi, w = self.samples.xi, self.samples.weight
+        e = np.sqrt(xi * xi + np.asarray(delta) ** 2)
+        return float(2.0 * np.sum(w * (_sigma(beta * e) - _sigma(beta * np.abs(xi)))))
+
+    def normal_heat_capacity(self, t_k: float) -> float:
+        """C_N = T dS_N/dT (k_B per atom) on the sampled states."""
+        from .solver import _fermi
+        beta = 1.0 / units.kelvin_to_mev(t_k)
+        x = beta * np.abs(self.samples.xi)
+        f = _fermi(x)
+        return float(2.0 * np.sum(self.samples.weight * x * x * f * (1.0 - f)))
 
     def sampled_dos(self, edges) -> np.ndarray:
         """Histogram of the sampled DOS per spin per cell (1/meV) on the bin ``edges`` (meV)."""

@@ -101,14 +101,19 @@ def heat_capacity_jump(inp_or_eq, settings: Settings | None = None, tc_k: float 
         raise ValueError("no superconducting transition: heat-capacity jump undefined")
     temps = np.sort(np.asarray(fractions, float) * tc_k)
     curve = delta0_curve(ge, temps)
-    ds = curve["entropy_diff"]
+    return jump_from_entropy(temps, curve["entropy_diff"], tc_k, ge.normal_heat_capacity(tc_k))
+
+
+def jump_from_entropy(temps, entropy_diff, tc_k: float, c_n: float) -> HeatCapacityJump:
+    """C_S/C_N at Tc from S_S - S_N at ``temps`` just below Tc (:func:`heat_capacity_jump`):
+    Delta S = a1 x + a2 x^2 (+ a3 x^3), x = T - Tc, least squares through the origin."""
+    temps = np.asarray(temps, float)
+    ds = np.asarray(entropy_diff, float)
     x = temps - tc_k
-    # Delta S = a1 x + a2 x^2 (+ a3 x^3), least squares through the origin
     deg = 3 if len(x) >= 4 else 2
     a = np.vstack([x**k for k in range(1, deg + 1)]).T
     coef, *_ = np.linalg.lstsq(a, ds, rcond=None)
     slope = float(coef[0])
-    c_n = ge.normal_heat_capacity(tc_k)
     return HeatCapacityJump(tc=tc_k, ratio=1.0 + tc_k * slope / c_n, c_n=c_n, slope=slope,
                             t=temps, entropy_diff=ds)
 

@@ -46,9 +46,11 @@ normalisation of the energy-space solver.  Random numbers: one
 a band does not depend on the other bands or on the batch size.
 
 Each point also gets the index of its hypercube of a regular m^3 mesh of the
-reciprocal cell (the cube whose lower corner is floor(m k)), the unit on
-which the TF-ME Coulomb matrix elements are taken constant (paper 004: "mapping
-k and k' to the corresponding hypercube of the regular mesh", 6^3 there).
+reciprocal cell (the cube [g - 1/2, g + 1/2) / m centred on the nearest mesh
+point g, so that the mesh point is the cube's centre), the unit on which the
+TF-ME Coulomb matrix elements, computed at the mesh points, are taken constant
+(paper 004: "mapping k and k' to the corresponding hypercube of the regular
+mesh", 6^3 there).
 """
 from __future__ import annotations
 
@@ -116,9 +118,10 @@ class KSamples:
 
 
 def cube_index(k_frac, m: int) -> np.ndarray:
-    """Index i + m (j + m l) of the hypercube [i, i+1) x [j, j+1) x [l, l+1) / m containing k."""
+    """Index i + m (j + m l) of the mesh point (i, j, l) / m nearest to k (fractional
+    coordinates, modulo 1): the hypercube [i - 1/2, i + 1/2) x ... / m centred on it."""
     k = np.mod(np.asarray(k_frac, dtype=float), 1.0)
-    ijk = np.minimum(np.floor(k * m).astype(np.int64), m - 1)
+    ijk = np.floor(k * m + 0.5).astype(np.int64) % m
     return ijk[..., 0] + m * (ijk[..., 1] + m * ijk[..., 2])
 
 

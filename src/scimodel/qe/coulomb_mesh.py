@@ -1,0 +1,171 @@
+"""Thomas-Fermi screened Coulomb matrix elements between Kohn-Sham states on a
+regular mesh (paper 004, Eq. 18: the TF-ME functional), from the project's own
+pw.x wavefunctions.
+
+Two pw.x runs per metal, in one scratch folder:
+
+1. ``scf`` on the metal's k grid (its configured cutoffs, smearing and
+   pseudopotential, which must be norm-conserving: the pair densities are
+   those of the pseudo-wavefunctions, with no augmentation charge and no
+   reconstruction of the core region: the approximation this project makes for
+   TF-ME);
+2. ``nscf`` at the ``mesh``^3 points of the full Gamma-centred mesh, listed
+   explicitly in the order of :func:`scimodel.scdft.coulomb_me.mesh_fractions`
+   (no symmetry reduction: ``nosym``, ``noinv``), ``nbnd`` bands.
+
+The wavefunctions are read from ``wfc<ik>.dat``
+(:mod:`scimodel.qe.wavefunctions`), put on an FFT grid that holds their products
+without aliasing, and :func:`scimodel.scdft.coulomb_me.mesh_coulomb_matrix`
+computes K^TF-ME for every pair of mesh states from the irreducible rows.
+k_TF is Eq. 17 with the N(0) of the metal's cached Eliashberg input.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .. import units
+from ..errors import InputError
+from ..io import da
+from ..scdft import bzgrid
+from ..scdft.coulomb import ktf2_from_dos
+from ..scdft.coulomb_me import mesh_coulomb_matrix, mesh_fractions
+from .bandgrid import _with_k_list
+from .inputs import pw_input
+from .parsers import parse_pw_xml
+from .pipeline import _fresh
+from .runner import qe_version, run_qe, sha256_file
+from .spec import MetalSpec
+from .wavefunctions import fft_shape, periodic_parts, read_save_folder
+
+
+def upf_is_norm_conserving(path: str | os.PathLike) -> bool:
+    """Whether a UPF file (v1 or v2) holds a norm-conserving pseudopotential, from its
+    ``is_ultrasoft`` / ``is_paw`` / ``pseudo_type`` attributes or, failing those, the
+    "Pseudopotential type:" line of PP_INFO.  Raises InputError if neither is there."""
+    text = Path(path).read_text(errors="replace")[:40000]
+    for key in ("is_ultrasoft", "is_paw"):
+        m = re.search(key + r'\s*=\s*"\s*\.?(true|t)\b', text, re.IGNORECASE)
+        if m:
+            return False
+    m = re.search(r'pseudo_type\s*=\s*"\s*(\w+)', text)
+    if m:
+        return m.group(1).upper() in ("NC", "SL")
+    m = re.search(r"Pseudopotential type:\s*(\w+)", text)
+    if m:
+        return m.group(1).upper() in ("NC", "SL")
+    raise InputError(path, "PP_HEADER", "no pseudo_type attribute and no 'Pseudopotential type:' line; "
+                     "expected a UPF file")
+
+
+def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
+                          scratch: str | os.PathLike, *, mesh: int, nbnd: int, nproc: int = 1,
+                          mpi_command: str = "mpirun -np {nproc}") -> Path:
+    """The two runs of the module doc.  Returns the ``<prefix>.save`` folder (in
+    ``scratch``); ``rundir`` receives the inputs, outputs and ``summary.json``."""
+    if spec.spin_orbit:
+        raise InputError(None, f"abinitio.elements.{spec.name}.spin_orbit",
+                         "scalar-relativistic states (the matrix elements have no spinor branch)")
+    if not Path(pseudo_file).exists():
+        raise InputError(pseudo_file, "<file>", "pseudopotential file does not exist")
+    if not upf_is_norm_conserving(pseudo_file):
+        raise InputError(pseudo_file, "PP_HEADER", "an ultrasoft or PAW pseudopotential; TF-ME matrix "
+                         "elements need a norm-conserving one (pair densities without augmentation)")
+    if mesh < 2 or nbnd < 1:
+        raise InputError(None, "abinitio.coulomb_me", f"mesh {mesh}, nbnd {nbnd}; expected >= 2 and >= 1")
+    rundir, scratch = _fresh(Path(rundir)), _fresh(Path(scratch))
+    local = MetalSpec(**{**asdict(spec), "pseudo": Path(spec.pseudo).name, "pseudo_dir": "./"})
+    shutil.copy(pseudo_file, scratch / local.pseudo)
+    kw = dict(nproc=nproc, mpi_command=mpi_command, pools=True)
+    walls = {"scf": run_qe("pw.x", pw_input(local), "scf", scratch, **kw)}
+    cell = bzgrid.cubic_cell(spec.structure, spec.alat_bohr)
+    k_tpiba = mesh_fractions(mesh) @ bzgrid.reciprocal_cell(cell) / (2 * np.pi / spec.alat_bohr)
+    text = pw_input(local, "nscf", nbnd=nbnd).replace("&system\n", "&system\n  nosym = .true.\n"
+                                                       "  noinv = .true.\n", 1)
+    walls["nscf"] = run_qe("pw.x", _with_k_list(text, k_tpiba), "nscf", scratch, **kw)
+    save = scratch / "tmp" / f"{local.prefix}.save"
+    shutil.copy(save / "data-file-schema.xml", rundir / "nscf.xml")
+    for f in scratch.glob("*.in"):
+        shutil.copy(f, rundir / f.name)
+    for f in scratch.glob("*.out"):
+        shutil.copy(f, rundir / f.name)
+    summary = {"metal": spec.name, "spec": asdict(spec), "mesh": int(mesh), "nbnd": int(nbnd),
+               "wall_times_s": walls, "qe_version": qe_version(),
+               "pseudo_file": str(pseudo_file), "pseudo_sha256": sha256_file(pseudo_file)}
+    (rundir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    return save
+
+
+def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_ef: float, n_keep: int,
+                    degeneracy_tol_mev: float = 1.0, workers: int = 1) -> xr.Dataset:
+    """K^TF-ME on the mesh of a finished :func:`run_wavefunction_mesh` (module doc) for
+    the lowest ``n_keep`` bands (the run's further bands complete the degenerate sets
+    that straddle band ``n_keep``); ``dos_ef``: N(0) per spin per atom (1/meV), sets k_TF."""
+    rundir = Path(rundir)
+    s = json.loads((rundir / "summary.json").read_text())
+    m, alat = int(s["mesh"]), float(s["spec"]["a_angstrom"]) * units.ANGSTROM_TO_BOHR
+    cell = bzgrid.cubic_cell(s["spec"]["structure"], alat)
+    kf = mesh_fractions(m)
+    grid = parse_pw_xml(rundir / "nscf.xml")
+    e = (grid["eigenvalues_eV"] - grid["fermi_energy_eV"]) * units.EV_TO_MEV      # (k, band)
+    wfs = read_save_folder(save)
+    want = kf @ bzgrid.reciprocal_cell(cell)
+    got = np.array([w.k_cart for w in wfs])
+    if got.shape != want.shape or not np.allclose(got, want, atol=1e-6):
+        raise InputError(save, "xk", f"the wavefunction k points are not the {m}^3 mesh in "
+                         "mesh_fractions order")
+    shape = fft_shape([w.miller for w in wfs])
+    u = np.stack([periodic_parts(w, shape) for w in wfs])
+    volume = abs(np.linalg.det(cell))
+    ktf2 = ktf2_from_dos(dos_ef, volume)
+    t0 = time.perf_counter()
+    res = mesh_coulomb_matrix(u, e, cell, m, ktf2, degeneracy_tol=degeneracy_tol_mev, n_keep=n_keep,
+                              workers=workers)
+    wall = time.perf_counter() - t0
+    e = e[:, :n_keep]
+    nb, nk = n_keep, m ** 3
+    ds = xr.Dataset({
+        "coulomb_me_irr": da(res["rows"] * units.HA_TO_MEV, ("k_irr", "band", "k2", "band2"), "meV",
+                             "K^TF-ME(n k, n' k') of paper 004 Eq. 18 per cell (meV atom: N(0) per "
+                             "spin per atom times K is dimensionless) for k the irreducible mesh "
+                             "points; the full matrix is scimodel.scdft.coulomb_me.full_matrix(dataset)"),
+        "energy": da(e, ("k", "band"), "meV", "Kohn-Sham energy relative to E_F of the nscf run"),
+        "degeneracy": da(res["degeneracy"], ("k", "band"), "1",
+                         "size of the degenerate set the state was averaged over (bands above nbnd "
+                         "included)"),
+        "k_frac": da(kf, ("k", "reciprocal"), "1", "mesh point, fractional coordinates of the "
+                                                   "reciprocal cell (index i + m (j + m l))"),
+        "cell": da(cell, ("vector", "xyz"), "bohr", "direct lattice vectors a_i (rows)"),
+    }, coords={"band": da(np.arange(nb), ("band",), "1", "band index (0 = lowest band of the "
+                                                         "pseudopotential's valence)"),
+               "band2": da(np.arange(nb), ("band2",), "1", "band index of the second state"),
+               "k": da(np.arange(nk), ("k",), "1", "mesh point index"),
+               "k_irr": da(res["irreducible"], ("k_irr",), "1",
+                           "mesh point index of the irreducible points (lowest of each orbit)"),
+               "k2": da(np.arange(nk), ("k2",), "1", "mesh point index of the second state")})
+    ds.attrs.update({
+        "metal": s["metal"], "structure": s["spec"]["structure"], "mesh": m, "nbnd": nb,
+        "nbnd_run": int(s["nbnd"]),
+        "fermi_energy_eV": grid["fermi_energy_eV"], "nelec": grid["nelec"],
+        "dos_ef_per_meV": float(dos_ef), "ktf2_per_bohr2": float(ktf2), "volume_bohr3": float(volume),
+        "fft_shape": list(shape), "irreducible_points": int(res["irreducible"].size),
+        "orbit_spread": res["orbit_spread"], "asymmetry_before_symmetrisation": res["asymmetry"],
+        "degeneracy_tol_meV": float(degeneracy_tol_mev), "matrix_wall_time_s": round(wall, 1),
+        "qe_version": s["qe_version"], "pseudopotential": Path(s["pseudo_file"]).name,
+        "pseudopotential_sha256": s["pseudo_sha256"], "ecutwfc_Ry": s["spec"]["ecutwfc_ry"],
+        "k_scf": s["spec"]["k_scf"], "degauss_Ry": s["spec"]["degauss_ry"],
+        "wall_time_s": json.dumps(s["wall_times_s"], sort_keys=True),
+        "approximation": "pair densities of norm-conserving pseudo-wavefunctions: no augmentation, "
+                         "the core region is not reconstructed; degenerate bands averaged; "
+                         "M(Sk, Sk') = M(k, k') used to complete the irreducible rows",
+    })
+    return ds
+

@@ -1,0 +1,315 @@
+"""Paper 004, Table 2, k-resolved columns: Tc from the k-resolved gap equation
+(Eq. 5) with the Coulomb matrix elements between Kohn-Sham states (TF-ME, Eq. 18)
+and, on the same sampled states, with TF-SK (Eq. 29).
+
+Inputs: the star-function fit of the committed band grid (as for Fig. 2,
+:mod:`.kconvergence`: E_F by electron count, the semicore bands left out), the
+metal's alpha2F, and the cached K^TF-ME on the regular mesh
+(``resources/abinitio/<M>_coulomb.nc``, :mod:`scimodel.qe.coulomb_mesh`),
+constant on the hypercube of each mesh point (:class:`.kresolved.BlockCoulomb`).
+The energy-only TF-FE and TF-SK Tc on the DOS of the same fitted bands, with
+the same cutoff, are computed alongside, so that TF-ME / TF-FE isolates the
+effect of the matrix elements.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import numpy as np
+import xarray as xr
+
+from ..errors import InputError
+from ..io import da
+from .inputs import ScdftInput
+from .kconvergence import (NORMALISATIONS, bands_input, bands_on_mesh, draw, fermi_level_by_count,
+                           tetrahedron_normalisation)
+from .coulomb_me import full_matrix
+from .kresolved import BlockCoulomb, KResolvedGap
+from .observables import heat_capacity_jump, jump_from_entropy
+from .solver import GapEquation, Settings
+
+log = logging.getLogger("scimodel")
+
+
+def block_coulomb(ds: xr.Dataset, semicore: int, n_bands: int, mesh: int) -> BlockCoulomb:
+    """The cached K^TF-ME (meV atom) of bands ``semicore .. semicore + n_bands - 1`` as a
+    :class:`BlockCoulomb` whose band 0 is the first band above the semicore ones."""
+    if int(ds.attrs["mesh"]) != mesh:
+        raise InputError(None, "coulomb_me", f"cached on a {ds.attrs['mesh']}^3 mesh; the samples "
+                         f"use {mesh}^3 hypercubes")
+    nb_cached = ds.sizes["band"]
+    if nb_cached < semicore + n_bands:
+        raise InputError(None, "coulomb_me", f"{nb_cached} bands cached; the fitted bands need "
+                         f"{semicore + n_bands} ({semicore} semicore + {n_bands})")
+    sel = slice(semicore, semicore + n_bands)
+    m = np.ascontiguousarray(full_matrix(ds)[sel, :, sel, :])
+    nk = m.shape[1]
+    return BlockCoulomb(matrix=m.reshape(n_bands * nk, n_bands * nk), n_cubes=nk)
+
+
+VARIANTS = ("computed", "rescaled")
+
+
+def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, *, nelec: float,
+                 semicore: int, paper_lambda: float | None = None, n_fermi: int = 20000,
+                 n_other: int = 1000, seeds=(1, 2, 3), distribution: str = "chi_ry", dos_mesh: int = 96,
+                 dos_bin_mev: float = 5.0, delta0: float = 1.0,
+                 normalisation: str = "tetrahedra", t_gap: float = 0.01,
+                 fractions=(0.97, 0.95, 0.93, 0.91, 0.89)) -> xr.Dataset:
+    """k-resolved TF-ME and TF-SK Tc for each seed, and the energy-only TF-FE and TF-SK
+    Tc on the DOS of the same bands (module doc), with alpha2F as computed and, if
+    ``paper_lambda`` is given, rescaled to it (``variant``).  ``fit``: star-function fit
+    with energies in meV from the nscf E_F.
+
+    ``tc_tf_me_paired`` is the energy-only TF-SK Tc times the seed average of the
+    paired ratio TF-ME / TF-SK on the same sampled states: the sampling error of the
+    k-resolved Tc cancels in that ratio to a few 0.1 %.  ``normalisation``
+    ("tetrahedra" or "sample") chooses the weights of the ``chi_ry`` sampling
+    (:mod:`.metropolis`).
+
+    Below Tc each k-resolved equation is solved self-consistently
+    (:meth:`.KResolvedGap.solve`, started from the energy-space gap at the same
+    T / Tc): Delta0 at ``t_gap`` (K; the mean Delta_i within 1 meV of E_F) and
+    C_S/C_N at Tc from the sampled entropy at ``fractions`` x Tc (Eq. 31, the fit
+    of :func:`.observables.heat_capacity_jump`).
+    """
+    if normalisation not in NORMALISATIONS:
+        raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
+    n_all = fit.n_bands
+    if not 0 <= semicore < n_all:
+        raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
+    mesh = int(coulomb.attrs["mesh"])
+    full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)
+    ef_shift = fermi_level_by_count(full, nelec / 2.0)
+    valence = np.arange(semicore, n_all)
+    full = full[..., semicore:] - ef_shift
+    ref_inp = bands_input(inp, full, dos_bin_mev)
+    zfn = (tetrahedron_normalisation(full, delta0) if normalisation == "tetrahedra"
+           and distribution == "chi_ry" else None)
+    inputs = {"computed": ref_inp}
+    if paper_lambda is not None and np.isfinite(paper_lambda):
+        inputs["rescaled"] = ref_inp.scaled_to_lambda(float(paper_lambda))
+    block = block_coulomb(coulomb, semicore, valence.size, mesh)
+    efn = fit.energy_fn(ef_shift, "meV", bands=valence)
+    band_fn = [fit.energy_fn(ef_shift, "meV", bands=[int(b)]) for b in valence].__getitem__
+    top = float(ref_inp.xi[-1])
+    nv, ns = len(VARIANTS), len(seeds)
+    energy_only = np.full((nv, 2), np.nan)
+    e_delta0 = np.full((nv, 2), np.nan)
+    e_jump = np.full((nv, 2), np.nan)
+    e_eq = {}
+    for v, name in enumerate(VARIANTS):
+        if name not in inputs:
+            continue
+        for a, scheme in enumerate(("tf-fe", "tf-sk")):
+            ge = GapEquation(inputs[name], settings.refined(coulomb=scheme, cutoff=top))
+            r = ge.tc()
+            if not r.found:
+                raise InputError(None, "bands", f"{inp.name} ({name} alpha2F): no energy-only {scheme} Tc "
+                                 "on the fitted bands")
+            energy_only[v, a] = r.tc
+            e_delta0[v, a] = ge.solve(t_gap, amplitude=0.5).delta0
+            e_jump[v, a] = heat_capacity_jump(ge, tc_k=r.tc, fractions=fractions).ratio
+            e_eq[(v, a)] = ge
+    schemes = ("tf-me", "tf-sk")
+    tc = np.full((nv, 2, ns), np.nan)
+    gap0 = np.full((nv, 2, ns), np.nan)
+    jump = np.full((nv, 2, ns), np.nan)
+    converged = np.zeros((nv, 2, ns), dtype=np.int8)
+    found = np.zeros((nv, 2, ns), dtype=np.int8)
+    wall = np.zeros(ns)
+    n_states = np.zeros(ns, dtype=np.int64)
+    for c, seed in enumerate(seeds):
+        t0 = time.perf_counter()
+        smp = draw(efn, valence.size, distribution, int(n_fermi), int(n_other), int(seed), delta0, mesh,
+                   band_fn, zfn)
+        keep = smp.xi <= top
+        smp = smp.subset(keep) if not keep.all() else smp
+        n_states[c] = smp.xi.size
+        for v, name in enumerate(VARIANTS):
+            if name not in inputs:
+                continue
+            for a, coul in enumerate((block, "tf-sk")):
+                s = settings.refined(coulomb="none" if a == 0 else "tf-sk")
+                kg = KResolvedGap(smp, inputs[name], s, coulomb=coul, cutoff=top)
+                res = kg.tc(energy_only[v, 1])
+                if res.found:
+                    tc[v, a, c], found[v, a, c] = res.tc, 1
+                    gap0[v, a, c], jump[v, a, c], converged[v, a, c] = _below_tc(
+                        kg, e_eq[(v, 1)], res.tc, energy_only[v, 1], t_gap, fractions)
+            log.info("%s (%s alpha2F), seed %d: k-resolved Tc TF-ME %.4g K, TF-SK %.4g K (energy-only "
+                     "TF-FE %.4g K, TF-SK %.4g K)", inp.name, name, seed, tc[v, 0, c], tc[v, 1, c],
+                     energy_only[v, 0], energy_only[v, 1])
+        wall[c] = time.perf_counter() - t0
+    with np.errstate(invalid="ignore"):
+        ratio = tc[:, 0, :] / tc[:, 1, :]
+    ok = np.isfinite(ratio)
+    nok = ok.sum(axis=1)
+    mean_ratio = np.array([ratio[v, ok[v]].mean() if nok[v] else np.nan for v in range(nv)])
+    sd_ratio = np.array([ratio[v, ok[v]].std(ddof=1) if nok[v] > 1 else np.nan for v in range(nv)])
+    kmean = np.array([[tc[v, a, found[v, a] == 1].mean() if found[v, a].any() else np.nan
+                       for a in range(2)] for v in range(nv)])
+    ksd = np.array([[tc[v, a, found[v, a] == 1].std(ddof=1) if found[v, a].sum() > 1 else np.nan
+                     for a in range(2)] for v in range(nv)])
+    vdims = ("variant",)
+    with np.errstate(invalid="ignore"):
+        gratio = gap0[:, 0, :] / gap0[:, 1, :]
+    gmean = np.array([np.nanmean(gratio[v]) if np.isfinite(gratio[v]).any() else np.nan for v in range(nv)])
+    ds = xr.Dataset({
+        "delta0_kresolved": da(gap0, ("variant", "scheme", "seed"), "meV",
+                               f"Delta0 at {t_gap} K of the k-resolved equation (mean Delta_nk within "
+                               "1 meV of E_F); NaN where found = 0"),
+        "cs_cn_kresolved": da(jump, ("variant", "scheme", "seed"), "1",
+                              "C_S/C_N at the k-resolved Tc (sampled entropy, Eq. 31)"),
+        "converged_kresolved": da(converged, ("variant", "scheme", "seed"), "1",
+                                  "1 if every self-consistent k-resolved solve below Tc converged"),
+        "delta0_tf_me_paired": da(e_delta0[:, 1] * gmean, vdims, "meV",
+                                  "TF-ME Delta0: energy-only TF-SK Delta0 times the seed mean of the paired "
+                                  "k-resolved ratio Delta0(TF-ME) / Delta0(TF-SK)"),
+        "delta0_energy_only": da(e_delta0, ("variant", "scheme_energy"), "meV",
+                                 f"Delta0 at {t_gap} K, energy-only equation on the fitted bands"),
+        "cs_cn_energy_only": da(e_jump, ("variant", "scheme_energy"), "1",
+                                "C_S/C_N at Tc, energy-only equation on the fitted bands"),
+        "tc_kresolved": da(tc, ("variant", "scheme", "seed"), "K",
+                           "Tc, k-resolved gap equation (Eq. 5); NaN where found = 0"),
+        "found": da(found, ("variant", "scheme", "seed"), "1",
+                    "1 if the k-resolved Tc was found above the lowest T searched"),
+        "tc_kresolved_mean": da(kmean, ("variant", "scheme"), "K", "tc_kresolved averaged over the seeds"),
+        "tc_kresolved_sd": da(ksd, ("variant", "scheme"), "K",
+                              "standard deviation of tc_kresolved over the seeds"),
+        "ratio_me_sk": da(ratio, ("variant", "seed"), "1",
+                          "k-resolved Tc TF-ME / TF-SK on the same sampled states"),
+        "ratio_me_sk_mean": da(mean_ratio, vdims, "1", "ratio_me_sk averaged over the seeds"),
+        "ratio_me_sk_sd": da(sd_ratio, vdims, "1", "standard deviation of ratio_me_sk over the seeds"),
+        "tc_tf_me_paired": da(energy_only[:, 1] * mean_ratio, vdims, "K",
+                              "TF-ME Tc: energy-only TF-SK Tc times ratio_me_sk_mean"),
+        "tc_energy_only": da(energy_only, ("variant", "scheme_energy"), "K",
+                             "Tc, energy-only equation (Eq. 20) on the DOS of the same fitted bands and "
+                             "cutoff; NaN for a variant not computed"),
+        "n_states": da(n_states, ("seed",), "1", "sampled states, all bands"),
+        "wall_time": da(wall, ("seed",), "s", "sampling + all Tc of the seed, wall time"),
+        "dos_ef": da(ref_inp.dos_ef, (), "1/meV", "N(0) per spin per cell of the fitted bands"),
+        "lambda_computed": da(ref_inp.lam, (), "1",
+                              "lambda of the alpha2F as computed"),
+        "fermi_shift": da(ef_shift, (), "meV", "E_F by electron count minus the nscf E_F"),
+        "cutoff": da(top, (), "meV", "upper limit of the xi' integral (top of the fitted bands)"),
+    }, coords={"variant": da(np.asarray(VARIANTS, dtype=str), vdims, "1",
+                             "alpha2F as computed, or rescaled to the paper's lambda"),
+               "scheme": da(np.asarray(schemes, dtype=str), ("scheme",), "1", "Coulomb functional"),
+               "scheme_energy": da(np.asarray(("tf-fe", "tf-sk"), dtype=str), ("scheme_energy",), "1",
+                                   "Coulomb functional of the energy-only equation"),
+               "seed": da(np.asarray(seeds, np.int64), ("seed",), "1", "seed of the sampling")})
+    ds.attrs.update(metal=inp.name, distribution=distribution, normalisation=normalisation, n_fermi=int(n_fermi), n_other=int(n_other),
+                    semicore_bands=int(semicore), nelec=float(nelec), mesh_hypercube=mesh,
+                    paper_lambda=float(paper_lambda) if paper_lambda is not None else float("nan"),
+                    coulomb_ktf2_per_bohr2=float(coulomb.attrs["ktf2_per_bohr2"]),
+                    coulomb_dos_ef_per_meV=float(coulomb.attrs["dos_ef_per_meV"]))
+    return ds
+
+
+def _below_tc(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t_gap: float,
+              fractions) -> tuple[float, float, int]:
+    """Delta0 at ``t_gap`` and C_S/C_N at ``tc_k`` of the k-resolved equation ``kg``, each solve
+    started from the energy-space gap of ``ge`` (Tc ``tc_e``) at the same T / Tc."""
+    xi = kg.samples.xi
+
+    def guess(t):
+        sol = ge.solve(min(t * tc_e / tc_k, 0.999 * tc_e), amplitude=0.5)
+        return np.interp(xi, sol.xi, sol.delta)
+
+    ok = True
+    r = kg.solve(t_gap, guess(t_gap))
+    ok &= r["converged"]
+    gap = kg.fermi_gap(r["delta"])
+    temps = np.sort(np.asarray(fractions, float) * tc_k)
+    ds = []
+    for t in temps:
+        r = kg.solve(t, guess(t))
+        ok &= r["converged"]
+        ds.append(kg.entropy_difference(t, r["delta"]))
+    jump = jump_from_entropy(temps, ds, tc_k, kg.normal_heat_capacity(tc_k)).ratio
+    return gap, jump, int(ok)
+
+
+def table2_kresolved(results: dict, paper) -> xr.Dataset:
+    """Table 2, k-resolved columns: one row per metal from :func:`kresolved_tc` datasets
+    (``results`` by metal) next to paper 004's TF-ME and TF-SK Tc (``paper``: the
+    transcribed values, :func:`scimodel.paper004.read_paper_values`)."""
+    from ..paper004 import paper_value
+
+    metals = list(results)
+    if not metals:
+        raise InputError(None, "metals", "no k-resolved results to tabulate")
+
+    def col(fn):
+        return np.array([fn(results[m], m) for m in metals], dtype=float)
+
+    def sel(name, variant, scheme=None):
+        def f(ds, m):
+            v = ds[name].sel(variant=variant)
+            return float(v.sel(scheme=scheme) if scheme else v)
+        return f
+
+    rows = {
+        "lambda_computed": (col(lambda d, m: float(d["lambda_computed"])), "1", "lambda of the cached alpha2F"),
+        "lambda_paper": (col(lambda d, m: paper_value(paper, "lambda", m, "paper")), "1",
+                         "lambda of paper 004, Table 2"),
+        "tc_tf_me": (col(sel("tc_tf_me_paired", "computed")), "K",
+                     "TF-ME Tc (energy-only TF-SK x paired k-resolved TF-ME/TF-SK), alpha2F as computed"),
+        "tc_tf_me_rescaled": (col(sel("tc_tf_me_paired", "rescaled")), "K",
+                              "TF-ME Tc as tc_tf_me, alpha2F rescaled to the paper's lambda"),
+        "tc_tf_me_paper": (col(lambda d, m: paper_value(paper, "tc", m, "TF-ME")), "K",
+                           "paper 004, Table 2, TF-ME"),
+        "tc_tf_me_kresolved_rescaled": (col(sel("tc_kresolved_mean", "rescaled", "tf-me")), "K",
+                                        "k-resolved TF-ME Tc, mean over the seeds, rescaled alpha2F"),
+        "tc_tf_me_kresolved_sd_rescaled": (col(sel("tc_kresolved_sd", "rescaled", "tf-me")), "K",
+                                           "its standard deviation over the seeds"),
+        "tc_tf_sk_kresolved_rescaled": (col(sel("tc_kresolved_mean", "rescaled", "tf-sk")), "K",
+                                        "k-resolved TF-SK Tc, mean over the seeds, rescaled alpha2F"),
+        "tc_tf_sk_paper": (col(lambda d, m: paper_value(paper, "tc", m, "TF-SK")), "K",
+                           "paper 004, Table 2, TF-SK"),
+        "tc_tf_fe_bands_rescaled": (col(lambda d, m: float(d["tc_energy_only"].sel(
+            variant="rescaled", scheme_energy="tf-fe"))), "K",
+            "energy-only TF-FE Tc on the DOS of the fitted bands, rescaled alpha2F"),
+        "ratio_me_sk": (col(sel("ratio_me_sk_mean", "rescaled")), "1",
+                        "k-resolved TF-ME / TF-SK on the same states (rescaled alpha2F), seed mean"),
+        "ratio_me_sk_sd": (col(sel("ratio_me_sk_sd", "rescaled")), "1", "its standard deviation"),
+        "ratio_me_sk_paper": (col(lambda d, m: paper_value(paper, "tc", m, "TF-ME")
+                                  / paper_value(paper, "tc", m, "TF-SK")), "1",
+                              "paper 004: TF-ME / TF-SK Tc"),
+    }
+
+    def over_seeds(name, variant, scheme, sd=False):
+        def f(ds, m):
+            v = ds[name].sel(variant=variant, scheme=scheme).values
+            v = v[np.isfinite(v)]
+            if v.size < (2 if sd else 1):
+                return np.nan
+            return float(np.std(v, ddof=1) if sd else v.mean())
+        return f
+
+    rows.update({
+        "delta0_tf_me": (col(lambda d, m: float(d["delta0_tf_me_paired"].sel(variant="computed"))), "meV",
+                         "TF-ME Delta0 (energy-only TF-SK x paired k-resolved ratio), alpha2F as computed"),
+        "delta0_tf_me_rescaled": (col(lambda d, m: float(d["delta0_tf_me_paired"].sel(variant="rescaled"))),
+                                  "meV", "TF-ME Delta0 as delta0_tf_me, rescaled alpha2F"),
+        "delta0_tf_me_paper": (col(lambda d, m: paper_value(paper, "delta0", m, "TF-ME")), "meV",
+                               "paper 004, Table 2, TF-ME Delta0"),
+        "cs_cn_tf_me": (col(over_seeds("cs_cn_kresolved", "computed", "tf-me")), "1",
+                        "C_S/C_N at Tc, k-resolved TF-ME, seed mean, alpha2F as computed"),
+        "cs_cn_tf_me_rescaled": (col(over_seeds("cs_cn_kresolved", "rescaled", "tf-me")), "1",
+                                 "C_S/C_N at Tc, k-resolved TF-ME, seed mean, rescaled alpha2F"),
+        "cs_cn_tf_me_rescaled_sd": (col(over_seeds("cs_cn_kresolved", "rescaled", "tf-me", sd=True)), "1",
+                                    "its standard deviation over the seeds"),
+        "cs_cn_tf_me_paper": (col(lambda d, m: paper_value(paper, "cs_cn", m, "TF-ME")), "1",
+                              "paper 004, Table 3, TF-ME"),
+    })
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = 100.0 * (rows["tc_tf_me_rescaled"][0] / rows["tc_tf_me_paper"][0] - 1.0)
+    rows["dev_tf_me_rescaled_percent"] = (dev, "percent", "tc_tf_me_rescaled vs the paper's TF-ME")
+    ds = xr.Dataset({k: da(v, ("metal",), u, ln) for k, (v, u, ln) in rows.items()},
+                    coords={"metal": da(np.asarray(metals, dtype=str), ("metal",), "1", "metal")})
+    ds.attrs["seeds"] = json.dumps({m: [int(s) for s in results[m]["seed"].values] for m in metals})
+    return ds

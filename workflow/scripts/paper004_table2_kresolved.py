@@ -1,0 +1,42 @@
+"""Paper 004, Table 2, k-resolved columns (TF-ME, TF-SK) -> NetCDF, CSV, Markdown."""
+import pandas as pd
+import xarray as xr
+
+from scimodel import paper004
+from scimodel.io import write_dataset
+from scimodel.scdft import tfme
+from scimodel.tables import write_table
+from scimodel.workflow import run_script
+
+NOTES = """TF-ME (paper 004, Eq. 18): Coulomb matrix elements between the project's own norm-conserving
+Kohn-Sham states on a 6^3 mesh (resources/abinitio/<M>_coulomb.nc), constant on the hypercube of each
+mesh point; k-resolved gap equation (Eq. 5) on Metropolis samples of the star-function fit of the band
+grid, weights normalised by linear tetrahedra.  tc_tf_me = energy-only TF-SK Tc on the DOS of the same
+fitted bands x the seed mean of the paired ratio k-resolved TF-ME / TF-SK on the same states (the
+sampling error of the k-resolved Tc, about 5 % per seed, cancels in the ratio to ratio_me_sk_sd);
+delta0_tf_me likewise from the energy-only TF-SK Delta0 at 0.01 K.  C_S/C_N from the entropy of the
+sampled states (Eq. 31) just below the k-resolved Tc, seed mean.
+'rescaled': alpha2F multiplied by lambda_paper / lambda_computed.  The xi' integral stops at the top of
+the fitted bands, so these energy-only Tc differ from Table 2's TF-FE column (DOS to 60.5 eV)."""
+
+
+def main(sm):
+    paper = paper004.read_paper_values(sm.input.paper)
+    results = {}
+    for metal, path in zip(sm.params.metals, sm.input.runs):
+        with xr.open_dataset(path) as d:
+            results[metal] = d.load()
+    ds = tfme.table2_kresolved(results, paper)
+    write_dataset(ds, sm.output.nc, source="scimodel.scdft.tfme.table2_kresolved from "
+                  "results/paper004/kresolved/tfme_<M>.nc", references=paper004.REFERENCE + ", Table 2",
+                  config={"metals": list(sm.params.metals)})
+    # one row per quantity, one column per metal (the table is long, not wide)
+    df = pd.DataFrame({"quantity": list(ds.data_vars),
+                       "units": [ds[v].attrs["units"] for v in ds.data_vars],
+                       **{m: [float(ds[v].sel(metal=m)) for v in ds.data_vars] for m in ds["metal"].values},
+                       "meaning": [ds[v].attrs["long_name"] for v in ds.data_vars]})
+    write_table(df, csv=sm.output.csv, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME "
+                "and TF-SK", notes=NOTES)
+
+
+run_script(main, snakemake)  # noqa: F821
