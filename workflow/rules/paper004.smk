@@ -303,12 +303,11 @@ rule paper004_fig02_kresolved:
         [f"{P4_FIGDIR}/fig02_kresolved.png"] if P4_KR else [],
 
 
-# Table 2, k-resolved columns (TF-ME from cached matrix elements; scimodel.scdft.tfme)
+# Table 2-3, k-resolved columns (TF-ME from cached matrix elements; scimodel.scdft.tfme):
+# about 4 min per metal on 2 cores, so a named target (snakemake paper004_table2_kresolved),
+# not a default one
 P4_TFME = [m for m in P4["kresolved_tfme"]["metals"]
            if m in P4_METALS and m in KR_BAND_METALS and os.path.exists(coulomb_nc(m))]
-if P4_TFME:
-    TABLES += ["results/tables/paper004_table2_kresolved.csv", "results/tables/paper004_table2_kresolved.md"]
-    DATA += ["results/paper004/kresolved/table2_kresolved.nc"]
 
 
 rule paper004_table2_kresolved:
