@@ -53,9 +53,9 @@ def main():
     print(f"K^TF-ME row (20 bands x 216 k', 18^3 FFT): 1 worker {best[1]:.2f} s, 2 workers {best[2]:.2f} s "
           f"(1/2 = {best[1] / best[2]:.2f}x); whole matrix ({irr} irreducible rows) ~ {irr * best[2] / 60:.1f} min")
 
-    path = ROOT / "resources/abinitio/Al_coulomb.nc"
+    path = ROOT / "resources/abinitio/coulomb/Al.nc"
     if not path.exists():
-        print("no resources/abinitio/Al_coulomb.nc: k-resolved TF-ME Tc not timed")
+        print("no resources/abinitio/coulomb/Al.nc: k-resolved TF-ME Tc not timed")
         return
     from scimodel import paper004
     from scimodel.scdft import Settings, abinitio_bands, tfme

@@ -14,7 +14,7 @@ from scimodel.qe import wavefunctions as wfc
 from scimodel.scdft import bzgrid, coulomb_me, kconvergence, metropolis
 
 ROOT = Path(__file__).resolve().parents[1]
-AL_COULOMB = ROOT / "resources" / "abinitio" / "Al_coulomb.nc"
+AL_COULOMB = ROOT / "resources" / "abinitio" / "coulomb" / "Al.nc"
 
 
 def empty_lattice(structure, m, nb, shape, a=7.5):
@@ -141,7 +141,7 @@ def test_norm_conserving_check_reads_the_upf_header():
 @pytest.fixture(scope="module")
 def al_coulomb():
     if not AL_COULOMB.exists():
-        pytest.skip("no resources/abinitio/Al_coulomb.nc")
+        pytest.skip("no resources/abinitio/coulomb/Al.nc")
     with xr.open_dataset(AL_COULOMB) as ds:
         return ds.load()
 

@@ -174,8 +174,8 @@ def abinitio_netcdf_input(wc):
 def coulomb_nc(metal):
     """The K^TF-ME NetCDF of ``metal`` the DAG reads (cache unless use_cache is false)."""
     if AB["use_cache"]:
-        return f"resources/abinitio/{metal}_coulomb.nc"
-    return f"results/abinitio/coulomb/{metal}_coulomb.nc"
+        return f"resources/abinitio/coulomb/{metal}.nc"
+    return f"results/abinitio/coulomb/{metal}.nc"
 
 
 def band_grid_nc(metal):

@@ -94,8 +94,8 @@ rule kresolved_fig02:
 # Recompute (needs Quantum ESPRESSO; norm-conserving pseudopotentials only; k_TF from the
 # N(0) of abinitio_nc(<M>), the committed cache by default):
 #     snakemake --cores 2 abinitio_coulomb_recompute
-#     cp results/abinitio/coulomb/*_coulomb.nc resources/abinitio/
-# Everything else reads the committed resources/abinitio/<M>_coulomb.nc.
+#     cp results/abinitio/coulomb/*.nc resources/abinitio/coulomb/
+# Everything else reads the committed resources/abinitio/coulomb/<M>.nc.
 
 
 rule abinitio_coulomb:
@@ -104,7 +104,7 @@ rule abinitio_coulomb:
         pseudo=abinitio_pseudo_input,
         nc=lambda wc: abinitio_nc(wc.metal),
     output:
-        nc="results/abinitio/coulomb/{metal}_coulomb.nc",
+        nc="results/abinitio/coulomb/{metal}.nc",
     wildcard_constraints:
         metal="[A-Z][a-z]?",
     params:
@@ -129,7 +129,7 @@ rule abinitio_coulomb:
 
 rule abinitio_coulomb_recompute:
     input:
-        expand("results/abinitio/coulomb/{metal}_coulomb.nc", metal=AB["coulomb_me"]["metals"]),
+        expand("results/abinitio/coulomb/{metal}.nc", metal=AB["coulomb_me"]["metals"]),
 
 
 rule kresolved_tfme:

@@ -9,7 +9,7 @@ from scimodel.tables import write_table
 from scimodel.workflow import run_script
 
 NOTES = """TF-ME (paper 004, Eq. 18): Coulomb matrix elements between the project's own norm-conserving
-Kohn-Sham states on a 6^3 mesh (resources/abinitio/<M>_coulomb.nc), constant on the hypercube of each
+Kohn-Sham states on a 6^3 mesh (resources/abinitio/coulomb/<M>.nc), constant on the hypercube of each
 mesh point; k-resolved gap equation (Eq. 5) on Metropolis samples of the star-function fit of the band
 grid, weights normalised by linear tetrahedra.  tc_tf_me = energy-only TF-SK Tc on the DOS of the same
 fitted bands x the seed mean of the paired ratio k-resolved TF-ME / TF-SK on the same states (the

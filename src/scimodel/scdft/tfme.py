@@ -5,7 +5,7 @@ and, on the same sampled states, with TF-SK (Eq. 29).
 Inputs: the star-function fit of the committed band grid (as for Fig. 2,
 :mod:`.kconvergence`: E_F by electron count, the semicore bands left out), the
 metal's alpha2F, and the cached K^TF-ME on the regular mesh
-(``resources/abinitio/<M>_coulomb.nc``, :mod:`scimodel.qe.coulomb_mesh`),
+(``resources/abinitio/coulomb/<M>.nc``, :mod:`scimodel.qe.coulomb_mesh`),
 constant on the hypercube of each mesh point (:class:`.kresolved.BlockCoulomb`).
 The energy-only TF-FE and TF-SK Tc on the DOS of the same fitted bands, with
 the same cutoff, are computed alongside, so that TF-ME / TF-FE isolates the
