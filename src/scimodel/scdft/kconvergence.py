@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -136,6 +136,48 @@ def draw(energy_fn, n_bands: int, distribution: str, n_fermi: int, n_other: int,
     raise InputError(None, "distribution", f"got {distribution!r}; expected one of {DISTRIBUTIONS}")
 
 
+@dataclass
+class FittedBands:
+    """What both k-resolved studies need from a star-function fit (module doc): E_F by
+    electron count, the energy-only input on the DOS of the bands above the semicore
+    ones, the sampling functions of those bands and, for ``chi_ry``, the tetrahedron
+    normalisation of the target."""
+
+    ef_shift: float              # E_F by count minus the nscf E_F (meV)
+    valence: np.ndarray          # band indices of the fit above the semicore ones
+    inp: ScdftInput              # energy-only input on their DOS (tetrahedra)
+    energy_fn: object            # k -> xi (meV), all valence bands
+    band_fn: object              # n -> (k -> xi) of valence band n alone, built once
+    normalisation: object        # n -> Z_n, or None (self-normalised weights)
+
+    @property
+    def top(self) -> float:
+        """Highest energy of the fitted bands (meV): the cutoff of both equations."""
+        return float(self.inp.xi[-1])
+
+
+def fitted_bands(fit, inp: ScdftInput, *, nelec: float, semicore: int, dos_mesh: int,
+                 dos_bin_mev: float, delta0: float, normalisation: str | None) -> FittedBands:
+    """:class:`FittedBands` of ``fit`` (energies in meV from the nscf E_F); ``normalisation``
+    "tetrahedra", "sample" or None (both of the latter: self-normalised)."""
+    if normalisation not in NORMALISATIONS + (None,):
+        raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
+    n_all = fit.n_bands
+    if not 0 <= semicore < n_all:
+        raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
+    full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)   # meV from the nscf E_F
+    ef_shift = fermi_level_by_count(full, nelec / 2.0)
+    valence = np.arange(semicore, n_all)
+    full = full[..., semicore:] - ef_shift
+    # one single-band function per band, built once (its NUFFT grid on first use) and
+    # shared by every sampling run
+    band_fn = [fit.energy_fn(ef_shift, "meV", bands=[int(b)]) for b in valence].__getitem__
+    return FittedBands(ef_shift=ef_shift, valence=valence, inp=bands_input(inp, full, dos_bin_mev),
+                       energy_fn=fit.energy_fn(ef_shift, "meV", bands=valence), band_fn=band_fn,
+                       normalisation=(tetrahedron_normalisation(full, delta0)
+                                      if normalisation == "tetrahedra" else None))
+
+
 def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float, semicore: int,
                       scheme: str = "tf-sk", n_points=(1000, 2000, 5000, 10000, 20000),
                       distributions=DISTRIBUTIONS, seeds=(1, 2, 3), n_other: int = 1000,
@@ -146,23 +188,9 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
     Fermi-surface band and seed.  ``fit`` is the star-function fit of a band grid
     (energies in meV from the nscf E_F); ``normalisation``: weights of the ``chi_ry``
     sampling, "tetrahedra" (:func:`tetrahedron_normalisation`) or "sample" (self-normalised)."""
-    if normalisation not in NORMALISATIONS:
-        raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
-    n_all = fit.n_bands
-    if not 0 <= semicore < n_all:
-        raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
-    full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)   # meV from the nscf E_F
-    ef_shift = fermi_level_by_count(full, nelec / 2.0)
-    valence = np.arange(semicore, n_all)
-    full = full[..., semicore:] - ef_shift
-    ref_inp = bands_input(inp, full, dos_bin_mev)
-    zfn = tetrahedron_normalisation(full, delta0) if normalisation == "tetrahedra" else None
-    efn = fit.energy_fn(ef_shift, "meV", bands=valence)
-
-    # one single-band function per band, built once (its NUFFT grid on first use) and
-    # shared by every sampling run
-    band_fn = [fit.energy_fn(ef_shift, "meV", bands=[int(b)]) for b in valence].__getitem__
-
+    fb = fitted_bands(fit, inp, nelec=nelec, semicore=semicore, dos_mesh=dos_mesh,
+                      dos_bin_mev=dos_bin_mev, delta0=delta0, normalisation=normalisation)
+    ref_inp, valence, ef_shift = fb.inp, fb.valence, fb.ef_shift
     top = float(ref_inp.xi[-1])
     ref = GapEquation(ref_inp, settings.refined(coulomb=scheme, cutoff=top)).tc()
     if not ref.found:
@@ -176,7 +204,8 @@ def convergence_study(fit, inp: ScdftInput, settings: Settings, *, nelec: float,
         for b, n in enumerate(n_points):
             for c, seed in enumerate(seeds):
                 t0 = time.perf_counter()
-                smp = draw(efn, valence.size, dist, int(n), n_other, int(seed), delta0, mesh, band_fn, zfn)
+                smp = draw(fb.energy_fn, valence.size, dist, int(n), n_other, int(seed), delta0, mesh,
+                           fb.band_fn, fb.normalisation)
                 # the energy-only cutoff: the k-resolved mesh may not exceed the reference's
                 keep = smp.xi <= top
                 smp = smp.subset(keep) if not keep.all() else smp

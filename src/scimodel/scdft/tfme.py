@@ -23,8 +23,7 @@ import xarray as xr
 from ..errors import InputError
 from ..io import da
 from .inputs import ScdftInput
-from .kconvergence import (NORMALISATIONS, bands_input, bands_on_mesh, draw, fermi_level_by_count,
-                           tetrahedron_normalisation)
+from .kconvergence import NORMALISATIONS, draw, fitted_bands
 from .coulomb_me import full_matrix
 from .kresolved import BlockCoulomb, KResolvedGap
 from .observables import heat_capacity_jump, jump_from_entropy
@@ -77,24 +76,14 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     """
     if normalisation not in NORMALISATIONS:
         raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
-    n_all = fit.n_bands
-    if not 0 <= semicore < n_all:
-        raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
     mesh = int(coulomb.attrs["mesh"])
-    full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)
-    ef_shift = fermi_level_by_count(full, nelec / 2.0)
-    valence = np.arange(semicore, n_all)
-    full = full[..., semicore:] - ef_shift
-    ref_inp = bands_input(inp, full, dos_bin_mev)
-    zfn = (tetrahedron_normalisation(full, delta0) if normalisation == "tetrahedra"
-           and distribution == "chi_ry" else None)
+    fb = fitted_bands(fit, inp, nelec=nelec, semicore=semicore, dos_mesh=dos_mesh, dos_bin_mev=dos_bin_mev,
+                      delta0=delta0, normalisation=normalisation if distribution == "chi_ry" else None)
+    ref_inp, valence, ef_shift, top = fb.inp, fb.valence, fb.ef_shift, fb.top
     inputs = {"computed": ref_inp}
     if paper_lambda is not None and np.isfinite(paper_lambda):
         inputs["rescaled"] = ref_inp.scaled_to_lambda(float(paper_lambda))
     block = block_coulomb(coulomb, semicore, valence.size, mesh)
-    efn = fit.energy_fn(ef_shift, "meV", bands=valence)
-    band_fn = [fit.energy_fn(ef_shift, "meV", bands=[int(b)]) for b in valence].__getitem__
-    top = float(ref_inp.xi[-1])
     nv, ns = len(VARIANTS), len(seeds)
     energy_only = np.full((nv, 2), np.nan)
     e_delta0 = np.full((nv, 2), np.nan)
@@ -123,8 +112,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     n_states = np.zeros(ns, dtype=np.int64)
     for c, seed in enumerate(seeds):
         t0 = time.perf_counter()
-        smp = draw(efn, valence.size, distribution, int(n_fermi), int(n_other), int(seed), delta0, mesh,
-                   band_fn, zfn)
+        smp = draw(fb.energy_fn, valence.size, distribution, int(n_fermi), int(n_other), int(seed), delta0,
+                   mesh, fb.band_fn, fb.normalisation)
         keep = smp.xi <= top
         smp = smp.subset(keep) if not keep.all() else smp
         n_states[c] = smp.xi.size
