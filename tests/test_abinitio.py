@@ -1135,6 +1135,67 @@ def test_join_refuses_missing_duplicate_or_foreign_q_points(tmp_path):
         qe.run_q_point(parts / "ground", 4, tmp_path / "iq4", tmp_path / "scratch")
 
 
+def _dyn_numbers(path):
+    """The numbers of a ph.x dynamical-matrix file (frequencies and eigenvectors)."""
+    return np.array([float(x) for x in re.findall(r"-?\d+\.\d+(?:[eE][-+]?\d+)?",
+                                                   Path(path).read_text())])
+
+
+@pytest.mark.qe
+@needs_qe
+def test_interrupted_q_point_continues_where_ph_x_stopped(tmp_path, monkeypatch):
+    """ph.x stopped mid-SCF (its own max_seconds stop, which leaves the restart
+    files an interruption leaves) is continued by the next run_q_point with
+    recover = .true. on the same scratch; the dynamical matrix equals an
+    uninterrupted run's.  A progress record from another ground state is not used."""
+    from scimodel.errors import ExternalProgramError
+    from scimodel.qe import pipeline
+
+    spec = qe.metal_spec("Al", _params())
+    pseudo = ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF"
+    ground = tmp_path / "Al_q2" / "ground"
+    qe.run_ground(spec, pseudo, ground)
+    ref = qe.run_q_point(ground, 2, tmp_path / "ref", tmp_path / "s_ref")
+    assert "resumed" not in ref
+
+    original = pipeline.ph_input
+
+    scratch = tmp_path / "scratch"
+
+    def stopping(spec, **kw):
+        # QE's soft stop: with <prefix>.EXIT in its folder, ph.x writes its restart
+        # files after the current SCF iteration and stops
+        if not kw.get("recover"):
+            (scratch / f"{spec.prefix}.EXIT").touch()
+        return original(spec, **kw)
+
+    monkeypatch.setattr(pipeline, "ph_input", stopping)
+    with pytest.raises(ExternalProgramError):
+        qe.run_q_point(ground, 2, tmp_path / "iq2", scratch)
+    assert (scratch / "tmp/_ph0/al.phsave/status_run.xml").exists()
+    rec = json.loads((scratch / "resume.json").read_text())
+    assert rec["iq"] == 2 and rec["finished"] == {}
+    monkeypatch.setattr(pipeline, "ph_input", original)
+    s = qe.run_q_point(ground, 2, tmp_path / "iq2", scratch)
+    assert s["resumed"] == 1
+    assert "recover" in (tmp_path / "iq2" / "ph.in").read_text()
+    a, b = _dyn_numbers(tmp_path / "ref" / "al.dyn2"), _dyn_numbers(tmp_path / "iq2" / "al.dyn2")
+    assert a.shape == b.shape
+    np.testing.assert_allclose(b, a, atol=2e-3 * np.abs(a).max())
+    assert not scratch.exists()
+
+    # a record of another ground state: start again from a fresh copy
+    monkeypatch.setattr(pipeline, "ph_input", stopping)
+    with pytest.raises(ExternalProgramError):
+        qe.run_q_point(ground, 2, tmp_path / "iq2b", scratch)
+    rec = json.loads((scratch / "resume.json").read_text())
+    rec["phonon_key"] = "0" * 16
+    (scratch / "resume.json").write_text(json.dumps(rec))
+    monkeypatch.setattr(pipeline, "ph_input", original)
+    s = qe.run_q_point(ground, 2, tmp_path / "iq2b", scratch)
+    assert "resumed" not in s and "recover" not in (tmp_path / "iq2b" / "ph.in").read_text()
+
+
 def test_committed_q_points_are_not_recomputed(workflow_copy):
     """A q point stored in a campaign archive <M>_q<q>_<key>.zip (here in
     resources/abinitio/qe_studies) with the configured phonon key is an input of the

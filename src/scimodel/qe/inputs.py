@@ -50,9 +50,12 @@ def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
             + f"K_POINTS automatic\n {kk} {kk} {kk} 0 0 0\n")
 
 
-def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None) -> str:
+def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None,
+             recover: bool = False) -> str:
     """ph.x input: phonons on the q grid and interpolated electron-phonon coupling;
-    with ``iq``, only the iq-th irreducible q point (``start_q = last_q = iq``)."""
+    with ``iq``, only the iq-th irreducible q point (``start_q = last_q = iq``); with
+    ``recover``, ph.x continues an interrupted run from the restart files in ``outdir``
+    (``_ph0/<prefix>.phsave``: finished representations and the last SCF iteration)."""
     v = {"tr2_ph": spec.tr2_ph, "prefix": spec.prefix, "outdir": outdir,
          "fildyn": f"{spec.prefix}.dyn", "fildvscf": f"{spec.prefix}dv",
          "electron_phonon": "interpolated", "el_ph_sigma": float(spec.elph_sigma0_ry),
@@ -64,6 +67,8 @@ def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None) -> s
             del v[k]
     if iq is not None:
         v.update(start_q=int(iq), last_q=int(iq))
+    if recover:
+        v["recover"] = True
     return f"phonons of {spec.name}\n" + namelist("inputph", v)
 
 

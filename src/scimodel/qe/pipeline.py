@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -38,6 +39,8 @@ def _read_json(path: Path, what: str) -> dict:
     except json.JSONDecodeError as exc:
         raise InputError(path, "<file>", f"not valid JSON ({exc})") from exc
 
+
+log = logging.getLogger(__name__)
 
 GROUND_FILE = "ground.json"
 
@@ -120,6 +123,29 @@ def _elph_q_files(spec: MetalSpec, iq: int) -> list[str]:
                                          for i in range(1, spec.elph_nsigma + 1)]
 
 
+RESUME_FILE = "resume.json"
+
+
+def _resume_record(scratch: Path, iq: int, g: dict, spec: MetalSpec) -> dict | None:
+    """The progress record of an interrupted :func:`run_q_point` of the same q point on
+    the same ground state (phonon key and pseudopotential) in ``scratch``, or None when
+    the folder holds nothing ph.x could continue from."""
+    path = scratch / RESUME_FILE
+    if not path.exists():
+        return None
+    try:
+        rec = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    same = all(rec.get(k) == g[k] for k in ("phonon_key", "pseudo_sha256", "qe_version"))
+    if not same or rec.get("iq") != int(iq):
+        return None
+    status = scratch / "tmp" / "_ph0" / f"{spec.prefix}.phsave" / "status_run.xml"
+    if "ph" not in rec["finished"] and not status.exists():
+        return None
+    return rec
+
+
 def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
                 scratch: str | os.PathLike, *, nproc: int = 1,
                 mpi_command: str = "mpirun -np {nproc}") -> dict:
@@ -128,19 +154,56 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
     list of q points (``<prefix>.dyn0``), the q point's dynamical matrix and
     electron-phonon files, and ``summary.json`` (q, keys, wall time); q points
     run independently (other processes, other machines, other days) and
-    :func:`assemble_run` joins them."""
+    :func:`assemble_run` joins them.
+
+    An interrupted run leaves ``scratch`` with ph.x's restart files and a progress
+    record (``resume.json``).  Called again with the same ``scratch`` on the same
+    ground state, the DFPT step continues with ``recover = .true.`` (ph.x restarts at
+    its last finished SCF iteration) and a finished step is not repeated, so CPU time
+    given to one q point over several sessions adds up.  After a restart the wall
+    times in the summary are those of the final process of each step, and
+    ``resumed`` counts the restarts."""
     spec, g = read_ground(grounddir)
     if not 1 <= int(iq) <= g["n_q"]:
         raise InputError(None, "iq", f"got {iq}, expected 1..{g['n_q']} "
                          f"(irreducible points of the {spec.q_grid}^3 q grid)")
-    scratch = _fresh(Path(scratch))
-    shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
-    shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
-    walls = {"ph": run_qe("ph.x", ph_input(spec, iq=iq), "ph", scratch, nproc=nproc,
-                          mpi_command=mpi_command, pools=True)}
+    scratch = Path(scratch)
+    rec = _resume_record(scratch, iq, g, spec)
+    if rec is None:
+        scratch = _fresh(scratch)
+        shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
+        shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
+        rec = {"iq": int(iq), **{k: g[k] for k in ("phonon_key", "pseudo_sha256", "qe_version")},
+               "finished": {}, "resumed": 0}
+    else:
+        rec["resumed"] += 1
+        log.info("q point %d: continuing the run in %s (finished steps: %s)", iq, scratch,
+                 ", ".join(rec["finished"]) or "none")
+    record = scratch / RESUME_FILE
+
+    def step(name, exe_input, recover_input=None):
+        if name in rec["finished"]:
+            return
+        recover = recover_input is not None and rec.get("started_" + name, 0) > 0
+        out = scratch / f"{name}.out"
+        if recover and out.exists():
+            # the interrupted process's log (q list, first iterations) stays in front
+            out.rename(scratch / f"{name}.out.part{rec['started_' + name]}")
+        rec["started_" + name] = rec.get("started_" + name, 0) + 1
+        record.write_text(json.dumps(rec, indent=1))
+        t0 = time.perf_counter()
+        run_qe("ph.x", recover_input if recover else exe_input, name, scratch, nproc=nproc,
+               mpi_command=mpi_command, pools=True)
+        rec["finished"][name] = time.perf_counter() - t0
+        parts = sorted(scratch.glob(f"{name}.out.part*"), key=lambda p: int(p.suffix[5:]))
+        if parts:
+            out.write_text("".join(p.read_text(errors="replace") for p in [*parts, out]))
+        record.write_text(json.dumps(rec, indent=1))
+
+    step("ph", ph_input(spec, iq=iq), ph_input(spec, iq=iq, recover=True))
     if spec.elph_method == "tetrahedra":
-        walls["elph"] = run_qe("ph.x", ph_tetra_input(spec, iq=iq), "elph", scratch,
-                               nproc=nproc, mpi_command=mpi_command, pools=True)
+        step("elph", ph_tetra_input(spec, iq=iq))
+    walls = dict(rec["finished"])
     text = (scratch / "ph.out").read_text(errors="replace")
     n_q = _ph_q_count(text, scratch / "ph.out")
     if n_q != g["n_q"]:
@@ -159,6 +222,9 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
                "qe_version": g["qe_version"], "nproc": nproc, "elph_method": spec.elph_method,
                # "ph": all ph.x time of this q point (DFPT + lambda_tetra), as before the split
                "wall_times_s": {**walls, "ph": sum(walls.values())}}
+    if rec["resumed"]:
+        # the wall time of the final process of each step; interrupted processes are not in it
+        summary["resumed"] = rec["resumed"]
     if "elph" in walls:
         summary["wall_times_s"]["dfpt"] = walls["ph"]
     (qdir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
