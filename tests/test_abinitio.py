@@ -307,10 +307,16 @@ def test_read_phonon_dos_keeps_normalisation(tmp_path):
 def test_read_ld1_test(tmp_path):
     f = tmp_path / "t.out"
     f.write_text("     dEtot_ae =      -0.041234 Ry\n"
-                 "     dEtot_ps =      -0.041364 Ry,   Delta E=       0.000130 Ry\n")
+                 "     dEtot_ps =      -0.041364 Ry,   Delta E=       0.000130 Ry\n"
+                 "     Message from routine run_pseudo:\n     BEWARE! Errors in PS-KS equations\n"
+                 "     dEtot_ae =       0.207446 Ry\n"
+                 "     dEtot_ps =       0.369953 Ry,   Delta E=      -0.162506 Ry\n")
     rows = qe.read_ld1_test(f)
+    assert [r.pop("ps_nodes_wrong") for r in rows] == [False, True]
     assert rows == [pytest.approx({"dEtot_ae_Ry": -0.041234, "dEtot_ps_Ry": -0.041364,
-                                   "delta_mRy": 0.130})]
+                                   "delta_mRy": 0.130}),
+                    pytest.approx({"dEtot_ae_Ry": 0.207446, "dEtot_ps_Ry": 0.369953,
+                                   "delta_mRy": -162.506})]
 
 
 def test_reference_lambda_file_is_paper004_table2():

@@ -39,6 +39,30 @@ rule abinitio_pseudo:
         "../scripts/abinitio_pseudo.py"
 
 
+rule abinitio_pseudo_nc:
+    # valence-only norm-conserving pseudopotentials of the TF-ME runs (kresolved.smk)
+    input:
+        gen="resources/pseudo/nc/{element}.ld1.in",
+        test="resources/pseudo/nc/{element}.ld1test.in",
+        reference=lambda wc: [p for p in [f"resources/pseudo/generated/nc/{wc.element}.pz-n-nc.UPF"]
+                              if _Path(p).exists()],
+    wildcard_constraints:
+        element="[A-Z][a-z]?",
+    output:
+        upf="results/abinitio/pseudo/nc/{element}.pz-n-nc.UPF",
+        gen_out="results/abinitio/pseudo/nc/{element}.ld1.out",
+        test_out="results/abinitio/pseudo/nc/{element}.ld1test.out",
+        transferability="results/abinitio/pseudo/nc/{element}.transferability.csv",
+    log:
+        "logs/abinitio_pseudo_nc/{element}.log",
+    benchmark:
+        "benchmarks/results/abinitio_pseudo_nc/{element}.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_pseudo.py"
+
+
 rule abinitio_ground:
     # pw.x scf on the dense (la2F) and the coarse k grid; keeps QE's tmp folder
     # for the q-point jobs.

@@ -1,4 +1,4 @@
-"""Generate one ultrasoft pseudopotential with ld1.x and run its transferability test."""
+"""Generate one pseudopotential (ultrasoft, or norm-conserving for TF-ME) with ld1.x and run its transferability test."""
 from scimodel import qe
 from scimodel.workflow import run_script
 

@@ -124,14 +124,19 @@ def read_dos_x(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
 def read_ld1_test(path: str | os.PathLike) -> list[dict]:
     """ld1.x transferability test: per configuration, Etot(AE) - Etot(PS) differences in mRy.
 
-    Parses the 'dEtot_ae' / 'dEtot_ps' lines of an ``iswitch=2`` output.
+    Parses the 'dEtot_ae' / 'dEtot_ps' lines of an ``iswitch=2`` output.  ``ps_nodes_wrong``:
+    ld1.x printed "Errors in PS-KS equations" for that configuration (a pseudo-state
+    with the wrong number of nodes, i.e. a ghost in that configuration).
     """
     text = Path(path).read_text()
-    out = []
+    out, start = [], 0
     for m in re.finditer(r"dEtot_ae\s*=\s*(\S+)\s*Ry.*?\n.*?dEtot_ps\s*=\s*(\S+)\s*Ry,\s*Delta E=\s*(\S+)\s*Ry",
                          text, flags=re.S):
         ae, ps, d = (float(x) for x in m.groups())
-        out.append({"dEtot_ae_Ry": ae, "dEtot_ps_Ry": ps, "delta_mRy": d * 1e3})
+        wrong = "Errors in PS-KS equations" in text[start:m.start()]
+        out.append({"dEtot_ae_Ry": ae, "dEtot_ps_Ry": ps, "delta_mRy": d * 1e3,
+                    "ps_nodes_wrong": wrong})
+        start = m.end()
     return out
 
 

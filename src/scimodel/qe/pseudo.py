@@ -227,7 +227,11 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
             res = (Path(tmp) / f"{stem}.out").read_text(errors="replace")
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(res)
-            if rc != 0 or "Error" in res:
+            # ld1.x's "BEWARE! Errors in PS-KS equations" in a test configuration (the
+            # pseudo-atom found a state with the wrong number of nodes) is a transferability
+            # result, kept in the table of Delta E and flagged there, not a failed run
+            warned = res.count("BEWARE! Errors in PS-KS equations") if stem == "test" else 0
+            if rc != 0 or res.count("Error") > warned:
                 # ``out`` is a rule output and goes with the failed rule: keep its end in the log
                 log.error("last lines of the failed ld1.x (%s) output:\n%s", stem,
                           "\n".join(res.splitlines()[-40:]))
@@ -252,8 +256,12 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
     rows = read_ld1_test(test_out)
     if not rows:
         raise RuntimeError(f"no transferability results in {test_out}")
-    lines = ["configuration,dEtot_ae_Ry,dEtot_ps_Ry,delta_mRy"]
-    lines += [f"{i + 2},{r['dEtot_ae_Ry']:.6f},{r['dEtot_ps_Ry']:.6f},{r['delta_mRy']:.3f}"
-              for i, r in enumerate(rows)]
+    lines = ["configuration,dEtot_ae_Ry,dEtot_ps_Ry,delta_mRy,ps_nodes_wrong"]
+    lines += [f"{i + 2},{r['dEtot_ae_Ry']:.6f},{r['dEtot_ps_Ry']:.6f},{r['delta_mRy']:.3f},"
+              f"{str(r['ps_nodes_wrong']).lower()}" for i, r in enumerate(rows)]
+    for i, r in enumerate(rows):
+        if r["ps_nodes_wrong"]:
+            log.warning("%s: test configuration %d: ld1.x found a pseudo-state with the wrong "
+                        "number of nodes (Delta E %.1f mRy)", test_out, i + 2, r["delta_mRy"])
     Path(table_out).write_text("\n".join(lines) + "\n")
     return rows
