@@ -11,7 +11,7 @@ import xarray as xr
 from scimodel import abinitio, units
 from scimodel.errors import InputError
 from scimodel.qe import wavefunctions as wfc
-from scimodel.scdft import bzgrid, coulomb_me, kconvergence, metropolis
+from scimodel.scdft import bzgrid, coulomb_me, kconvergence, metropolis, tfme
 
 ROOT = Path(__file__).resolve().parents[1]
 AL_COULOMB = ROOT / "resources" / "abinitio" / "coulomb" / "Al.nc"
@@ -146,6 +146,21 @@ def al_coulomb():
         return ds.load()
 
 
+def test_block_of_a_valence_only_cache_starts_at_its_band_offset(al_coulomb):
+    """A cache from a valence-only pseudopotential holds band-grid bands offset..: the
+    block of bands semicore.. is the same as from a cache of all bands, and a cache
+    that starts above the fitted bands is refused."""
+    full = tfme.block_coulomb(al_coulomb, 2, 5, 6).matrix
+    part = al_coulomb.isel(band=slice(2, None), band2=slice(2, None), k=slice(None)).assign_attrs(band_offset=2)
+    np.testing.assert_array_equal(tfme.block_coulomb(part, 2, 5, 6).matrix, full)
+    part3 = al_coulomb.isel(band=slice(1, None), band2=slice(1, None)).assign_attrs(band_offset=1)
+    np.testing.assert_array_equal(tfme.block_coulomb(part3, 2, 5, 6).matrix, full)
+    with pytest.raises(InputError, match="band_offset"):
+        tfme.block_coulomb(part, 1, 5, 6)
+    with pytest.raises(InputError, match="cached"):
+        tfme.block_coulomb(part, 2, al_coulomb.sizes["band"] - 1, 6)
+
+
 def test_cached_al_matrix_symmetric_bounded_and_free_electron_like(al_coulomb):
     """Exact properties of Eq. 18: M(k, k') = M(k', k); a diagonal element (same state)
     holds the G = 0 term |<nk|nk>|^2 4 pi / (Omega k_TF^2) and more (1/g of it for a set of
@@ -207,7 +222,7 @@ def test_kresolved_tfme_on_the_cached_al_inputs(al_coulomb):
     below TF-SK by less than 10 % (Al is nearly free-electron: the Fermi-surface average of
     the matrix elements equals the TF-FE kernel)."""
     from scimodel import paper004
-    from scimodel.scdft import Settings, abinitio_bands, tfme
+    from scimodel.scdft import Settings, abinitio_bands
 
     grid = abinitio_bands.load_band_grid(ROOT / "resources" / "abinitio" / "bands" / "Al.nc")
     fit = abinitio_bands.fit_bands(grid)
@@ -235,6 +250,26 @@ def test_kresolved_tfme_on_the_cached_al_inputs(al_coulomb):
         assert k_gap / k_tc == pytest.approx(e_gap / e_tc, rel=0.03)
         assert float(ds["cs_cn_kresolved"].sel(variant=v, scheme="tf-sk")[0]) == pytest.approx(
             float(ds["cs_cn_energy_only"].sel(variant=v, scheme_energy="tf-sk")), abs=0.15)
+    # Figs. 5 and 6 data: the kept gap function is the one Delta0 was taken from (its mean
+    # within 1 meV of E_F), and Delta0(T) falls from the T = 0.01 K value towards Tc, the
+    # k-resolved curve (against its own Tc) within 3 % of the energy-only one (TF-SK; the
+    # ratio above) at T / Tc <= 0.9
+    xi, w = ds["xi_nk"].values, ds["weight_nk"].values
+    for v in ("computed", "rescaled"):
+        for a in ("tf-me", "tf-sk"):
+            d = ds["delta_nk"].sel(variant=v, scheme=a).values
+            assert d.shape == xi.shape and np.isfinite(d).all()
+            assert float(ds["delta0_kresolved"].sel(variant=v, scheme=a)[0]) == pytest.approx(
+                float(np.average(d[np.abs(xi) < 1.0], weights=w[np.abs(xi) < 1.0])), rel=1e-12)
+            c = ds["delta0_curve"].sel(variant=v, scheme=a).values
+            assert np.isfinite(c).all() and np.all(np.diff(c) < 0)
+            assert c[0] <= float(ds["delta0_kresolved"].sel(variant=v, scheme=a)[0]) * 1.001
+        k = ds["delta0_curve"].sel(variant=v, scheme="tf-sk")
+        e = ds["delta0_curve_energy_only"].sel(variant=v, scheme_energy="tf-sk")
+        low = ds["t_frac"].values <= 0.9
+        np.testing.assert_allclose((k / k[0]).values[low], (e / e[0]).values[low], atol=0.03)
+    # the matrix elements' states are the fitted bands' states (same pw.x run for Al)
+    assert float(ds["band_deviation_max"]) < 0.01     # measured 1.4e-6 meV (shift -254.6 meV)
     with pytest.raises(InputError, match="mesh"):
         tfme.block_coulomb(al_coulomb.assign_attrs(mesh=4), 0, 4, 6)
 

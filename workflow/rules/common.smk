@@ -101,12 +101,32 @@ if len(AB_AVAILABLE) < len(AB_METALS):
 AB_FIGURE = [m for m in AB["figure_metals"] if m in AB_AVAILABLE]
 
 
-def abinitio_pseudo_input(wc):
-    """UPF input of a QE run: generated/<file> -> built by abinitio_pseudo, else resources/pseudo/."""
-    p = AB_ELEMENTS[wc.metal]["pseudo"]
+def _pseudo_path(p):
+    """generated/nc/<file> -> abinitio_pseudo_nc, generated/<file> -> abinitio_pseudo,
+    else the file in resources/pseudo/."""
+    if p.startswith("generated/nc/"):
+        return f"results/abinitio/pseudo/nc/{_Path(p).name}"
     if p.startswith("generated/"):
         return f"results/abinitio/pseudo/{_Path(p).name}"
     return f"resources/pseudo/{p}"
+
+
+def abinitio_pseudo_input(wc):
+    """UPF input of a QE run of the metal's abinitio.elements entry."""
+    return _pseudo_path(AB_ELEMENTS[wc.metal]["pseudo"])
+
+
+def coulomb_element(metal):
+    """The TF-ME run's settings of one metal: its abinitio.elements entry with the
+    abinitio.coulomb_me.elements overrides (pseudo, cutoffs) and the band offset."""
+    over = dict(AB["coulomb_me"].get("elements", {}).get(metal, {}))
+    offset = int(over.pop("band_offset", 0))
+    return {**AB_ELEMENTS[metal], **over}, offset
+
+
+def coulomb_pseudo_input(wc):
+    """UPF input of the TF-ME run (norm-conserving)."""
+    return _pseudo_path(coulomb_element(wc.metal)[0]["pseudo"])
 
 
 def abinitio_reference_upf(wc):

@@ -101,15 +101,16 @@ rule kresolved_fig02:
 rule abinitio_coulomb:
     # pw.x scf + nscf on the full mesh; K^TF-ME from the wavefunctions
     input:
-        pseudo=abinitio_pseudo_input,
+        pseudo=coulomb_pseudo_input,
         nc=lambda wc: abinitio_nc(wc.metal),
     output:
         nc="results/abinitio/coulomb/{metal}.nc",
     wildcard_constraints:
         metal="[A-Z][a-z]?",
     params:
-        element=lambda wc: AB_ELEMENTS[wc.metal],
-        coulomb=AB["coulomb_me"],
+        element=lambda wc: coulomb_element(wc.metal)[0],
+        band_offset=lambda wc: coulomb_element(wc.metal)[1],
+        coulomb=lambda wc: {k: v for k, v in AB["coulomb_me"].items() if k != "elements"},
         scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_coulomb",
         mpi_command=lambda wc: AB["mpi_command"],
         scimodel_code=SCIMODEL_CODE,

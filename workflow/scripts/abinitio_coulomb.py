@@ -14,20 +14,23 @@ def main(sm):
     qe.require_qe()
     c = dict(sm.params.coulomb)
     spec = qe.metal_spec(sm.wildcards.metal, sm.params.element)
+    offset = int(sm.params.band_offset)          # band-grid bands in this pseudopotential's core
+    n_keep = spec.nbnd - offset
     work = Path(sm.params.scratch)
     save = coulomb_mesh.run_wavefunction_mesh(
         spec, sm.input.pseudo, work / "run", work / "qe", mesh=c["mesh"],
-        nbnd=spec.nbnd + c["buffer_bands"], nproc=sm.threads, mpi_command=sm.params.mpi_command)
+        nbnd=n_keep + c["buffer_bands"], nproc=sm.threads, mpi_command=sm.params.mpi_command)
     with xr.open_dataset(sm.input.nc) as ab:
         dos_ef = float(ab["dos_ef"])
-    ds = coulomb_mesh.coulomb_dataset(save, work / "run", dos_ef=dos_ef, n_keep=spec.nbnd,
-                                      degeneracy_tol_mev=c["degeneracy_tol_meV"], workers=sm.threads)
+    ds = coulomb_mesh.coulomb_dataset(save, work / "run", dos_ef=dos_ef, n_keep=n_keep,
+                                      degeneracy_tol_mev=c["degeneracy_tol_meV"], workers=sm.threads,
+                                      band_offset=offset)
     write_dataset(ds, sm.output.nc, source="Quantum ESPRESSO 6.7 pw.x (scf, nscf on the full mesh) and "
                   "scimodel.qe.coulomb_mesh (wfc<ik>.dat, pair densities by FFT); "
                   "workflow/rules/kresolved.smk",
                   references=paper004.REFERENCE + ", Eq. 18; Giannozzi et al., J. Phys.: Condens. "
                   "Matter 21, 395502 (2009)",
-                  config={"element": sm.params.element, "coulomb_me": c},
+                  config={"element": sm.params.element, "coulomb_me": c, "band_offset": offset},
                   wildcards=dict(sm.wildcards.items()),
                   extra_attrs={"dos_ef_source": str(sm.input.nc)})
     shutil.rmtree(work, ignore_errors=True)

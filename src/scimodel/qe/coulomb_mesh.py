@@ -105,10 +105,14 @@ def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundi
 
 
 def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_ef: float, n_keep: int,
-                    degeneracy_tol_mev: float = 1.0, workers: int = 1) -> xr.Dataset:
+                    degeneracy_tol_mev: float = 1.0, workers: int = 1,
+                    band_offset: int = 0) -> xr.Dataset:
     """K^TF-ME on the mesh of a finished :func:`run_wavefunction_mesh` (module doc) for
     the lowest ``n_keep`` bands (the run's further bands complete the degenerate sets
-    that straddle band ``n_keep``); ``dos_ef``: N(0) per spin per atom (1/meV), sets k_TF."""
+    that straddle band ``n_keep``); ``dos_ef``: N(0) per spin per atom (1/meV), sets k_TF.
+    ``band_offset``: bands of the metal's band grid below the lowest band of this run
+    (semicore states that this run's pseudopotential keeps in its core); the ``band``
+    coordinate counts band-grid bands, so run band n is band-grid band n + band_offset."""
     rundir = Path(rundir)
     s = json.loads((rundir / "summary.json").read_text())
     m, alat = int(s["mesh"]), float(s["spec"]["a_angstrom"]) * units.ANGSTROM_TO_BOHR
@@ -144,15 +148,17 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         "k_frac": da(kf, ("k", "reciprocal"), "1", "mesh point, fractional coordinates of the "
                                                    "reciprocal cell (index i + m (j + m l))"),
         "cell": da(cell, ("vector", "xyz"), "bohr", "direct lattice vectors a_i (rows)"),
-    }, coords={"band": da(np.arange(nb), ("band",), "1", "band index (0 = lowest band of the "
-                                                         "pseudopotential's valence)"),
-               "band2": da(np.arange(nb), ("band2",), "1", "band index of the second state"),
+    }, coords={"band": da(band_offset + np.arange(nb), ("band",), "1",
+                          "band index of the metal's band grid (0 = its lowest band)"),
+               "band2": da(band_offset + np.arange(nb), ("band2",), "1",
+                           "band index of the second state"),
                "k": da(np.arange(nk), ("k",), "1", "mesh point index"),
                "k_irr": da(res["irreducible"], ("k_irr",), "1",
                            "mesh point index of the irreducible points (lowest of each orbit)"),
                "k2": da(np.arange(nk), ("k2",), "1", "mesh point index of the second state")})
     ds.attrs.update({
         "metal": s["metal"], "structure": s["spec"]["structure"], "mesh": m, "nbnd": nb,
+        "band_offset": int(band_offset),
         "nbnd_run": int(s["nbnd"]),
         "fermi_energy_eV": grid["fermi_energy_eV"], "nelec": grid["nelec"],
         "dos_ef_per_meV": float(dos_ef), "ktf2_per_bohr2": float(ktf2), "volume_bohr3": float(volume),
@@ -165,6 +171,9 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         "wall_time_s": json.dumps(s["wall_times_s"], sort_keys=True),
         "approximation": "pair densities of norm-conserving pseudo-wavefunctions: no augmentation, "
                          "the core region is not reconstructed; degenerate bands averaged; "
+                         + (f"valence-only pseudopotential: band n of this run is taken as band "
+                            f"n + {band_offset} of the band grid (same band order near E_F); "
+                            if band_offset else "") +
                          "M(Sk, Sk') = M(k, k') used to complete the irreducible rows",
     })
     return ds

@@ -33,16 +33,22 @@ log = logging.getLogger("scimodel")
 
 
 def block_coulomb(ds: xr.Dataset, semicore: int, n_bands: int, mesh: int) -> BlockCoulomb:
-    """The cached K^TF-ME (meV atom) of bands ``semicore .. semicore + n_bands - 1`` as a
-    :class:`BlockCoulomb` whose band 0 is the first band above the semicore ones."""
+    """The cached K^TF-ME (meV atom) of band-grid bands ``semicore .. semicore + n_bands - 1``
+    as a :class:`BlockCoulomb` whose band 0 is the first band above the semicore ones.  A
+    cache from a valence-only pseudopotential starts at band-grid band ``band_offset``
+    (its attribute)."""
     if int(ds.attrs["mesh"]) != mesh:
         raise InputError(None, "coulomb_me", f"cached on a {ds.attrs['mesh']}^3 mesh; the samples "
                          f"use {mesh}^3 hypercubes")
     nb_cached = ds.sizes["band"]
-    if nb_cached < semicore + n_bands:
-        raise InputError(None, "coulomb_me", f"{nb_cached} bands cached; the fitted bands need "
-                         f"{semicore + n_bands} ({semicore} semicore + {n_bands})")
-    sel = slice(semicore, semicore + n_bands)
+    offset = int(ds.attrs.get("band_offset", 0))      # band-grid bands below the cached ones
+    if offset > semicore:
+        raise InputError(None, "coulomb_me", f"the cache starts at band-grid band {offset}; the "
+                         f"fitted bands start at {semicore} (expected band_offset <= semicore_bands)")
+    if offset + nb_cached < semicore + n_bands:
+        raise InputError(None, "coulomb_me", f"bands {offset}..{offset + nb_cached - 1} cached; the "
+                         f"fitted bands need {semicore}..{semicore + n_bands - 1}")
+    sel = slice(semicore - offset, semicore - offset + n_bands)
     m = np.ascontiguousarray(full_matrix(ds)[sel, :, sel, :])
     nk = m.shape[1]
     return BlockCoulomb(matrix=m.reshape(n_bands * nk, n_bands * nk), n_cubes=nk)
@@ -56,7 +62,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                  n_other: int = 1000, seeds=(1, 2, 3), distribution: str = "chi_ry", dos_mesh: int = 96,
                  dos_bin_mev: float = 5.0, delta0: float = 1.0,
                  normalisation: str = "tetrahedra", t_gap: float = 0.01,
-                 fractions=(0.97, 0.95, 0.93, 0.91, 0.89)) -> xr.Dataset:
+                 fractions=(0.97, 0.95, 0.93, 0.91, 0.89),
+                 curve_fractions=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)) -> xr.Dataset:
     """k-resolved TF-ME and TF-SK Tc for each seed, and the energy-only TF-FE and TF-SK
     Tc on the DOS of the same bands (module doc), with alpha2F as computed and, if
     ``paper_lambda`` is given, rescaled to it (``variant``).  ``fit``: star-function fit
@@ -73,6 +80,11 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     T / Tc): Delta0 at ``t_gap`` (K; the mean Delta_i within 1 meV of E_F) and
     C_S/C_N at Tc from the sampled entropy at ``fractions`` x Tc (Eq. 31, the fit
     of :func:`.observables.heat_capacity_jump`).
+
+    For the first seed the dataset also keeps the gap function Delta_nk of every
+    sampled state at ``t_gap`` (paper 004, Fig. 5) and Delta0(T) at ``curve_fractions``
+    x the k-resolved Tc (Fig. 6), for both functionals, next to the energy-only Delta0(T)
+    at the same T / Tc.
     """
     if normalisation not in NORMALISATIONS:
         raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
@@ -84,6 +96,15 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     if paper_lambda is not None and np.isfinite(paper_lambda):
         inputs["rescaled"] = ref_inp.scaled_to_lambda(float(paper_lambda))
     block = block_coulomb(coulomb, semicore, valence.size, mesh)
+    # the states of the matrix elements against the fitted bands at the mesh points (each
+    # relative to its own run's E_F): the band index maps a sampled state to its matrix
+    # element, so the bands must agree near E_F
+    first = semicore - int(coulomb.attrs.get("band_offset", 0))
+    e_me = coulomb["energy"].values[:, first:first + valence.size]
+    e_fit = fb.energy_fn(coulomb["k_frac"].values)
+    near = np.abs(e_fit) < 1000.0
+    ref_shift = float(np.median((e_me - e_fit)[near]))    # the two runs' E_F references
+    dev = np.abs(e_me - e_fit - ref_shift)[near]
     nv, ns = len(VARIANTS), len(seeds)
     energy_only = np.full((nv, 2), np.nan)
     e_delta0 = np.full((nv, 2), np.nan)
@@ -110,6 +131,13 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     found = np.zeros((nv, 2, ns), dtype=np.int8)
     wall = np.zeros(ns)
     n_states = np.zeros(ns, dtype=np.int64)
+    cf = np.asarray(curve_fractions, float)
+    if cf.size and (cf.min() <= 0 or cf.max() >= 1):
+        raise InputError(None, "curve_fractions", f"got {curve_fractions}; expected T / Tc in (0, 1)")
+    curve = np.full((nv, 2, cf.size), np.nan)
+    curve_t = np.full((nv, 2, cf.size), np.nan)
+    curve_e = np.full((nv, 2, cf.size), np.nan)
+    first_gap = {}
     for c, seed in enumerate(seeds):
         t0 = time.perf_counter()
         smp = draw(fb.energy_fn, valence.size, distribution, int(n_fermi), int(n_other), int(seed), delta0,
@@ -117,6 +145,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         keep = smp.xi <= top
         smp = smp.subset(keep) if not keep.all() else smp
         n_states[c] = smp.xi.size
+        if c == 0:
+            first_smp = smp
         for v, name in enumerate(VARIANTS):
             if name not in inputs:
                 continue
@@ -126,8 +156,18 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                 res = kg.tc(energy_only[v, 1])
                 if res.found:
                     tc[v, a, c], found[v, a, c] = res.tc, 1
-                    gap0[v, a, c], jump[v, a, c], converged[v, a, c] = _below_tc(
+                    gap0[v, a, c], jump[v, a, c], ok, delta = _below_tc(
                         kg, e_eq[(v, 1)], res.tc, energy_only[v, 1], t_gap, fractions)
+                    if c == 0:
+                        first_gap[(v, a)] = delta
+                        curve_t[v, a] = cf * res.tc
+                        curve[v, a], ok_curve = _gap_curve(kg, e_eq[(v, 1)], res.tc, energy_only[v, 1],
+                                                           curve_t[v, a])
+                        ok &= ok_curve
+                    converged[v, a, c] = int(ok)
+                if c == 0:
+                    ge = e_eq[(v, a)]
+                    curve_e[v, a] = [ge.solve(f * energy_only[v, a], amplitude=0.5).delta0 for f in cf]
             log.info("%s (%s alpha2F), seed %d: k-resolved Tc TF-ME %.4g K, TF-SK %.4g K (energy-only "
                      "TF-FE %.4g K, TF-SK %.4g K)", inp.name, name, seed, tc[v, 0, c], tc[v, 1, c],
                      energy_only[v, 0], energy_only[v, 1])
@@ -177,6 +217,29 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         "tc_energy_only": da(energy_only, ("variant", "scheme_energy"), "K",
                              "Tc, energy-only equation (Eq. 20) on the DOS of the same fitted bands and "
                              "cutoff; NaN for a variant not computed"),
+        "delta_nk": da(np.stack([np.stack([first_gap.get((v, a), np.full(first_smp.xi.size, np.nan))
+                                           for a in range(2)]) for v in range(nv)]),
+                       ("variant", "scheme", "state"), "meV",
+                       f"gap function Delta_nk of the sampled states at {t_gap} K, first seed "
+                       "(paper 004, Fig. 5); NaN where that Tc was not found"),
+        "xi_nk": da(first_smp.xi, ("state",), "meV", "Kohn-Sham energy of the sampled state from E_F"),
+        "weight_nk": da(first_smp.weight, ("state",), "1/meV",
+                        "quadrature weight of the sampled state (sum w f(xi) ~ Int N(xi) f(xi))"),
+        "band_nk": da(first_smp.band, ("state",), "1",
+                      "band of the sampled state (0 = first band above the semicore ones)"),
+        "delta0_curve": da(curve, ("variant", "scheme", "t_frac"), "meV",
+                           "Delta0 of the k-resolved equation at T = t_frac x its Tc, first seed "
+                           "(paper 004, Fig. 6); NaN where a solve did not converge"),
+        "t_curve": da(curve_t, ("variant", "scheme", "t_frac"), "K", "temperature of delta0_curve"),
+        "delta0_curve_energy_only": da(curve_e, ("variant", "scheme_energy", "t_frac"), "meV",
+                                       "Delta0 of the energy-only equation at T = t_frac x its Tc"),
+        "band_deviation_mean": da(dev.mean(), (), "meV",
+                                  "mean |E(matrix-element run) - E(fitted bands) - band_reference_shift| "
+                                  "at the mesh points, states within 1 eV of E_F (same band index)"),
+        "band_deviation_max": da(dev.max(), (), "meV", "maximum of the same deviation"),
+        "band_reference_shift": da(ref_shift, (), "meV",
+                                   "median of E(matrix-element run) - E(fitted bands) over those states "
+                                   "(the two runs' E_F references)"),
         "n_states": da(n_states, ("seed",), "1", "sampled states, all bands"),
         "wall_time": da(wall, ("seed",), "s", "sampling + all Tc of the seed, wall time"),
         "dos_ef": da(ref_inp.dos_ef, (), "1/meV", "N(0) per spin per cell of the fitted bands"),
@@ -189,7 +252,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                "scheme": da(np.asarray(schemes, dtype=str), ("scheme",), "1", "Coulomb functional"),
                "scheme_energy": da(np.asarray(("tf-fe", "tf-sk"), dtype=str), ("scheme_energy",), "1",
                                    "Coulomb functional of the energy-only equation"),
-               "seed": da(np.asarray(seeds, np.int64), ("seed",), "1", "seed of the sampling")})
+               "seed": da(np.asarray(seeds, np.int64), ("seed",), "1", "seed of the sampling"),
+               "t_frac": da(cf, ("t_frac",), "1", "T / Tc of the Delta0(T) curves")})
     ds.attrs.update(metal=inp.name, distribution=distribution, normalisation=normalisation, n_fermi=int(n_fermi), n_other=int(n_other),
                     semicore_bands=int(semicore), nelec=float(nelec), mesh_hypercube=mesh,
                     paper_lambda=float(paper_lambda) if paper_lambda is not None else float("nan"),
@@ -198,28 +262,43 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     return ds
 
 
+def _energy_guess(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t: float) -> np.ndarray:
+    """Start of a k-resolved solve at ``t``: the energy-space gap of ``ge`` (Tc ``tc_e``) at
+    the same T / Tc, at the sampled energies."""
+    sol = ge.solve(min(t * tc_e / tc_k, 0.999 * tc_e), amplitude=0.5)
+    return np.interp(kg.samples.xi, sol.xi, sol.delta)
+
+
 def _below_tc(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t_gap: float,
-              fractions) -> tuple[float, float, int]:
-    """Delta0 at ``t_gap`` and C_S/C_N at ``tc_k`` of the k-resolved equation ``kg``, each solve
-    started from the energy-space gap of ``ge`` (Tc ``tc_e``) at the same T / Tc."""
-    xi = kg.samples.xi
-
-    def guess(t):
-        sol = ge.solve(min(t * tc_e / tc_k, 0.999 * tc_e), amplitude=0.5)
-        return np.interp(xi, sol.xi, sol.delta)
-
+              fractions) -> tuple[float, float, bool, np.ndarray]:
+    """Delta0 at ``t_gap``, C_S/C_N at ``tc_k``, whether every solve converged, and the gap
+    Delta_i at ``t_gap`` of the k-resolved equation ``kg``; each solve starts from
+    :func:`_energy_guess`."""
     ok = True
-    r = kg.solve(t_gap, guess(t_gap))
+    r = kg.solve(t_gap, _energy_guess(kg, ge, tc_k, tc_e, t_gap))
     ok &= r["converged"]
-    gap = kg.fermi_gap(r["delta"])
+    delta, gap = r["delta"], kg.fermi_gap(r["delta"])
     temps = np.sort(np.asarray(fractions, float) * tc_k)
     ds = []
     for t in temps:
-        r = kg.solve(t, guess(t))
+        r = kg.solve(t, _energy_guess(kg, ge, tc_k, tc_e, t))
         ok &= r["converged"]
         ds.append(kg.entropy_difference(t, r["delta"]))
     jump = jump_from_entropy(temps, ds, tc_k, kg.normal_heat_capacity(tc_k)).ratio
-    return gap, jump, int(ok)
+    return gap, jump, bool(ok), delta
+
+
+def _gap_curve(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float,
+               temps) -> tuple[np.ndarray, bool]:
+    """Delta0 of the k-resolved equation at ``temps`` (K, below ``tc_k``) and whether every
+    solve converged; a solve that does not converge gives NaN."""
+    out, ok = np.full(len(temps), np.nan), True
+    for i, t in enumerate(temps):
+        r = kg.solve(float(t), _energy_guess(kg, ge, tc_k, tc_e, float(t)))
+        ok &= r["converged"]
+        if r["converged"]:
+            out[i] = kg.fermi_gap(r["delta"])
+    return out, bool(ok)
 
 
 def table2_kresolved(results: dict, paper) -> xr.Dataset:
