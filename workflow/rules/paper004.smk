@@ -222,6 +222,13 @@ rule paper004_tables:
         "../scripts/paper004_tables.py"
 
 
+# metals of the k-resolved TF-ME runs (Table 2-3 k-resolved columns, Figs. 5 and 6 k-resolved):
+# those with cached matrix elements
+P4_TFME = [m for m in P4["kresolved_tfme"]["metals"]
+           if m in P4_METALS and m in KR_BAND_METALS and os.path.exists(coulomb_nc(m))]
+P4_TFME_FIG = [m for m in ("Pb", "Nb") if m in P4_TFME]       # the paper's Figs. 5 and 6 show these
+
+
 # ---------------------------------------------------------------- figures (plotting only)
 # Inputs of each figure (stem fig<NN>_<name>): "data" and, for some, the other
 # files its plotting function (workflow/scripts/paper004_plot.py, fig<NN>) reads.
@@ -234,6 +241,8 @@ P4_FIGURE_INPUTS = {
     "fig05_gap": {"data": paper004_nc("curves", [m for m in ["Pb"] if m in P4_CURVES]),
                   "metals": paper004_nc("metals", [m for m in ["Pb", "Nb"] if m in P4_METALS])},
     "fig06_delta0_T": {"data": paper004_nc("curves", P4_CURVES)},
+    "fig05_kresolved": {"data": expand("results/paper004/kresolved/tfme_{metal}.nc", metal=P4_TFME_FIG)},
+    "fig06_kresolved": {"data": expand("results/paper004/kresolved/tfme_{metal}.nc", metal=P4_TFME_FIG)},
     "fig07_tc_gap_vs_exp": {"data": ["results/tables/table2.nc"]},
     "fig08_decomposition": {"data": paper004_nc("decomposition", P4_DECOMP)},
     "fig09_cutoff": {"data": paper004_nc("cutoff", P4_CUTOFF)},
@@ -306,8 +315,13 @@ rule paper004_fig02_kresolved:
 # Table 2-3, k-resolved columns (TF-ME from cached matrix elements; scimodel.scdft.tfme):
 # about 4 min per metal on 2 cores, so a named target (snakemake paper004_table2_kresolved),
 # not a default one
-P4_TFME = [m for m in P4["kresolved_tfme"]["metals"]
-           if m in P4_METALS and m in KR_BAND_METALS and os.path.exists(coulomb_nc(m))]
+
+
+# Figs. 5 and 6 from the k-resolved TF-ME runs of Pb and Nb (with the table's runs)
+rule paper004_kresolved_tfme:
+    input:
+        "results/tables/paper004_table2_kresolved.md",
+        [f"{P4_FIGDIR}/fig{n}_kresolved.png" for n in ("05", "06") if P4_TFME_FIG],
 
 
 rule paper004_table2_kresolved:

@@ -211,6 +211,73 @@ def fig06(sm):
     return fig, xr.Dataset(out), list(dsets.values())
 
 
+def _kresolved_variant(ds):
+    """The alpha2F variant the k-resolved figures show: rescaled to the paper's lambda
+    when computed (the paper's figures come from its own alpha2F), else as computed."""
+    if "rescaled" in ds.variant.values and np.isfinite(ds.delta0_curve.sel(variant="rescaled")).any():
+        return "rescaled"
+    return "computed"
+
+
+def fig05_kresolved(sm):
+    dsets = _load(sm.input.data)
+    order = [m for m in ("Pb", "Nb") if m in dsets]
+    fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharey=False)
+    out = {}
+    for a, metal in zip(axes, ("Pb", "Nb")):
+        if metal not in dsets:
+            a.text(0.5, 0.5, f"no TF-ME matrix elements for {metal}", transform=a.transAxes, ha="center")
+            continue
+        ds = dsets[metal]
+        v = _kresolved_variant(ds)
+        xi = ds.xi_nk.values
+        for scheme, color, label in (("tf-sk", "0.6", "TF-SK"), ("tf-me", COLORS.get(metal), "TF-ME")):
+            d = ds.delta_nk.sel(variant=v, scheme=scheme).values
+            a.plot(np.abs(xi), d, ".", ms=0.8, color=color, alpha=0.5, rasterized=True,
+                   label=f"{label} ($\Delta_0$ = {float(ds.delta0_kresolved.sel(variant=v, scheme=scheme)[0]):.3g} meV)")
+            out[f"delta_nk_{scheme.replace('-', '_')}_{metal}"] = da(
+                d, (f"state_{metal}",), "meV", f"Delta_nk at {ds.attrs.get('t_gap_K', 0.01)} K, {label}, "
+                f"{metal}, alpha2F {v}, seed {int(ds.seed[0])}")
+        out[f"xi_nk_{metal}"] = da(xi, (f"state_{metal}",), "meV", f"energy of the sampled state, {metal}")
+        a.set_xscale("log")
+        a.set_xlim(1e-2, None)
+        a.axhline(0, color="0.5", lw=0.5)
+        a.set_xlabel(r"$|\xi_{n\mathbf{k}}|$ (meV; both signs)")
+        a.set_ylabel(r"$\Delta(\xi_{n\mathbf{k}})$ (meV)")
+        a.set_title(f"{metal}, k-resolved, {xi.size} states, $\alpha^2F$ {v}", fontsize=8)
+        a.legend(fontsize=6, markerscale=8)
+    fig.suptitle("Gap function of the sampled Kohn-Sham states (paper 004, Fig. 5)", fontsize=9)
+    return fig, xr.Dataset(out), [dsets[m] for m in order]
+
+
+def fig06_kresolved(sm):
+    dsets = _load(sm.input.data)
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    out = {}
+    for metal in [m for m in ("Pb", "Nb") if m in dsets]:
+        ds = dsets[metal]
+        v = _kresolved_variant(ds)
+        for scheme, ls, mk in (("tf-me", "-", "o"), ("tf-sk", "--", "s")):
+            t = ds.t_curve.sel(variant=v, scheme=scheme).values
+            d = ds.delta0_curve.sel(variant=v, scheme=scheme).values
+            tc = float(ds.tc_kresolved.sel(variant=v, scheme=scheme)[0])
+            ok = np.isfinite(d)
+            ax.plot(np.append(t[ok], tc), np.append(d[ok], 0.0), ls, marker=mk, ms=3,
+                    markevery=list(range(int(ok.sum()))), color=COLORS.get(metal),
+                    label=f"{metal} {scheme.upper()} ($T_c$ = {tc:.2f} K)")
+            key = f"{scheme.replace('-', '_')}_{metal}"
+            out[f"delta0_{key}"] = da(d, ("t_frac",), "meV", f"Delta0(T), k-resolved {scheme.upper()}, {metal}, "
+                                      f"alpha2F {v}; NaN where the solve did not converge")
+            out[f"t_{key}"] = da(t, ("t_frac",), "K", f"temperature, {scheme.upper()}, {metal}")
+            out[f"tc_{key}"] = da(tc, (), "K", f"k-resolved Tc, {scheme.upper()}, {metal}")
+        coords = {"t_frac": ds.t_frac}
+    ax.set_xlabel("T (K)")
+    ax.set_ylabel(r"$\Delta_0$ (meV)")
+    ax.legend(fontsize=7)
+    ax.set_title(r"$\Delta_0(T)$, k-resolved TF-ME and TF-SK (paper 004, Fig. 6)", fontsize=8)
+    return fig, xr.Dataset(out, coords=coords), list(dsets.values())
+
+
 def fig07(sm):
     t = read_dataset(sm.input.data[0])
     t.attrs["synthetic"] = int(np.any(t.synthetic.values))      # per-row flag of Table 2
@@ -372,8 +439,8 @@ def fig11(sm):
     return fig, xr.Dataset(out), list(dsets.values())
 
 
-FIGS = {f.__name__: f for f in (fig01, fig02, fig02_kresolved, fig03, fig04, fig05, fig06, fig07, fig08,
-                                 fig09, fig10, fig11)}
+FIGS = {f.__name__: f for f in (fig01, fig02, fig02_kresolved, fig03, fig04, fig05, fig05_kresolved, fig06,
+                                 fig06_kresolved, fig07, fig08, fig09, fig10, fig11)}
 
 
 def main(sm):
