@@ -17,7 +17,12 @@ sampling error of the k-resolved Tc, about 5 % per seed, cancels in the ratio to
 delta0_tf_me likewise from the energy-only TF-SK Delta0 at 0.01 K.  C_S/C_N from the entropy of the
 sampled states (Eq. 31) just below the k-resolved Tc, seed mean.
 'rescaled': alpha2F multiplied by lambda_paper / lambda_computed.  The xi' integral stops at the top of
-the fitted bands, so these energy-only Tc differ from Table 2's TF-FE column (DOS to 60.5 eV)."""
+the fitted bands, so these energy-only Tc differ from Table 2's TF-FE column (DOS to 60.5 eV).
+Empty cells: no value to give: the paper has none (Cu; Table 3 has C_S/C_N for four metals), no
+'rescaled' variant (no paper lambda), or no Tc above t_search_min (superconducting_tf_me = 0).
+Matrix elements of Mo, Ta, Pb, Nb: valence-only norm-conserving pseudopotentials (their semicore
+states in the core) mapped by band index onto the ultrasoft band grid; the deviation of their band
+energies near E_F is band_deviation_mean / _max."""
 
 
 def main(sm):
@@ -35,8 +40,12 @@ def main(sm):
                        "units": [ds[v].attrs["units"] for v in ds.data_vars],
                        **{m: [float(ds[v].sel(metal=m)) for v in ds.data_vars] for m in ds["metal"].values},
                        "meaning": [ds[v].attrs["long_name"] for v in ds.data_vars]})
-    write_table(df, csv=sm.output.csv, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME "
-                "and TF-SK", notes=NOTES)
+    write_table(df, csv=sm.output.csv)
+    shown = df.copy()
+    for m in ds["metal"].values:     # Markdown: 4 significant digits, an empty cell for no value
+        shown[m] = ["" if v != v else f"{v:.4g}" for v in df[m]]
+    write_table(shown, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME and TF-SK",
+                notes=NOTES)
 
 
 run_script(main, snakemake)  # noqa: F821

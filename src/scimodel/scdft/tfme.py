@@ -116,9 +116,10 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         for a, scheme in enumerate(("tf-fe", "tf-sk")):
             ge = GapEquation(inputs[name], settings.refined(coulomb=scheme, cutoff=top))
             r = ge.tc()
-            if not r.found:
-                raise InputError(None, "bands", f"{inp.name} ({name} alpha2F): no energy-only {scheme} Tc "
-                                 "on the fitted bands")
+            if not r.found:          # no solution above t_search_min (Cu): found_energy_only = 0
+                log.info("%s (%s alpha2F): no energy-only %s Tc above %g K on the fitted bands",
+                         inp.name, name, scheme, ge.s.t_search_min)
+                continue
             energy_only[v, a] = r.tc
             e_delta0[v, a] = ge.solve(t_gap, amplitude=0.5).delta0
             e_jump[v, a] = heat_capacity_jump(ge, tc_k=r.tc, fractions=fractions).ratio
@@ -153,9 +154,10 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
             for a, coul in enumerate((block, "tf-sk")):
                 s = settings.refined(coulomb="none" if a == 0 else "tf-sk")
                 kg = KResolvedGap(smp, inputs[name], s, coulomb=coul, cutoff=top)
-                res = kg.tc(energy_only[v, 1])
+                res = kg.tc(energy_only[v, 1] if np.isfinite(energy_only[v, 1]) else None)
                 if res.found:
                     tc[v, a, c], found[v, a, c] = res.tc, 1
+                if res.found and (v, 1) in e_eq:
                     gap0[v, a, c], jump[v, a, c], ok, delta = _below_tc(
                         kg, e_eq[(v, 1)], res.tc, energy_only[v, 1], t_gap, fractions)
                     if c == 0:
@@ -165,7 +167,7 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                                                            curve_t[v, a])
                         ok &= ok_curve
                     converged[v, a, c] = int(ok)
-                if c == 0:
+                if c == 0 and (v, a) in e_eq:
                     ge = e_eq[(v, a)]
                     curve_e[v, a] = [ge.solve(f * energy_only[v, a], amplitude=0.5).delta0 for f in cf]
             log.info("%s (%s alpha2F), seed %d: k-resolved Tc TF-ME %.4g K, TF-SK %.4g K (energy-only "
@@ -216,7 +218,9 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                               "TF-ME Tc: energy-only TF-SK Tc times ratio_me_sk_mean"),
         "tc_energy_only": da(energy_only, ("variant", "scheme_energy"), "K",
                              "Tc, energy-only equation (Eq. 20) on the DOS of the same fitted bands and "
-                             "cutoff; NaN for a variant not computed"),
+                             "cutoff; NaN for a variant not computed or where found_energy_only = 0"),
+        "found_energy_only": da(np.isfinite(energy_only).astype(np.int8), ("variant", "scheme_energy"), "1",
+                                "1 if the energy-only equation has a Tc above t_search_min_K"),
         "delta_nk": da(np.stack([np.stack([first_gap.get((v, a), np.full(first_smp.xi.size, np.nan))
                                            for a in range(2)]) for v in range(nv)]),
                        ("variant", "scheme", "state"), "meV",
@@ -258,7 +262,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                     semicore_bands=int(semicore), nelec=float(nelec), mesh_hypercube=mesh,
                     paper_lambda=float(paper_lambda) if paper_lambda is not None else float("nan"),
                     coulomb_ktf2_per_bohr2=float(coulomb.attrs["ktf2_per_bohr2"]),
-                    coulomb_dos_ef_per_meV=float(coulomb.attrs["dos_ef_per_meV"]))
+                    coulomb_dos_ef_per_meV=float(coulomb.attrs["dos_ef_per_meV"]),
+                    t_search_min_K=float(settings.t_search_min))
     return ds
 
 
@@ -321,6 +326,9 @@ def table2_kresolved(results: dict, paper) -> xr.Dataset:
         return f
 
     rows = {
+        "superconducting_tf_me": (col(lambda d, m: float(d["found"].sel(variant="computed", scheme="tf-me").mean())),
+                                  "1", "fraction of the seeds whose k-resolved TF-ME equation has a Tc above "
+                                  "t_search_min_K (alpha2F as computed); 0: no solution, the Tc cells are empty"),
         "lambda_computed": (col(lambda d, m: float(d["lambda_computed"])), "1", "lambda of the cached alpha2F"),
         "lambda_paper": (col(lambda d, m: paper_value(paper, "lambda", m, "paper")), "1",
                          "lambda of paper 004, Table 2"),
@@ -359,6 +367,9 @@ def table2_kresolved(results: dict, paper) -> xr.Dataset:
         return f
 
     rows.update({
+        "band_deviation_mean": (col(lambda d, m: float(d["band_deviation_mean"])), "meV",
+                                "mean |E| difference, matrix-element states vs fitted bands, within 1 eV of E_F"),
+        "band_deviation_max": (col(lambda d, m: float(d["band_deviation_max"])), "meV", "its maximum"),
         "delta0_tf_me": (col(lambda d, m: float(d["delta0_tf_me_paired"].sel(variant="computed"))), "meV",
                          "TF-ME Delta0 (energy-only TF-SK x paired k-resolved ratio), alpha2F as computed"),
         "delta0_tf_me_rescaled": (col(lambda d, m: float(d["delta0_tf_me_paired"].sel(variant="rescaled"))),
