@@ -737,6 +737,29 @@ def ld1_blas(request, monkeypatch):
 
 @pytest.mark.qe
 @needs_qe
+@pytest.mark.parametrize("element, limit_mry, wrong_nodes", [
+    ("Pb", 6.0, []), ("Ta", 2.0, []), ("Cu", 4.0, []), ("Nb", 3.0, [3]), ("Mo", 4.0, [3])])
+def test_norm_conserving_tfme_pseudopotentials(tmp_path, element, limit_mry, wrong_nodes):
+    """The valence-only pseudopotentials of the TF-ME runs are norm-conserving and
+    transferable to the stated limit (mRy) except in the configurations ld1.x flags
+    with a wrong-node pseudo-state: for Nb and Mo the one with an occupied 5p (3),
+    recorded in resources/abinitio/README.md."""
+    from scimodel.qe.coulomb_mesh import upf_is_norm_conserving
+    nc = ROOT / "resources/pseudo/nc"
+    upf = tmp_path / f"{element}.pz-n-nc.UPF"
+    rows = qe.generate_pseudo(nc / f"{element}.ld1.in", nc / f"{element}.ld1test.in", upf,
+                              tmp_path / "g.out", tmp_path / "t.out", tmp_path / "t.csv")
+    assert upf_is_norm_conserving(upf)
+    assert [i + 2 for i, r in enumerate(rows) if r["ps_nodes_wrong"]] == wrong_nodes
+    ok = [abs(r["delta_mRy"]) for i, r in enumerate(rows) if i + 2 not in wrong_nodes]
+    assert len(ok) == 4 - len(wrong_nodes) and max(ok) < limit_mry
+    flagged = [line.split(",")[0] for line in (tmp_path / "t.csv").read_text().splitlines()[1:]
+               if line.endswith(",true")]
+    assert flagged == [str(i) for i in wrong_nodes]
+
+
+@pytest.mark.qe
+@needs_qe
 def test_pseudopotential_generation_and_transferability(tmp_path, ld1_blas):
     """Issue: with OpenBLAS, ld1.x's UPF differs from the committed one (made with the
     reference BLAS) beyond the date; the rule must still keep the committed bytes."""
