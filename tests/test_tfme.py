@@ -302,6 +302,21 @@ def test_pw_wavefunctions_on_a_small_mesh_give_a_symmetric_matrix(tmp_path):
     g0 = 4 * np.pi / (ds.attrs["volume_bohr3"] * ds.attrs["ktf2_per_bohr2"]) * units.HA_TO_MEV
     # a state's own G = 0 term is g0; averaged over a degenerate set of g states it is g0 / g
     assert np.all(np.diag(flat) * ds["degeneracy"].values.T.ravel() > g0 * (1 - 1e-9))
+    # a G cutoff: the smaller grid of truncated_fft_shape gives exactly the masked sum on
+    # the grid of the whole products (no aliasing into the kept components), which
+    # differs from the untruncated sum
+    from scimodel.qe.parsers import parse_pw_xml
+    wfs = wfc.read_save_folder(save)
+    whole = wfc.fft_shape([w.miller for w in wfs])
+    cut = coulomb_mesh.coulomb_dataset(save, tmp_path / "run", dos_ef=2.0e-4, n_keep=4, g_cut_ry=6.0)
+    assert np.prod(cut.attrs["fft_shape"]) < np.prod(whole) and cut.attrs["g_cut_Ry"] == 6.0
+    u = np.stack([wfc.periodic_parts(w, whole) for w in wfs])
+    grid = parse_pw_xml(tmp_path / "run" / "nscf.xml")
+    e = (grid["eigenvalues_eV"] - grid["fermi_energy_eV"]) * units.EV_TO_MEV
+    ref = coulomb_me.mesh_coulomb_matrix(u, e, ds["cell"].values, 2, ds.attrs["ktf2_per_bohr2"],
+                                         degeneracy_tol=1.0, n_keep=4, g_cut2=6.0)
+    np.testing.assert_allclose(cut["coulomb_me_irr"].values, ref["rows"] * units.HA_TO_MEV, rtol=1e-9)
+    assert np.abs(cut["coulomb_me_irr"].values / ds["coulomb_me_irr"].values - 1).max() > 1e-4
     with pytest.raises(InputError, match="norm-conserving"):
         coulomb_mesh.run_wavefunction_mesh(spec, ROOT / "resources" / "pseudo" / "shipped" / "Pb.pz-d-van.UPF",
                                            tmp_path / "r2", tmp_path / "q2", mesh=2, nbnd=6)

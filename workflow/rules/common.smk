@@ -121,7 +121,14 @@ def coulomb_element(metal):
     abinitio.coulomb_me.elements overrides (pseudo, cutoffs) and the band offset."""
     over = dict(AB["coulomb_me"].get("elements", {}).get(metal, {}))
     offset = int(over.pop("band_offset", 0))
+    over.pop("g_cut_Ry", None)                   # a setting of the matrix, not of pw.x
     return {**AB_ELEMENTS[metal], **over}, offset
+
+
+def coulomb_g_cut(metal):
+    """Cutoff (Ry) of the G sum of the metal's TF-ME matrix, None for all components."""
+    el = AB["coulomb_me"].get("elements", {}).get(metal, {})
+    return el.get("g_cut_Ry", AB["coulomb_me"].get("g_cut_Ry"))
 
 
 def coulomb_pseudo_input(wc):

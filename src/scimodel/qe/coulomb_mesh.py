@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..io import da
 from ..scdft import bzgrid
 from ..scdft.coulomb import ktf2_from_dos
-from ..scdft.coulomb_me import mesh_coulomb_matrix, mesh_fractions
+from ..scdft.coulomb_me import mesh_coulomb_matrix, mesh_fractions, truncated_fft_shape
 from .bandgrid import _with_k_list
 from .inputs import pw_input
 from .parsers import parse_pw_xml
@@ -106,13 +106,16 @@ def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundi
 
 def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_ef: float, n_keep: int,
                     degeneracy_tol_mev: float = 1.0, workers: int = 1,
-                    band_offset: int = 0) -> xr.Dataset:
+                    band_offset: int = 0, g_cut_ry: float | None = None) -> xr.Dataset:
     """K^TF-ME on the mesh of a finished :func:`run_wavefunction_mesh` (module doc) for
     the lowest ``n_keep`` bands (the run's further bands complete the degenerate sets
     that straddle band ``n_keep``); ``dos_ef``: N(0) per spin per atom (1/meV), sets k_TF.
     ``band_offset``: bands of the metal's band grid below the lowest band of this run
     (semicore states that this run's pseudopotential keeps in its core); the ``band``
-    coordinate counts band-grid bands, so run band n is band-grid band n + band_offset."""
+    coordinate counts band-grid bands, so run band n is band-grid band n + band_offset.
+    ``g_cut_ry``: the G sum of Eq. 18 stops at |k - k' + G|^2 = g_cut_ry (Ry), on the
+    smaller FFT grid that holds those components exactly
+    (:func:`scimodel.scdft.coulomb_me.truncated_fft_shape`); None: all components."""
     rundir = Path(rundir)
     s = json.loads((rundir / "summary.json").read_text())
     m, alat = int(s["mesh"]), float(s["spec"]["a_angstrom"]) * units.ANGSTROM_TO_BOHR
@@ -127,12 +130,15 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         raise InputError(save, "xk", f"the wavefunction k points are not the {m}^3 mesh in "
                          "mesh_fractions order")
     shape = fft_shape([w.miller for w in wfs])
+    if g_cut_ry is not None:
+        mmax = np.max([np.abs(w.miller).max(axis=0) for w in wfs], axis=0)
+        shape = truncated_fft_shape(mmax, cell, float(g_cut_ry))
     u = np.stack([periodic_parts(w, shape) for w in wfs])
     volume = abs(np.linalg.det(cell))
     ktf2 = ktf2_from_dos(dos_ef, volume)
     t0 = time.perf_counter()
     res = mesh_coulomb_matrix(u, e, cell, m, ktf2, degeneracy_tol=degeneracy_tol_mev, n_keep=n_keep,
-                              workers=workers)
+                              workers=workers, g_cut2=None if g_cut_ry is None else float(g_cut_ry))
     wall = time.perf_counter() - t0
     e = e[:, :n_keep]
     nb, nk = n_keep, m ** 3
@@ -163,6 +169,7 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         "fermi_energy_eV": grid["fermi_energy_eV"], "nelec": grid["nelec"],
         "dos_ef_per_meV": float(dos_ef), "ktf2_per_bohr2": float(ktf2), "volume_bohr3": float(volume),
         "fft_shape": list(shape), "irreducible_points": int(res["irreducible"].size),
+        "g_cut_Ry": float("inf") if g_cut_ry is None else float(g_cut_ry),
         "orbit_spread": res["orbit_spread"], "asymmetry_before_symmetrisation": res["asymmetry"],
         "degeneracy_tol_meV": float(degeneracy_tol_mev), "matrix_wall_time_s": round(wall, 1),
         "qe_version": s["qe_version"], "pseudopotential": Path(s["pseudo_file"]).name,

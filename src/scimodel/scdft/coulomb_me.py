@@ -42,6 +42,23 @@ def fft_gvectors(shape, cell) -> np.ndarray:
     return mi @ b
 
 
+def truncated_fft_shape(mmax, cell, g_cut2: float) -> tuple[int, int, int]:
+    """Smallest fast FFT grid on which the product of two wavefunctions with Miller
+    indices up to ``mmax`` (per direction) has exact Fourier components for every G with
+    |q + G|^2 <= ``g_cut2`` (bohr^-2), q = k - k' of two points of the zone: n_i >=
+    2 mmax_i + mc_i + 1 (a component p aliases onto p - n_i, which must lie beyond the
+    products' 2 mmax_i), mc_i the largest Miller index of such a G.  Never larger than
+    the grid of the whole products (4 mmax_i + 1)."""
+    cell = np.asarray(cell, float)
+    b = 2.0 * np.pi * np.linalg.inv(cell).T
+    corners = np.array(np.meshgrid(*[[-1.0, 1.0]] * 3, indexing="ij")).reshape(3, -1).T
+    q_max = float(np.linalg.norm(corners @ b, axis=1).max())        # |k - k'| bound
+    mc = np.ceil((np.sqrt(g_cut2) + q_max) * np.linalg.norm(cell, axis=1) / (2.0 * np.pi))
+    mmax = np.asarray(mmax, int)
+    n = np.minimum(np.maximum(2 * mmax + mc.astype(int) + 1, 2 * mc.astype(int) + 1), 4 * mmax + 1)
+    return tuple(int(scipy.fft.next_fast_len(int(v))) for v in n)
+
+
 def pair_density_fourier(u1, u2) -> np.ndarray:
     """rho(G) = (1/N_r) sum_r u1^*(r) u2(r) e^{-iG.r}: Fourier components of the pair
     density of two periodic parts sampled on the same real-space grid (normalised so that
@@ -125,15 +142,19 @@ def degenerate_average(energies, tol: float) -> np.ndarray:
     return same / same.sum(axis=1, keepdims=True)
 
 
-def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers):
-    """M[n, k', n'] (Hartree) of the state block u0 at k0 against every k' (module doc)."""
+def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None):
+    """M[n, k', n'] (Hartree) of the state block u0 at k0 against every k' (module doc);
+    with ``g_cut2`` (bohr^-2) the sum runs over |k - k' + G|^2 <= g_cut2 only."""
     nb = u0.shape[0]
     n_r = int(np.prod(u0.shape[1:]))
     out = np.empty((nb, len(k_all), u_all.shape[1]))
     u0c = np.conj(u0)
     for j, (u1, k1) in enumerate(zip(u_all, k_all)):
         q = np.asarray(k0) - np.asarray(k1) - g
-        w = (4.0 * np.pi / omega) / ((q * q).sum(axis=-1) + ktf2)
+        q2 = (q * q).sum(axis=-1)
+        w = (4.0 * np.pi / omega) / (q2 + ktf2)
+        if g_cut2 is not None:
+            w = np.where(q2 <= g_cut2, w, 0.0)
         for n in range(nb):
             rho = scipy.fft.fftn(u0c[n][None] * u1, axes=(1, 2, 3), workers=workers) / n_r
             out[n, j] = (np.abs(rho) ** 2).reshape(u1.shape[0], -1) @ w.ravel()
@@ -142,7 +163,7 @@ def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers):
 
 def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=None,
                         degeneracy_tol: float = 1e-3, n_keep: int | None = None,
-                        workers: int = 1) -> dict:
+                        workers: int = 1, g_cut2: float | None = None) -> dict:
     """K^TF-ME (Eq. 18, Hartree) between all states of the bands of ``u`` on the
     Gamma-centred m^3 mesh, computed for the irreducible k only and completed by the
     point group (M(Sk, Sk') = M(k, k')) after averaging over degenerate bands.
@@ -159,6 +180,10 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
     n_keep : bands returned (default all).  The bands above ``n_keep`` serve only to
         complete the degenerate sets that straddle it: a set cut by the top of ``u``
         is not invariant under the group and its copies differ.
+    g_cut2 : if given, the G sum of Eq. 18 runs over |k - k' + G|^2 <= g_cut2 (bohr^-2,
+        the cutoff in Ry) only, and the grid of ``u`` need only hold those components
+        of the products without aliasing (:func:`truncated_fft_shape`); default: all
+        G of a grid that holds the whole products.
 
     Returns
     -------
@@ -185,7 +210,7 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
     avg = np.stack([degenerate_average(e, degeneracy_tol) for e in np.asarray(energies)])
     rows = np.empty((irr.size, keep, n_k, keep))
     for i, i0 in enumerate(irr):
-        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers)       # (nb, n_k, nb)
+        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers, g_cut2)   # (nb, n_k, nb)
         rows[i] = np.einsum("ab,bjc,jdc->ajd", avg[i0], r, avg)[:keep, :, :keep]  # degenerate sets
     out = complete_mesh_matrix(rows, irr, cell, m, rotations)
     deg = np.rint(1.0 / np.diagonal(avg, axis1=1, axis2=2)[:, :keep]).astype(np.int64)
