@@ -234,7 +234,7 @@ def fig05_kresolved(sm):
         for scheme, color, label in (("tf-sk", "0.6", "TF-SK"), ("tf-me", COLORS.get(metal), "TF-ME")):
             d = ds.delta_nk.sel(variant=v, scheme=scheme).values
             a.plot(np.abs(xi), d, ".", ms=0.8, color=color, alpha=0.5, rasterized=True,
-                   label=f"{label} ($\Delta_0$ = {float(ds.delta0_kresolved.sel(variant=v, scheme=scheme)[0]):.3g} meV)")
+                   label=f"{label} ($\\Delta_0$ = {float(ds.delta0_kresolved.sel(variant=v, scheme=scheme)[0]):.3g} meV)")
             out[f"delta_nk_{scheme.replace('-', '_')}_{metal}"] = da(
                 d, (f"state_{metal}",), "meV", f"Delta_nk at {ds.attrs.get('t_gap_K', 0.01)} K, {label}, "
                 f"{metal}, alpha2F {v}, seed {int(ds.seed[0])}")
@@ -244,7 +244,7 @@ def fig05_kresolved(sm):
         a.axhline(0, color="0.5", lw=0.5)
         a.set_xlabel(r"$|\xi_{n\mathbf{k}}|$ (meV; both signs)")
         a.set_ylabel(r"$\Delta(\xi_{n\mathbf{k}})$ (meV)")
-        a.set_title(f"{metal}, k-resolved, {xi.size} states, $\alpha^2F$ {v}", fontsize=8)
+        a.set_title(f"{metal}, k-resolved, {xi.size} states, $\\alpha^2F$ {v}", fontsize=8)
         a.legend(fontsize=6, markerscale=8)
     fig.suptitle("Gap function of the sampled Kohn-Sham states (paper 004, Fig. 5)", fontsize=9)
     return fig, xr.Dataset(out), [dsets[m] for m in order]
