@@ -295,6 +295,10 @@ def test_pw_wavefunctions_on_a_small_mesh_give_a_symmetric_matrix(tmp_path):
     spec = qe.metal_spec("Al", params)
     upf = ROOT / "resources" / "pseudo" / "shipped" / "Al.pz-vbc.UPF"
     save = coulomb_mesh.run_wavefunction_mesh(spec, upf, tmp_path / "run", tmp_path / "qe", mesh=2, nbnd=6)
+    # a file of an earlier run with more k points (the scf's) is not read
+    import shutil
+    shutil.copy(save / "wfc1.dat", save / "wfc9.dat")
+    assert len(wfc.read_save_folder(save)) == 8
     ds = coulomb_mesh.coulomb_dataset(save, tmp_path / "run", dos_ef=2.0e-4, n_keep=4)
     assert ds["coulomb_me_irr"].shape == (3, 4, 8, 4)                  # fcc 2^3: 3 irreducible points
     assert ds.attrs["orbit_spread"] < 1e-6 and ds.attrs["asymmetry_before_symmetrisation"] < 1e-6

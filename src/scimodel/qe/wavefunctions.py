@@ -125,11 +125,21 @@ def periodic_parts(wf: Wavefunction, shape, bands=None, dtype=np.complex128) -> 
 
 
 def read_save_folder(save: str | os.PathLike) -> list[Wavefunction]:
-    """All ``wfc<ik>.dat`` of a ``<prefix>.save`` folder, ordered by ik."""
+    """The ``wfc<ik>.dat`` of the last run in a ``<prefix>.save`` folder, ik = 1 .. the
+    number of k points of its ``data-file-schema.xml`` (an nscf on fewer k points than the
+    scf before it leaves the scf's further files in the folder; they are not read)."""
+    from .parsers import parse_pw_xml
+
     save = Path(save)
     files = sorted(save.glob("wfc*.dat"), key=lambda p: int(p.stem[3:]))
     if not files:
         raise InputError(save, "wfc*.dat", "no wavefunction files (pw.x run with wf_collect?)")
+    xml = save / "data-file-schema.xml"
+    if xml.exists():
+        nks = int(parse_pw_xml(xml)["eigenvalues_eV"].shape[0])
+        if len(files) < nks:
+            raise InputError(save, "wfc*.dat", f"{len(files)} files; data-file-schema.xml lists {nks} k points")
+        files = files[:nks]
     wfs = [read_wfc(f) for f in files]
     if [w.ik for w in wfs] != list(range(1, len(wfs) + 1)):
         raise InputError(save, "wfc*.dat", "k-point indices are not 1..n without gaps")
