@@ -44,8 +44,7 @@ rule abinitio_pseudo_nc:
     input:
         gen="resources/pseudo/nc/{element}.ld1.in",
         test="resources/pseudo/nc/{element}.ld1test.in",
-        reference=lambda wc: [p for p in [f"resources/pseudo/generated/nc/{wc.element}.pz-n-nc.UPF"]
-                              if _Path(p).exists()],
+        reference=lambda wc: abinitio_reference_upf(wc, "generated/nc", "pz-n-nc"),
     wildcard_constraints:
         element="[A-Z][a-z]?",
     output:

@@ -136,9 +136,9 @@ def coulomb_pseudo_input(wc):
     return _pseudo_path(coulomb_element(wc.metal)[0]["pseudo"])
 
 
-def abinitio_reference_upf(wc):
-    """The committed copy of a generated UPF (resources/pseudo/generated/), if any."""
-    p = f"resources/pseudo/generated/{wc.element}.pz-spn-rrkjus.UPF"
+def abinitio_reference_upf(wc, folder="generated", kind="pz-spn-rrkjus"):
+    """The committed copy of a generated UPF (resources/pseudo/<folder>/), if any."""
+    p = f"resources/pseudo/{folder}/{wc.element}.{kind}.UPF"
     return p if _Path(p).exists() else []
 
 
