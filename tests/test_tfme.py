@@ -188,6 +188,27 @@ def test_cached_al_matrix_symmetric_bounded_and_free_electron_like(al_coulomb):
         assert key in ds.attrs
 
 
+COULOMB_CACHES = sorted((ROOT / "resources" / "abinitio" / "coulomb").glob("*.nc"))
+
+
+@pytest.mark.parametrize("path", COULOMB_CACHES, ids=[p.stem for p in COULOMB_CACHES])
+def test_every_cached_matrix_is_symmetric_and_holds_its_g0_term(path):
+    """The exact properties of Eq. 18 for every committed cache (valence-only
+    pseudopotentials and a G cutoff included: G = 0 is always in the sum), and its band
+    coordinate counts band-grid bands from its band_offset."""
+    with xr.open_dataset(path) as ds:
+        ds.load()
+    m = coulomb_me.full_matrix(ds)
+    nb, nk = m.shape[:2]
+    flat = m.reshape(nb * nk, nb * nk)
+    np.testing.assert_allclose(flat, flat.T, rtol=0, atol=1e-9 * np.abs(flat).max())
+    assert ds.attrs["orbit_spread"] < 1e-6 and ds.attrs["asymmetry_before_symmetrisation"] < 1e-6
+    g0 = 4 * np.pi / (ds.attrs["volume_bohr3"] * ds.attrs["ktf2_per_bohr2"]) * units.HA_TO_MEV
+    assert np.all(np.diag(flat) * ds["degeneracy"].values.T.ravel() > g0 * (1 - 1e-9))
+    off = int(ds.attrs.get("band_offset", 0))
+    assert ds["band"].values[0] == off and ds.sizes["band"] == int(ds.attrs["nbnd"])
+
+
 # --------------------------------------------------------------------------- normalisation
 
 def test_tetrahedron_normalisation_is_the_zone_average_of_the_target():
