@@ -21,8 +21,10 @@ the fitted bands, so these energy-only Tc differ from Table 2's TF-FE column (DO
 Empty cells: no value to give: the paper has none (Cu; Table 3 has C_S/C_N for four metals), no
 'rescaled' variant (no paper lambda), or no Tc above t_search_min (superconducting_tf_me = 0).
 Matrix elements of Mo, Ta, Pb, Nb: valence-only norm-conserving pseudopotentials (their semicore
-states in the core) mapped by band index onto the ultrasoft band grid; the deviation of their band
-energies near E_F is band_deviation_mean / _max."""
+states in the core), Cu: norm-conserving with its 3d, each mapped by band index onto the ultrasoft band
+grid; the deviation of their band energies near E_F is band_deviation_mean / _max.  Mo, Ta, Nb, Cu:
+G sum of Eq. 18 to 20 Ry, not converged for these d metals (Mo at 40 Ry: +3.1 % on average near E_F,
+resources/abinitio/coulomb/g_cut_check.md), so their TF-ME repulsion is underestimated."""
 
 
 def main(sm):
@@ -44,6 +46,7 @@ def main(sm):
     shown = df.copy()
     for m in ds["metal"].values:     # Markdown: 4 significant digits, an empty cell for no value
         shown[m] = ["" if v != v else f"{v:.4g}" for v in df[m]]
+    shown["meaning"] = [t.replace("|", "\\|") for t in df["meaning"]]     # a pipe would split the cell
     write_table(shown, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME and TF-SK",
                 notes=NOTES)
 
