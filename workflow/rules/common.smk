@@ -7,6 +7,7 @@ from scimodel import schema_path
 from scimodel.config import validate_workflow_config
 from scimodel.errors import InputError
 from scimodel.provenance import code_fingerprint
+from scimodel.qe.coulomb_mesh import tfme_settings
 
 
 # Validate (and fill defaults) with a message naming the field and where its
@@ -117,18 +118,9 @@ def abinitio_pseudo_input(wc):
 
 
 def coulomb_element(metal):
-    """The TF-ME run's settings of one metal: its abinitio.elements entry with the
-    abinitio.coulomb_me.elements overrides (pseudo, cutoffs) and the band offset."""
-    over = dict(AB["coulomb_me"].get("elements", {}).get(metal, {}))
-    offset = int(over.pop("band_offset", 0))
-    over.pop("g_cut_Ry", None)                   # a setting of the matrix, not of pw.x
-    return {**AB_ELEMENTS[metal], **over}, offset
-
-
-def coulomb_g_cut(metal):
-    """Cutoff (Ry) of the G sum of the metal's TF-ME matrix, None for all components."""
-    el = AB["coulomb_me"].get("elements", {}).get(metal, {})
-    return el.get("g_cut_Ry", AB["coulomb_me"].get("g_cut_Ry"))
+    """The TF-ME run's settings of one metal (scimodel.qe.coulomb_mesh.tfme_settings):
+    element parameters, band offset, G cutoff (Ry or None)."""
+    return tfme_settings(AB, metal)
 
 
 def coulomb_pseudo_input(wc):

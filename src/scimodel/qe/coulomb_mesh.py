@@ -66,6 +66,18 @@ def upf_is_norm_conserving(path: str | os.PathLike) -> bool:
                      "expected a UPF file")
 
 
+def tfme_settings(abinitio: dict, metal: str) -> tuple[dict, int, float | None]:
+    """The TF-ME run of ``metal`` from the validated ``abinitio`` config section: its
+    ``elements`` entry with the ``coulomb_me.elements`` overrides (pseudopotential,
+    cutoffs), the band offset (band-grid bands in that pseudopotential's core) and the
+    cutoff of the G sum in Ry (per metal, else ``coulomb_me.g_cut_Ry``; None: all)."""
+    cm = abinitio.get("coulomb_me", {})
+    over = dict(cm.get("elements", {}).get(metal, {}))
+    offset = int(over.pop("band_offset", 0))
+    g_cut = over.pop("g_cut_Ry", cm.get("g_cut_Ry"))
+    return {**abinitio["elements"][metal], **over}, offset, g_cut
+
+
 def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
                           scratch: str | os.PathLike, *, mesh: int, nbnd: int, nproc: int = 1,
                           mpi_command: str = "mpirun -np {nproc}") -> Path:
