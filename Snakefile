@@ -39,6 +39,7 @@ if _unwritable:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/eliashberg.smk"
 include: "workflow/rules/abinitio.smk"
+include: "workflow/rules/phonons.smk"
 include: "workflow/rules/kresolved.smk"
 include: "workflow/rules/scdft.smk"
 include: "workflow/rules/paper004.smk"

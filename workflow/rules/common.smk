@@ -1,4 +1,5 @@
 # Helpers shared by all rule files, config validation and the target lists.
+import glob
 import os
 
 from snakemake.exceptions import WorkflowError
@@ -179,6 +180,36 @@ def abinitio_stored_archive(wc):
 # (scimodel.qe.store_q_points): the campaigns the cached files were joined from,
 # then the convergence studies the records of resources/abinitio/ name.
 AB_QPOINT_ROOTS = ["resources/abinitio/qe_parts", "resources/abinitio/qe_studies"]
+
+
+# Phonons against experiment (workflow/rules/phonons.smk)
+PH = AB["phonons"]
+PH_METALS = [m for m in AB_AVAILABLE if not abinitio_user_files(m)]
+PH_BVK = "resources/phonons/bvk_neutron_fits.yaml"
+
+
+def phonon_archives(metal):
+    """Every stored campaign archive of ``metal`` (the script picks the cached file's two by key)."""
+    return sorted(glob.glob(f"resources/abinitio/qe_parts/{metal}_q*.zip"))
+
+
+def cached_campaign_archive(metal):
+    """The main ph.x campaign archive of the metal's ab-initio file (by its phonon key)."""
+    import xarray as xr
+
+    with xr.open_dataset(abinitio_nc(metal)) as ds:
+        name = f"{metal}_q{int(ds.attrs['q_grid'])}_{ds.attrs['phonon_key']}.zip"
+    for root in AB_QPOINT_ROOTS:
+        if os.path.exists(f"{root}/{name}"):
+            return f"{root}/{name}"
+    raise WorkflowError(f"{abinitio_nc(metal)}: its campaign archive {name} is in none of {AB_QPOINT_ROOTS}")
+
+
+def dispersion_nc(metal):
+    if AB["use_cache"]:
+        return f"resources/abinitio/phonons/dispersion_{metal}.nc"
+    return f"results/abinitio/phonons/dispersion_{metal}.nc"
+
 
 
 def abinitio_netcdf_input(wc):
