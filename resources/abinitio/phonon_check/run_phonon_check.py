@@ -29,6 +29,7 @@ ap.add_argument("metal")
 ap.add_argument("--f", type=float, default=1.0, help="a / a_exp")
 ap.add_argument("--k", type=int, default=None, help="scf k grid (default: the cache's)")
 ap.add_argument("--degauss", type=float, default=None, help="MV smearing in Ry (default: the cache's)")
+ap.add_argument("--ecut", type=float, default=None, help="ecutwfc in Ry (ecutrho scaled alike; default: the cache's)")
 ap.add_argument("--pressure", type=float, nargs="*", help="pressure scan over these a / a_exp")
 ap.add_argument("--nproc", type=int, default=2)
 ap.add_argument("--label", help="variant name (table column); append the point records to runs.jsonl")
@@ -58,6 +59,8 @@ spec = qe.metal_spec(a.metal, el)
 pseudo = Path("resources/pseudo") / el["pseudo"]
 spec = dataclasses.replace(spec, pseudo=pseudo.name, pseudo_dir="./",
                            k_scf=a.k or spec.k_scf, degauss_ry=a.degauss or spec.degauss_ry)
+if a.ecut:
+    spec = dataclasses.replace(spec, ecutrho_ry=spec.ecutrho_ry * a.ecut / spec.ecutwfc_ry, ecutwfc_ry=a.ecut)
 kw = dict(nproc=a.nproc, pools=True)
 
 
@@ -90,7 +93,7 @@ if a.pressure:
     raise SystemExit
 
 s = dataclasses.replace(spec, a_angstrom=spec.a_angstrom * a.f)
-d = fresh(f"f{a.f:.4f}_k{s.k_scf}_mv{s.degauss_ry:g}")
+d = fresh(f"f{a.f:.4f}_k{s.k_scf}_mv{s.degauss_ry:g}_ec{s.ecutwfc_ry:g}")
 walls = {"scf": run_qe("pw.x", pw_input(s), "scf", d, **kw)}
 for name, q in phonons.SPECIAL_POINTS[s.structure].items():
     stem = f"ph_{name}"
@@ -103,5 +106,5 @@ for name, q in phonons.SPECIAL_POINTS[s.structure].items():
     qq, f, v = phonons.read_dyn_modes((d / f"{s.prefix}.dyn{name}").read_text(), d / f"{s.prefix}.dyn{name}")
     record({"metal": a.metal, "point": name, "q": qq.tolist(), "freq_THz": [round(x, 4) for x in f], **vectors(v),
             "source": "ph.x single q (run_phonon_check.py)", "f": a.f, "celldm1": round(s.alat_bohr, 6),
-            "k": s.k_scf, "degauss_Ry": s.degauss_ry, "wall_s": round(time.perf_counter() - t0, 1),
+            "k": s.k_scf, "degauss_Ry": s.degauss_ry, "ecutwfc_Ry": s.ecutwfc_ry, "wall_s": round(time.perf_counter() - t0, 1),
             "qe_version": qe.qe_version(), "pseudo": el["pseudo"]})
