@@ -191,11 +191,29 @@ def tetrahedron_dos(full: np.ndarray, energies: np.ndarray) -> np.ndarray:
 
 def fermi_level(full: np.ndarray, n_per_spin: float, lo: float, hi: float,
                 tol: float = 1e-7) -> float:
-    """E_F with n(E_F) = ``n_per_spin`` (bisection on the tetrahedron n(E))."""
-    et = np.ascontiguousarray(_tetra_energies(np.asarray(full, float)))
+    """E_F in [``lo``, ``hi``] with n(E_F) = ``n_per_spin`` (bisection on the tetrahedron
+    n(E) to ``tol``, in the unit of ``full``).
+
+    Bands entirely below ``lo`` count one state each and bands entirely above ``hi``
+    none, so only the bands crossing the bracket enter the tetrahedron table (24 x
+    their size in memory).  ValueError when n(lo) < ``n_per_spin`` < n(hi) fails.
+    """
+    full = np.asarray(full, float)
+    nb = full.shape[3]
+    top, bottom = full.reshape(-1, nb).max(axis=0), full.reshape(-1, nb).min(axis=0)
+    below = float(np.sum(top <= lo))
+    et = np.ascontiguousarray(_tetra_energies(full[..., (top > lo) & (bottom < hi)]))
+
+    def count(e: float) -> float:
+        return below + _nos_nb(et, np.array([e]))[0]
+
+    n_lo, n_hi = count(lo), count(hi)
+    if not n_lo < n_per_spin < n_hi:
+        raise ValueError(f"{n_per_spin} states per spin: the bands hold {n_lo:.6g} below "
+                         f"{lo:g} and {n_hi:.6g} below {hi:g}")
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if _nos_nb(et, np.array([mid]))[0] < n_per_spin:
+        if count(mid) < n_per_spin:
             lo = mid
         else:
             hi = mid

@@ -58,31 +58,14 @@ def bands_on_mesh(energy_fn, n: int) -> np.ndarray:
     return e.reshape(n, n, n, e.shape[1])
 
 
-def _states_below(full: np.ndarray, energies) -> np.ndarray:
-    """Linear-tetrahedron number of states per spin per cell below ``energies`` (sorted),
-    summed band by band (the tetrahedron corner table of all bands at once would take
-    24 x the memory of ``full``)."""
-    e = np.asarray(energies, float)
-    return sum(abinitio.integrated_dos(full[..., b:b + 1], e) for b in range(full.shape[3]))
-
-
-def fermi_level_by_count(full: np.ndarray, n_per_spin: float, window: float = 2000.0,
-                         step: float = 0.5) -> float:
+def fermi_level_by_count(full: np.ndarray, n_per_spin: float, window: float = 2000.0) -> float:
     """E_F (meV) with ``n_per_spin`` states per spin per cell below it, by the linear
-    tetrahedron method on the mesh energies ``full``: n(E) tabulated every ``step`` meV
-    within +-``window`` (bands entirely below count one state each), then linear
-    interpolation of the piecewise-cubic n(E) (error well below 0.01 meV)."""
-    nb = full.shape[3]
-    top, bottom = full.reshape(-1, nb).max(axis=0), full.reshape(-1, nb).min(axis=0)
-    below = int(np.sum(top <= -window))
-    part = full[..., (top > -window) & (bottom < window)]
-    e = np.arange(-window, window + step / 2, step)
-    n = below + (_states_below(part, e) if part.shape[3] else np.zeros(e.size))
-    if not n[0] < n_per_spin < n[-1]:
-        raise InputError(None, "nelec", f"{n_per_spin} states per spin: the bands hold {n[0]:.4g} "
-                         f"below {-window:g} meV and {n[-1]:.4g} below {window:g} meV")
-    i = int(np.searchsorted(n, n_per_spin))              # n[i - 1] < n_per_spin <= n[i]
-    return float(e[i - 1] + step * (n_per_spin - n[i - 1]) / (n[i] - n[i - 1]))
+    tetrahedron method on the mesh energies ``full`` (:func:`scimodel.abinitio.fermi_level`,
+    bisection within +-``window`` meV to 1e-6 meV)."""
+    try:
+        return abinitio.fermi_level(full, n_per_spin, -window, window, tol=1e-6)
+    except ValueError as err:
+        raise InputError(None, "nelec", str(err)) from None
 
 
 def bands_input(inp: ScdftInput, full: np.ndarray, bin_mev: float) -> ScdftInput:
