@@ -22,6 +22,7 @@ def main(sm):
         n_fermi=cfg["n_fermi"], n_other=cfg["n_other"],
         seeds=cfg["seeds"], distribution=cfg["distribution"], dos_mesh=cfg["dos_mesh"],
         dos_bin_mev=cfg["dos_bin_meV"], normalisation=cfg["normalisation"],
+        average_bin_mev=cfg["average_bin_meV"],
         t_gap=float(sm.params.scdft.get("t_gap_K", 0.01)))
     write_dataset(ds, sm.output.nc, source="scimodel.scdft.tfme.kresolved_tc on the star-function fit "
                   "of the committed band grid and the cached K^TF-ME; workflow/rules/kresolved.smk",

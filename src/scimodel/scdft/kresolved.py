@@ -62,6 +62,43 @@ class BlockCoulomb:
         return b
 
 
+def energy_averaged_coulomb(block: BlockCoulomb, samples: KSamples, bin_mev: float = 100.0):
+    """The isotropic part of the block kernel on the sampled states: K(xi, xi') = the
+    weighted mean of ``block.matrix`` over the pairs of sampled states with energies in
+    the bins (width ``bin_mev``, one centred on E_F) of xi and xi',
+
+        K(a, b) = sum_{i in a, j in b} w_i w_j M[blk_i, blk_j] / (W_a W_b).
+
+    The energy-only gap equation with this kernel (``GapEquation(coulomb_fn=...)``)
+    differs from the k-resolved one with the blocks only by the anisotropy of the
+    matrix elements on energy shells.  Returns a function of the mesh energies (meV); a
+    mesh energy takes the nearest bin that holds sampled states (where none do, the DOS
+    and so the kernel's weight are zero)."""
+    if not bin_mev > 0:
+        raise ValueError(f"bin_mev must be positive; got {bin_mev}")
+    blk = block.block_of(samples)
+    b = np.floor(samples.xi / bin_mev + 0.5).astype(np.int64)
+    b0 = int(b.min())
+    nbin = int(b.max()) - b0 + 1
+    a = scipy.sparse.csr_matrix((samples.weight, (b - b0, blk)), shape=(nbin, block.matrix.shape[0]))
+    w = np.asarray(a.sum(axis=1)).ravel()
+    filled = np.flatnonzero(w > 0)
+    num = np.asarray((a @ np.asarray(a @ block.matrix).T).T)      # A M A^T
+    table = num[np.ix_(filled, filled)] / np.outer(w[filled], w[filled])
+    centres = (filled + b0) * bin_mev
+
+    def kernel(xi):
+        x = np.asarray(xi, float)
+        j = np.clip(np.searchsorted(centres, x), 1, max(centres.size - 1, 1))
+        if centres.size > 1:
+            j = np.where(np.abs(x - centres[j - 1]) <= np.abs(centres[j] - x), j - 1, j)
+        else:
+            j = np.zeros(x.size, dtype=np.int64)
+        return table[np.ix_(j, j)]
+
+    return kernel
+
+
 def interpolation_matrix(x, grid) -> scipy.sparse.csr_matrix:
     """Sparse P with (P f)(x_i) = linear interpolation of f given on the ascending ``grid``."""
     x = np.asarray(x, dtype=float)

@@ -300,7 +300,10 @@ class GapEquation:
     phononic kernels are built per temperature and cached.
     """
 
-    def __init__(self, inp: ScdftInput, settings: Settings | None = None, use_numba: bool = True):
+    def __init__(self, inp: ScdftInput, settings: Settings | None = None, use_numba: bool = True,
+                 coulomb_fn=None):
+        """``coulomb_fn``: optional K^el(xi_i, xi_j) (meV atom) as a function of the mesh
+        energies (meV), used instead of the scheme named by ``settings.coulomb``."""
         self.inp = inp
         self.s = settings or Settings()
         s = self.s
@@ -312,7 +315,12 @@ class GapEquation:
         self.nw = self.n * self.mesh.w
         self.omega, self.wa2f = phonon_grid(inp, s.n_omega)
         self.lam_grid = float(2.0 * np.sum(self.wa2f / self.omega))
-        if s.coulomb.lower() == "none":
+        if coulomb_fn is not None:
+            self.kel = np.asarray(coulomb_fn(self.xi), float)
+            if self.kel.shape != (self.xi.size, self.xi.size):
+                raise ValueError(f"coulomb_fn returned shape {self.kel.shape}; expected "
+                                 f"{(self.xi.size, self.xi.size)}")
+        elif s.coulomb.lower() == "none":
             self.kel = None
         else:
             self.kel = coulomb_kernel(self.xi, scheme=s.coulomb, dos_ef=inp.dos_ef,

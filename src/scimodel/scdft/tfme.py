@@ -25,7 +25,7 @@ from ..io import da
 from .inputs import ScdftInput
 from .kconvergence import NORMALISATIONS, draw, fitted_bands
 from .coulomb_me import full_matrix
-from .kresolved import BlockCoulomb, KResolvedGap
+from .kresolved import BlockCoulomb, KResolvedGap, energy_averaged_coulomb
 from .observables import heat_capacity_jump, jump_from_entropy
 from .solver import GapEquation, Settings
 
@@ -61,7 +61,7 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                  semicore: int, paper_lambda: float | None = None, n_fermi: int = 20000,
                  n_other: int = 1000, seeds=(1, 2, 3), distribution: str = "chi_ry", dos_mesh: int = 96,
                  dos_bin_mev: float = 5.0, delta0: float = 1.0,
-                 normalisation: str = "tetrahedra", t_gap: float = 0.01,
+                 normalisation: str = "tetrahedra", t_gap: float = 0.01, average_bin_mev: float = 100.0,
                  fractions=(0.97, 0.95, 0.93, 0.91, 0.89),
                  curve_fractions=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)) -> xr.Dataset:
     """k-resolved TF-ME and TF-SK Tc for each seed, and the energy-only TF-FE and TF-SK
@@ -85,6 +85,12 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     sampled state at ``t_gap`` (paper 004, Fig. 5) and Delta0(T) at ``curve_fractions``
     x the k-resolved Tc (Fig. 6), for both functionals, next to the energy-only Delta0(T)
     at the same T / Tc.
+
+    ``tc_energy_only_me_averaged``: the energy-only Tc with the isotropic part of the TF-ME
+    blocks on the first seed's states (:func:`.kresolved.energy_averaged_coulomb`, bins
+    of ``average_bin_mev``).  Against the energy-only TF-SK Tc it measures what the
+    energy dependence of the matrix elements does; against the k-resolved TF-ME Tc, what
+    their anisotropy on energy shells does.
     """
     if normalisation not in NORMALISATIONS:
         raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
@@ -139,6 +145,7 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     curve_t = np.full((nv, 2, cf.size), np.nan)
     curve_e = np.full((nv, 2, cf.size), np.nan)
     first_gap = {}
+    me_averaged = np.full(nv, np.nan)
     for c, seed in enumerate(seeds):
         t0 = time.perf_counter()
         smp = draw(fb.energy_fn, valence.size, distribution, int(n_fermi), int(n_other), int(seed), delta0,
@@ -148,6 +155,12 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         n_states[c] = smp.xi.size
         if c == 0:
             first_smp = smp
+            averaged = energy_averaged_coulomb(block, smp, average_bin_mev)
+            for v, name in enumerate(VARIANTS):
+                if name in inputs:
+                    r = GapEquation(inputs[name], settings.refined(coulomb="tf-sk", cutoff=top),
+                                    coulomb_fn=averaged).tc()
+                    me_averaged[v] = r.tc if r.found else np.nan
         for v, name in enumerate(VARIANTS):
             if name not in inputs:
                 continue
@@ -219,6 +232,12 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         "tc_energy_only": da(energy_only, ("variant", "scheme_energy"), "K",
                              "Tc, energy-only equation (Eq. 20) on the DOS of the same fitted bands and "
                              "cutoff; NaN for a variant not computed or where found_energy_only = 0"),
+        "tc_energy_only_me_averaged": da(me_averaged, vdims, "K",
+                                         "Tc, energy-only equation on the DOS of the fitted bands with the "
+                                         "TF-ME blocks averaged over energy shells of the first seed's "
+                                         "states; NaN where found_me_averaged = 0"),
+        "found_me_averaged": da(np.isfinite(me_averaged).astype(np.int8), vdims, "1",
+                                "1 if tc_energy_only_me_averaged was found above t_search_min_K"),
         "found_energy_only": da(np.isfinite(energy_only).astype(np.int8), ("variant", "scheme_energy"), "1",
                                 "1 if the energy-only equation has a Tc above t_search_min_K"),
         "delta_nk": da(np.stack([np.stack([first_gap.get((v, a), np.full(first_smp.xi.size, np.nan))
@@ -263,7 +282,9 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                     paper_lambda=float(paper_lambda) if paper_lambda is not None else float("nan"),
                     coulomb_ktf2_per_bohr2=float(coulomb.attrs["ktf2_per_bohr2"]),
                     coulomb_dos_ef_per_meV=float(coulomb.attrs["dos_ef_per_meV"]),
-                    t_search_min_K=float(settings.t_search_min))
+                    # files written before the cutoff existed (Al, Pb) hold every component
+                    coulomb_g_cut_Ry=float(coulomb.attrs.get("g_cut_Ry", float("inf"))),
+                    average_bin_mev=float(average_bin_mev), t_search_min_K=float(settings.t_search_min))
     return ds
 
 
@@ -352,6 +373,10 @@ def table2_kresolved(results: dict, paper) -> xr.Dataset:
         "ratio_me_sk": (col(sel("ratio_me_sk_mean", "rescaled")), "1",
                         "k-resolved TF-ME / TF-SK on the same states (rescaled alpha2F), seed mean"),
         "ratio_me_sk_sd": (col(sel("ratio_me_sk_sd", "rescaled")), "1", "its standard deviation"),
+        "ratio_me_averaged_sk": (col(lambda d, m: float(d["tc_energy_only_me_averaged"].sel(variant="rescaled"))
+                                     / float(d["tc_energy_only"].sel(variant="rescaled", scheme_energy="tf-sk"))),
+                                 "1", "energy-only Tc with the shell-averaged TF-ME kernel / with TF-SK "
+                                 "(rescaled alpha2F): the energy dependence of the matrix elements"),
         "ratio_me_sk_paper": (col(lambda d, m: paper_value(paper, "tc", m, "TF-ME")
                                   / paper_value(paper, "tc", m, "TF-SK")), "1",
                               "paper 004: TF-ME / TF-SK Tc"),
