@@ -377,8 +377,8 @@ def dispersion_dataset(metal: str, lattice: str, mass_amu: float, archive: str |
     f = matdyn_dispersion(archive, mass_amu, q, workdir)
     return xr.Dataset(
         {"frequency": da(f, ["path", "mode"], "THz", "phonon frequency (matdyn.x; negative: imaginary)"),
-         "q": da(q, ["path", "cart"], "2 pi / a", "wavevector (Cartesian)")},
-        coords={"path": da(x, ["path"], "2 pi / a", "length along the path"),
+         "q": da(q, ["path", "cart"], "1", "wavevector (Cartesian), in units of 2 pi / a")},
+        coords={"path": da(x, ["path"], "1", "length along the path, in units of 2 pi / a"),
                 "mode": da(np.arange(3), ["mode"], "1", "mode index (ascending frequency)"),
                 "cart": da(np.arange(3), ["cart"], "1", "Cartesian component")},
         attrs={"metal": metal, "lattice": lattice, "mass_amu": float(mass_amu),

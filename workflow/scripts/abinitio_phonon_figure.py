@@ -28,6 +28,9 @@ def main(sm):
         model = models.get(metal)
         if model is not None and model.usable:
             f = phonons.bvk_frequencies(model, float(ds.attrs["mass_amu"]), ds["q"].values)
+            # a degenerate branch is drawn once: two dashed copies out of phase look solid
+            for j in range(1, f.shape[1]):
+                f[np.abs(f[:, j] - f[:, j - 1]) < 1e-4 * np.abs(f).max(), j] = np.nan
             ax.plot(x, f, color="k", lw=0.8, ls="--")
             note = f"neutron fit, {model.temperature_k:g} K"
         else:
@@ -47,9 +50,10 @@ def main(sm):
         ax.set_ylim(0, None)
         ax.set_title(f"{metal} ({note})", fontsize=8)
         ax.set_ylabel("frequency (THz)")
+        ax.set_xlabel("wave vector along the path", fontsize=7)
     for ax in list(axes.flat)[len(metals):]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], color="C0", lw=1.0, label="DFPT (LDA, a_exp; q2r/matdyn)"),
+    handles = [plt.Line2D([], [], color="C0", lw=1.0, label=r"DFPT (LDA, $a_\mathrm{exp}$; q2r/matdyn)"),
                plt.Line2D([], [], color="k", lw=0.8, ls="--", label="BvK fit to neutron data"),
                plt.Line2D([], [], color="C3", marker="o", mfc="none", ls="none", ms=3, label="ph.x at the point")]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
