@@ -14,7 +14,6 @@ returned as a negative number (sign of omega^2 times sqrt|omega^2|).
 """
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .abinitio import cubic_point_group
 from .errors import InputError
 
 AMU_KG = 1.66053906660e-27
@@ -46,14 +46,9 @@ DISPERSION_PATHS = {
 
 
 def cubic_operations() -> np.ndarray:
-    """The 48 proper and improper rotations of the cube (signed permutation matrices)."""
-    ops = []
-    for perm in itertools.permutations(range(3)):
-        for signs in itertools.product((1.0, -1.0), repeat=3):
-            r = np.zeros((3, 3))
-            r[np.arange(3), perm] = signs
-            ops.append(r)
-    return np.array(ops)
+    """The 48 proper and improper rotations of the cube (signed permutation matrices):
+    :func:`scimodel.abinitio.cubic_point_group`."""
+    return cubic_point_group()
 
 
 _OH = cubic_operations()
