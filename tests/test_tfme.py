@@ -350,3 +350,109 @@ def test_pw_wavefunctions_on_a_small_mesh_give_a_symmetric_matrix(tmp_path):
     with pytest.raises(InputError, match="norm-conserving"):
         coulomb_mesh.run_wavefunction_mesh(spec, ROOT / "resources" / "pseudo" / "shipped" / "Pb.pz-d-van.UPF",
                                            tmp_path / "r2", tmp_path / "q2", mesh=2, nbnd=6)
+
+
+# --------------------------------------------------------------------------- AE against PS pair densities
+
+def _log_mesh(r0=-9.0, r1=4.5, dx=0.004):
+    r = np.exp(np.arange(r0, r1, dx))
+    return r, r * dx
+
+
+def _fourier_slater(r, w, u_a, u_b, k_tf, l, q_max=40.0, n_q=4001):
+    """The same radial Slater integral through the Fourier transform of the interaction,
+    (2l + 1) (2/pi) Int dq q^2 / (q^2 + k_TF^2) rho_a,l(q) rho_b,l(q),
+    rho_l(q) = Int u^2 j_l(q r) dr (plane-wave expansion of e^{iq.(r - r')}): an
+    independent route to coulomb_me.yukawa_slater."""
+    from scipy.special import spherical_jn
+    q = np.linspace(0.0, q_max, n_q)
+    ra, rb = u_a ** 2 / np.sum(u_a ** 2 * w), u_b ** 2 / np.sum(u_b ** 2 * w)
+    jl = spherical_jn(l, np.outer(q, r))
+    fa, fb = jl @ (ra * w), jl @ (rb * w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kern = np.where(q > 0, q * q / (q * q + k_tf * k_tf), 0.0 if k_tf > 0 else 1.0)
+    return (2 * l + 1) * 2.0 / np.pi * np.trapezoid(kern * fa * fb, q)
+
+
+def test_yukawa_slater_bare_hydrogen_limit():
+    """k_TF = 0: F^0(1s, 1s) of hydrogen is 5/8 Ha (analytic); screening only lowers it."""
+    r, w = _log_mesh()
+    u = r * np.exp(-r)
+    assert coulomb_me.yukawa_slater(r, w, u, u, 0.0, 0) == pytest.approx(0.625, rel=1e-5)
+    assert coulomb_me.yukawa_slater(r, w, u, u, 1e-7, 0) == pytest.approx(0.625, rel=1e-5)
+    assert coulomb_me.yukawa_slater(r, w, u, u, 1.0, 0) < 0.625
+    # strong screening, against the exact Fourier integral of the 1s density
+    # 16 / (4 + q^2)^2; the scaled Bessel functions keep k_TF r of 10^3 finite
+    from scipy.integrate import quad
+    for k in (1.0, 10.0):
+        exact = quad(lambda q: 2.0 / np.pi * q * q / (q * q + k * k) * (16.0 / (4.0 + q * q) ** 2) ** 2,
+                     0.0, np.inf, limit=500)[0]
+        assert coulomb_me.yukawa_slater(r, w, u, u, k, 0) == pytest.approx(exact, rel=2e-4)
+    rc, wc = np.linspace(1e-4, 10.0, 4001), np.full(4001, 10.0 / 4000)
+    assert 0.0 < coulomb_me.yukawa_slater(rc, wc, rc * np.exp(-rc), rc * np.exp(-rc), 100.0, 0) < 1e-3
+
+
+@pytest.mark.parametrize("l, k_tf", [(0, 1.3), (2, 1.3), (4, 1.3), (2, 0.0)])
+def test_yukawa_slater_equals_its_fourier_form(l, k_tf):
+    """Hydrogenic 3d and 4s densities: the real-space multipole form (modified spherical
+    Bessel functions) and the Fourier form agree to 5e-4 on a mesh of step 0.004
+    (measured 1.7e-4, the second-order error of the kink at r = r')."""
+    r, w = _log_mesh()
+    u3d = r ** 3 * np.exp(-r / 3.0)
+    u4s = r * (1 - 3 * r / 4 + r * r / 8 - r ** 3 / 192) * np.exp(-r / 4.0)
+    for ua, ub in ((u3d, u3d), (u3d, u4s)):
+        direct = coulomb_me.yukawa_slater(r, w, ua, ub, k_tf, l)
+        assert direct == pytest.approx(_fourier_slater(r, w, ua, ub, k_tf, l), rel=5e-4)
+
+
+def test_yukawa_slater_rejects_bad_input():
+    r, w = _log_mesh()
+    with pytest.raises(ValueError, match="k_tf"):
+        coulomb_me.yukawa_slater(r, w, r, r, -1.0, 0)
+    with pytest.raises(ValueError, match="1-d arrays"):
+        coulomb_me.yukawa_slater(r, w[:-1], r, r, 1.0, 0)
+    u = r * np.exp(-r)
+    with pytest.raises(ValueError, match="does not resolve the screening length"):
+        coulomb_me.yukawa_slater(r, w, u, u, 400.0, 0)
+
+
+def test_ld1_wavefunction_reader(tmp_path):
+    """<prefix>ps.wfc repeats every label (pseudo first, then all-electron): the first
+    column of a label is returned; a file without the header is refused by name."""
+    from scimodel.qe import read_ld1_wavefunctions
+    f = tmp_path / "atomps.wfc"
+    f.write_text("#   r   5S   4D   5S   4D\n 0.1  0.2  0.3  0.4  0.5\n 0.2  1.2  1.3  1.4  1.5\n")
+    r, u = read_ld1_wavefunctions(f)
+    assert list(u) == ["5S", "4D"]
+    np.testing.assert_array_equal(r, [0.1, 0.2])
+    np.testing.assert_array_equal(u["4D"], [0.3, 1.3])
+    bad = tmp_path / "bad.wfc"
+    bad.write_text("0.1 0.2\n")
+    with pytest.raises(InputError, match="bad.wfc.*line 1"):
+        read_ld1_wavefunctions(bad)
+    short = tmp_path / "short.wfc"
+    short.write_text("#   r   5S   4D\n 0.1  0.2\n")
+    with pytest.raises(InputError, match="3 columns"):
+        read_ld1_wavefunctions(short)
+
+
+@pytest.mark.skipif(not __import__("scimodel.qe", fromlist=["qe_available"]).qe_available(),
+                    reason="Quantum ESPRESSO (ld1.x) not on PATH")
+def test_nb_pseudo_wavefunctions_are_norm_conserving_copies_of_the_all_electron_ones():
+    """The committed Nb pseudopotential (Troullier-Martins, r_c = 2.0 bohr for 4d and 5s):
+    outside r_c each pseudo-wavefunction equals the all-electron one (up to sign) to 1e-4
+    of its maximum, inside r_c it holds the same charge to 1e-4, and it has no radial node
+    where the all-electron 4d has one: the premise of ae_vs_ps_check.md."""
+    from scimodel import qe
+    atom = qe.atomic_wavefunctions(ROOT / "resources/pseudo/generated/nc/Nb.pz-n-nc.UPF")
+    r, w = atom["r"], atom["r"] * atom["dx"]
+    for label in ("4D", "5S"):
+        ae, ps = atom["ae"][label], atom["ps"][label]
+        out = (r > 2.05) & (r < 20.0)
+        sign = np.sign(np.sum(ae[out] * ps[out]))
+        assert np.max(np.abs(ae[out] - sign * ps[out])) < 1e-4 * np.max(np.abs(ae))
+        inside = r < 2.0
+        assert np.sum(ps[inside] ** 2 * w[inside]) == pytest.approx(
+            np.sum(ae[inside] ** 2 * w[inside]), abs=1e-4)
+    nodes = lambda u: int(np.sum(np.diff(np.sign(u[(r > 1e-3) & (r < 2.0)])) != 0))
+    assert nodes(atom["ae"]["4D"]) == 1 and nodes(atom["ps"]["4D"]) == 0

@@ -50,7 +50,8 @@ from .inputs import (namelist, pw_input, ph_input, ph_tetra_input, q2r_input, ma
 from .runner import (QE_EXECUTABLES, qe_available, require_qe, qe_version, run_qe,
                      qe_error_message, check_qe_output, sha256_file)
 from .parsers import (parse_pw_xml, read_a2f_dos, read_matdyn_lambda, read_phonon_dos, read_dos_x,
-                      read_ld1_test, read_dyn_star, read_ph_elph)
+                      read_ld1_test, read_ld1_wavefunctions, read_dyn_star,
+                      read_ph_elph)
 from .elph import (a2f_table, gamma_file_text, write_tetra_gamma_files, lambda_by_smearing,
                    stability, imaginary_weight, free_electron_kf, a2f_from_q_points)
 from .pipeline import (GROUND_FILE, upf_z_valence, spinor_scf_bands, run_ground, read_ground,
@@ -60,7 +61,8 @@ from .store import (ARCHIVE_SUFFIX, campaign_archive, stored_points, pack_campai
 from .campaigns import (q_point_table, q_point_lambdas, compare_q_point_runs,
                         compare_lambda_by_smearing)
 from .contract import RUN_FILES, CONTRACT, POSTPROCESS_KEYS, build_abinitio_dataset, read_abinitio
-from .pseudo import upf_with_date, upf_without_date, upf_equivalent, generate_pseudo
+from .pseudo import (upf_with_date, upf_without_date, upf_equivalent, generate_pseudo,
+                     atomic_wavefunctions)
 from .reports import read_reference_lambda, summary_tables
 
 __all__ = [
@@ -69,7 +71,8 @@ __all__ = [
     "ph_input", "ph_tetra_input", "q2r_input", "matdyn_input", "dos_input", "QE_EXECUTABLES",
     "qe_available", "require_qe", "qe_version", "run_qe", "qe_error_message", "check_qe_output",
     "sha256_file", "parse_pw_xml", "read_a2f_dos", "read_matdyn_lambda", "read_phonon_dos",
-    "read_dos_x", "read_ld1_test", "read_dyn_star", "read_ph_elph", "a2f_table", "gamma_file_text",
+    "read_dos_x", "read_ld1_test", "read_ld1_wavefunctions", "read_dyn_star", "read_ph_elph",
+    "a2f_table", "gamma_file_text",
     "write_tetra_gamma_files", "lambda_by_smearing", "stability", "imaginary_weight",
     "free_electron_kf", "a2f_from_q_points", "GROUND_FILE", "upf_z_valence", "spinor_scf_bands",
     "run_ground", "read_ground", "run_q_point", "assemble_run", "store_q_points", "run_pipeline",
@@ -77,5 +80,6 @@ __all__ = [
     "add_points", "extract_point", "extract_campaign", "q_point_table", "q_point_lambdas", "compare_q_point_runs",
     "compare_lambda_by_smearing", "RUN_FILES", "CONTRACT", "POSTPROCESS_KEYS",
     "build_abinitio_dataset", "read_abinitio", "upf_with_date", "upf_without_date",
-    "upf_equivalent", "generate_pseudo", "read_reference_lambda", "summary_tables",
+    "upf_equivalent", "generate_pseudo", "atomic_wavefunctions", "read_reference_lambda",
+    "summary_tables",
 ]

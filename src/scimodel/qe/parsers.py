@@ -140,6 +140,34 @@ def read_ld1_test(path: str | os.PathLike) -> list[dict]:
     return out
 
 
+def read_ld1_wavefunctions(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Radial functions u(r) = r R(r) of an ld1.x wavefunction file (``<prefix>.wfc``,
+    all-electron, or ``<prefix>ps.wfc``): the mesh r (bohr) and, per orbital label of
+    the header line (``#  r  5S  4D ...``), its column.  In ``<prefix>ps.wfc`` every
+    label appears twice, the pseudo-wavefunctions first and the all-electron ones
+    after them; the first column of a label is returned, so that file gives the
+    pseudo-wavefunctions."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    with open(path) as fh:
+        head = fh.readline().split()
+    if len(head) < 3 or head[0] != "#" or head[1] != "r":
+        raise InputError(path, "line 1", "expected the header '#  r  <orbital labels>'")
+    labels = head[2:]
+    try:
+        data = np.loadtxt(path, comments="#", ndmin=2)
+    except ValueError as exc:
+        raise InputError(path, "data", f"expected columns of numbers ({exc})") from None
+    if data.shape[1] != len(labels) + 1:
+        raise InputError(path, "data", f"expected {len(labels) + 1} columns (r and {labels}), "
+                         f"found {data.shape[1]}")
+    out: dict[str, np.ndarray] = {}
+    for j, name in enumerate(labels):
+        out.setdefault(name, data[:, j + 1].copy())
+    return data[:, 0].copy(), out
+
+
 def read_dyn_star(path: str | os.PathLike, nat: int | None = None) -> list[tuple[str, np.ndarray]]:
     """The star of q of a ph.x dynamical-matrix file (``<prefix>.dyn<i>``) or of an
     ``elph_dir/a2Fq2r.*`` file (same blocks; give ``nat``): for every member its

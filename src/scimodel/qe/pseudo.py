@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ExternalProgramError, InputError
-from .parsers import read_ld1_test
+from .parsers import read_ld1_test, read_ld1_wavefunctions
 from .runner import qe_error_message
 
 # the logger of the former single module scimodel/qe.py
@@ -265,3 +265,40 @@ def generate_pseudo(gen_input: str | os.PathLike, test_input: str | os.PathLike,
                         "number of nodes (Delta E %.1f mRy)", test_out, i + 2, r["delta_mRy"])
     Path(table_out).write_text("\n".join(lines) + "\n")
     return rows
+
+
+def atomic_wavefunctions(upf: str | os.PathLike) -> dict:
+    """All-electron and pseudo radial functions of the reference atom of an ld1.x
+    pseudopotential: ld1.x is run again on the generation input the UPF file keeps
+    (PP_INPUTFILE) in a temporary folder.
+
+    Returns ``{"r": mesh (bohr), "dx": step of the logarithmic mesh, "ae": {label: u},
+    "ps": {label: u}}`` with u = r R(r); only the labels of the valence (pseudized)
+    orbitals are in ``ps``.  Raises :class:`~scimodel.errors.InputError` if the file has
+    no generation input, :class:`~scimodel.errors.ExternalProgramError` if ld1.x fails.
+    """
+    import tempfile
+    upf = Path(upf)
+    text = upf.read_text()
+    m = re.search(r"<PP_INPUTFILE>\s*\n(.*?)</PP_INPUTFILE>", text, re.S)
+    if not m:
+        raise InputError(upf, "PP_INFO/PP_INPUTFILE", "the ld1.x generation input (a UPF file "
+                         "written by ld1.x)")
+    # PP_INPUTFILE writes the namelists' '&' as '@'; the files of this run are <prefix>.wfc
+    gen = re.sub(r"(?m)^\s*@", "&", m.group(1))
+    gen = re.sub(r"(?im)^(&input\s*\n)", r"\1prefix='atom',\n", gen, count=1)
+    if "prefix='atom'" not in gen:
+        raise InputError(upf, "PP_INPUTFILE", "an &input namelist")
+    with tempfile.TemporaryDirectory() as tmp:
+        res = subprocess.run(["ld1.x"], input=gen, text=True, cwd=tmp, capture_output=True)
+        out = res.stdout + res.stderr
+        if res.returncode != 0 or "Error" in out:
+            raise ExternalProgramError("ld1.x (atomic wavefunctions)", str(upf),
+                                       qe_error_message(out), res.returncode)
+        r, ae = read_ld1_wavefunctions(Path(tmp) / "atom.wfc")
+        r_ps, ps = read_ld1_wavefunctions(Path(tmp) / "atomps.wfc")
+    mesh = re.search(r'<PP_MESH[^>]*\bdx="([^"]+)"', text)
+    if not np.allclose(r, r_ps, rtol=1e-5) or not mesh:
+        raise InputError(upf, "PP_MESH", "one logarithmic mesh (dx) for the all-electron and "
+                         "pseudo-wavefunctions")
+    return {"r": r, "dx": float(mesh.group(1)), "ae": ae, "ps": ps}
