@@ -414,6 +414,27 @@ def test_yukawa_slater_rejects_bad_input():
     u = r * np.exp(-r)
     with pytest.raises(ValueError, match="does not resolve the screening length"):
         coulomb_me.yukawa_slater(r, w, u, u, 400.0, 0)
+    r0 = np.linspace(0.0, 10.0, 1001)
+    with pytest.raises(ValueError, match="r > 0"):
+        coulomb_me.yukawa_slater(r0, np.full(1001, 0.01), r0 * np.exp(-r0), r0 * np.exp(-r0), 1.0, 0)
+
+
+def test_yukawa_radial_order_and_exchange_form():
+    """The integral does not depend on the order of the mesh points, and for a pair
+    density u_a u_b (exchange-type) the real-space form agrees with the Fourier form."""
+    r, w = _log_mesh()
+    u3d = r ** 3 * np.exp(-r / 3.0)
+    u4s = r * (1 - 3 * r / 4 + r * r / 8 - r ** 3 / 192) * np.exp(-r / 4.0)
+    u3d, u4s = (u / np.sqrt(np.sum(u * u * w)) for u in (u3d, u4s))
+    p = u3d * u4s
+    perm = np.random.default_rng(0).permutation(r.size)
+    a = coulomb_me.yukawa_radial(r, w, p, p, 1.3, 2)
+    assert coulomb_me.yukawa_radial(r[perm], w[perm], p[perm], p[perm], 1.3, 2) == pytest.approx(a, rel=1e-12)
+    from scipy.special import spherical_jn
+    q = np.linspace(0.0, 40.0, 4001)
+    f = spherical_jn(2, np.outer(q, r)) @ (p * w)
+    fourier = 5 * 2.0 / np.pi * np.trapezoid(q * q / (q * q + 1.3 ** 2) * f * f, q)
+    assert a == pytest.approx(fourier, rel=5e-4)
 
 
 def test_ld1_wavefunction_reader(tmp_path):

@@ -273,9 +273,13 @@ def atomic_wavefunctions(upf: str | os.PathLike) -> dict:
     (PP_INPUTFILE) in a temporary folder.
 
     Returns ``{"r": mesh (bohr), "dx": step of the logarithmic mesh, "ae": {label: u},
-    "ps": {label: u}}`` with u = r R(r); only the labels of the valence (pseudized)
-    orbitals are in ``ps``.  Raises :class:`~scimodel.errors.InputError` if the file has
-    no generation input, :class:`~scimodel.errors.ExternalProgramError` if ld1.x fails.
+    "ps": {label: u}}`` with u = r R(r) for the valence (pseudized) orbitals, both
+    from ``<prefix>ps.wfc`` (ld1.x writes there the pseudo-wavefunctions and then the
+    all-electron ones of the same orbitals).  The rerun must reproduce the UPF's own
+    pseudo-wavefunctions (PP_CHI) to 1e-6; otherwise another ld1.x wrote the file and
+    a RuntimeError says so.  Raises :class:`~scimodel.errors.InputError` if the file
+    has no generation input, :class:`~scimodel.errors.ExternalProgramError` if ld1.x
+    fails.
     """
     import tempfile
     upf = Path(upf)
@@ -284,21 +288,34 @@ def atomic_wavefunctions(upf: str | os.PathLike) -> dict:
     if not m:
         raise InputError(upf, "PP_INFO/PP_INPUTFILE", "the ld1.x generation input (a UPF file "
                          "written by ld1.x)")
-    # PP_INPUTFILE writes the namelists' '&' as '@'; the files of this run are <prefix>.wfc
-    gen = re.sub(r"(?m)^\s*@", "&", m.group(1))
-    gen = re.sub(r"(?im)^(&input\s*\n)", r"\1prefix='atom',\n", gen, count=1)
-    if "prefix='atom'" not in gen:
+    # PP_INPUTFILE writes the namelists' '&' as '@'; this run's files are atom.wfc, atomps.wfc
+    gen = re.sub(r"(?m)^[ \t]*@", "&", m.group(1))
+    gen = re.sub(r"(?im)^[ \t]*prefix\s*=\s*'[^']*'\s*,?[ \t]*\n", "", gen)
+    gen, n = re.subn(r"(?im)^(&input[ \t]*\n)", r"\1prefix='atom',\n", gen, count=1)
+    if n != 1:
         raise InputError(upf, "PP_INPUTFILE", "an &input namelist")
     with tempfile.TemporaryDirectory() as tmp:
         res = subprocess.run(["ld1.x"], input=gen, text=True, cwd=tmp, capture_output=True)
         out = res.stdout + res.stderr
-        if res.returncode != 0 or "Error" in out:
+        if res.returncode != 0 or "%%%%%" in out:
             raise ExternalProgramError("ld1.x (atomic wavefunctions)", str(upf),
                                        qe_error_message(out), res.returncode)
-        r, ae = read_ld1_wavefunctions(Path(tmp) / "atom.wfc")
-        r_ps, ps = read_ld1_wavefunctions(Path(tmp) / "atomps.wfc")
-    mesh = re.search(r'<PP_MESH[^>]*\bdx="([^"]+)"', text)
-    if not np.allclose(r, r_ps, rtol=1e-5) or not mesh:
-        raise InputError(upf, "PP_MESH", "one logarithmic mesh (dx) for the all-electron and "
-                         "pseudo-wavefunctions")
-    return {"r": r, "dx": float(mesh.group(1)), "ae": ae, "ps": ps}
+        path = Path(tmp) / "atomps.wfc"
+        with open(path) as fh:
+            labels = fh.readline().split()[2:]
+        r, _ = read_ld1_wavefunctions(path)
+        cols = np.loadtxt(path, comments="#", ndmin=2)[:, 1:]
+    n = len(labels) // 2
+    if len(labels) != 2 * n or labels[:n] != labels[n:]:
+        raise RuntimeError(f"ld1.x's pseudo-wavefunction file for {upf} has the labels {labels}; "
+                           "expected the pseudized orbitals twice (pseudo, then all-electron)")
+    ps = {lab: cols[:, j] for j, lab in enumerate(labels[:n])}
+    ae = {lab: cols[:, n + j] for j, lab in enumerate(labels[n:])}
+    chi = {mm.group(1).strip(): np.array(mm.group(2).split(), float) for mm in re.finditer(
+        r'<PP_CHI\.\d+[^>]*?label="([^"]+)"[^>]*>(.*?)</PP_CHI', text, re.S)}
+    for lab, u in ps.items():
+        ref = chi.get(lab.strip())
+        if ref is None or ref.size != u.size or np.max(np.abs(np.abs(ref) - np.abs(u))) > 1e-6:
+            raise RuntimeError(f"ld1.x's rerun does not reproduce {lab} of {upf} (PP_CHI); the "
+                               "file was written by another ld1.x")
+    return {"r": r, "dx": float(np.log(r[1] / r[0])), "ae": ae, "ps": ps}

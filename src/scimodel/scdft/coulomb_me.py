@@ -100,42 +100,44 @@ def plane_wave_direction_average(k: float, kp: float, ktf2: float, n: int = 200)
     return float(0.5 * np.sum(w * 4.0 * np.pi / (k * k + kp * kp - 2.0 * k * kp * mu + ktf2)))
 
 
-def yukawa_slater(r, weights, u_a, u_b, k_tf: float, l: int = 0) -> float:
-    """Radial Slater integral of the Thomas-Fermi (Yukawa) interaction, Hartree:
+def yukawa_radial(r, weights, p1, p2, k_tf: float, l: int = 0) -> float:
+    """Radial integral of the Thomas-Fermi (Yukawa) interaction between two radial
+    pair densities, Hartree:
 
-        R^l = Int Int u_a(r)^2 u_b(r')^2 g_l(r, r') dr dr',
+        I^l = Int Int p1(r) p2(r') g_l(r, r') dr dr',
         e^{-k|r - r'|} / |r - r'| = sum_l g_l(r, r') P_l(cos theta),
         g_l(r, r') = (2l + 1) (2 k / pi) i_l(k r_<) k_l(k r_>)    (k > 0),
         g_l(r, r') = r_<^l / r_>^(l + 1)                           (k = 0, bare Coulomb),
 
     with i_l, k_l the modified spherical Bessel functions (scipy's convention,
-    k_0(x) = (pi / 2) e^{-x} / x), so that k -> 0 gives the usual Slater integrals
-    F^l.  ``u`` = r R(r) on the mesh ``r`` (bohr) with the quadrature ``weights``
-    (e.g. dr = r dx on ld1.x's logarithmic mesh); the densities are normalised here.
-    R^0 is the on-site repulsion of two electrons in the two orbitals; R^2, R^4 are
-    the multipoles of d-d pairs.  The kink of g_l at r = r' makes the product rule
-    second order in the mesh step: 2e-4 relative at dx = 0.004 (tests, against the
-    Fourier form); the mesh must resolve 1/k_TF where the densities are (ValueError
-    otherwise).
+    k_0(x) = (pi / 2) e^{-x} / x), so that k -> 0 gives the usual Slater integrals.
+    ``p1``, ``p2`` are products of radial functions u = r R(r) (u_a u_b: direct
+    integrals F^l with p = u_a^2, exchange-type G^l with p1 = p2 = u_a u_b), on the
+    mesh ``r`` (bohr, r > 0, any order) with the quadrature ``weights`` (dr = r dx on
+    ld1.x's logarithmic mesh).  The kink of g_l at r = r' makes the product rule second
+    order in the mesh step: 2e-4 relative at dx = 0.004 (tests, against the Fourier
+    form); the mesh must resolve 1/k_TF where the densities are (ValueError otherwise).
     """
     from scipy.special import ive, kve
     r = np.asarray(r, float)
     w = np.asarray(weights, float)
-    ra = np.asarray(u_a, float) ** 2
-    rb = np.asarray(u_b, float) ** 2
-    if not (r.shape == w.shape == ra.shape == rb.shape) or r.ndim != 1:
-        raise ValueError("r, weights, u_a and u_b must be 1-d arrays of one length")
-    ra = ra / np.sum(ra * w)
-    rb = rb / np.sum(rb * w)
-    held = (ra + rb) * w > 1e-6                          # the points that carry the integral
-    if k_tf > 0.0 and held.sum() > 1 and k_tf * np.max(np.abs(np.diff(r[held]))) > 1.0:
+    p1 = np.asarray(p1, float)
+    p2 = np.asarray(p2, float)
+    if not (r.shape == w.shape == p1.shape == p2.shape) or r.ndim != 1:
+        raise ValueError("r, weights, p1 and p2 must be 1-d arrays of one length")
+    if np.any(r <= 0.0):
+        raise ValueError("the radial mesh must be r > 0 (u = r R vanishes at r = 0: leave it out)")
+    if k_tf < 0.0:
+        raise ValueError(f"k_tf must be >= 0, got {k_tf}")
+    held = (np.abs(p1) + np.abs(p2)) * w > 1e-6 * np.sum((np.abs(p1) + np.abs(p2)) * w)
+    if k_tf > 0.0 and held.sum() > 1 and k_tf * np.max(np.diff(np.sort(r[held]))) > 1.0:
         raise ValueError(f"the mesh does not resolve the screening length 1/k_tf = {1 / k_tf:.3g} "
                          "bohr where the densities are: refine the mesh")
     upper = np.less_equal.outer(r, r)                    # r_i <= r_j: r_< = r_i, r_> = r_j
     if k_tf == 0.0:
         inner, outer = r ** l, 1.0 / r ** (l + 1)
         g = np.where(upper, np.outer(inner, outer), np.outer(outer, inner))
-    elif k_tf > 0.0:
+    else:
         # i_l(x<) k_l(x>) = [i_l(x<) e^{-x<}] [k_l(x>) e^{x>}] e^{-(x> - x<)}, the scaled
         # factors from the exponentially scaled Bessel functions (i_l(x) = sqrt(pi / 2x)
         # I_{l+1/2}(x), k_l(x) = sqrt(pi / 2x) K_{l+1/2}(x)): no overflow at any k_TF r;
@@ -146,9 +148,20 @@ def yukawa_slater(r, weights, u_a, u_b, k_tf: float, l: int = 0) -> float:
         outer = half * kve(l + 0.5, x)
         g = np.where(upper, np.outer(inner, outer), np.outer(outer, inner)) \
             * np.exp(-np.abs(np.subtract.outer(x, x)))
-    else:
-        raise ValueError(f"k_tf must be >= 0, got {k_tf}")
-    return float((ra * w) @ g @ (rb * w))
+    return float((p1 * w) @ g @ (p2 * w))
+
+
+def yukawa_slater(r, weights, u_a, u_b, k_tf: float, l: int = 0) -> float:
+    """Direct radial Slater integral R^l of the Yukawa interaction (:func:`yukawa_radial`
+    with p1 = u_a^2, p2 = u_b^2, each normalised on the mesh): the on-site repulsion
+    of two electrons in orbitals a and b (l = 0), or a multipole of it."""
+    w = np.asarray(weights, float)
+    ua = np.asarray(u_a, float)
+    ub = np.asarray(u_b, float)
+    if ua.shape != w.shape or ub.shape != w.shape:
+        raise ValueError("r, weights, u_a and u_b must be 1-d arrays of one length")
+    return yukawa_radial(r, weights, ua ** 2 / np.sum(ua ** 2 * w), ub ** 2 / np.sum(ub ** 2 * w),
+                         k_tf, l)
 
 
 # --------------------------------------------------------------------------- the regular mesh
