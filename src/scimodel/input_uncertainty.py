@@ -13,8 +13,8 @@ is lambda times [min, max] of the ratios and 1):
 * other recorded variants, transcribed with their source in
   ``resources/abinitio/lambda_variants.csv`` (the LDA lattice constant of Al,
   Nb and Ta).  Not measured and so not included: the lattice constant of Mo,
-  Pb and Cu, and spin-orbit coupling for Pb (its 4^3 campaign has 3 of 8 q
-  points: resources/abinitio/Pb_spin_orbit_tetra_check/README.txt).
+  Pb and Cu, and spin-orbit coupling for Pb (its 4^3 campaign is incomplete:
+  resources/abinitio/qe_parts/README.md, Progress).
 
 The interval is the spread of the recorded alternatives, not a statistical
 confidence interval.
