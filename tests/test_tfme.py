@@ -438,8 +438,9 @@ def test_yukawa_radial_order_and_exchange_form():
 
 
 def test_ld1_wavefunction_reader(tmp_path):
-    """<prefix>ps.wfc repeats every label (pseudo first, then all-electron): the first
-    column of a label is returned; a file without the header is refused by name."""
+    """<prefix>ps.wfc repeats every label (pseudo first, then all-electron): occurrence 0
+    and 1 of a label; a file without the header, or without the asked occurrence, is
+    refused by name."""
     from scimodel.qe import read_ld1_wavefunctions
     f = tmp_path / "atomps.wfc"
     f.write_text("#   r   5S   4D   5S   4D\n 0.1  0.2  0.3  0.4  0.5\n 0.2  1.2  1.3  1.4  1.5\n")
@@ -447,6 +448,9 @@ def test_ld1_wavefunction_reader(tmp_path):
     assert list(u) == ["5S", "4D"]
     np.testing.assert_array_equal(r, [0.1, 0.2])
     np.testing.assert_array_equal(u["4D"], [0.3, 1.3])
+    np.testing.assert_array_equal(read_ld1_wavefunctions(f, occurrence=1)[1]["4D"], [0.5, 1.5])
+    with pytest.raises(InputError, match="atomps.wfc.*at least 3 times"):
+        read_ld1_wavefunctions(f, occurrence=2)
     bad = tmp_path / "bad.wfc"
     bad.write_text("0.1 0.2\n")
     with pytest.raises(InputError, match="bad.wfc.*line 1"):

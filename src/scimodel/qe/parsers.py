@@ -140,13 +140,13 @@ def read_ld1_test(path: str | os.PathLike) -> list[dict]:
     return out
 
 
-def read_ld1_wavefunctions(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def read_ld1_wavefunctions(path: str | os.PathLike,
+                           occurrence: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Radial functions u(r) = r R(r) of an ld1.x wavefunction file (``<prefix>.wfc``,
     all-electron, or ``<prefix>ps.wfc``): the mesh r (bohr) and, per orbital label of
     the header line (``#  r  5S  4D ...``), its column.  In ``<prefix>ps.wfc`` every
-    label appears twice, the pseudo-wavefunctions first and the all-electron ones
-    after them; the first column of a label is returned, so that file gives the
-    pseudo-wavefunctions."""
+    label appears twice, the pseudo-wavefunctions first (``occurrence=0``) and the
+    all-electron ones of the same orbitals after them (``occurrence=1``)."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "<file>", "file does not exist")
@@ -162,10 +162,14 @@ def read_ld1_wavefunctions(path: str | os.PathLike) -> tuple[np.ndarray, dict[st
     if data.shape[1] != len(labels) + 1:
         raise InputError(path, "data", f"expected {len(labels) + 1} columns (r and {labels}), "
                          f"found {data.shape[1]}")
-    out: dict[str, np.ndarray] = {}
+    columns: dict[str, list[np.ndarray]] = {}
     for j, name in enumerate(labels):
-        out.setdefault(name, data[:, j + 1].copy())
-    return data[:, 0].copy(), out
+        columns.setdefault(name, []).append(data[:, j + 1].copy())
+    short = [name for name, cols in columns.items() if len(cols) <= occurrence]
+    if short:
+        raise InputError(path, "line 1", f"every label at least {occurrence + 1} times "
+                         f"(occurrence {occurrence}); {short} appear fewer times")
+    return data[:, 0].copy(), {name: cols[occurrence] for name, cols in columns.items()}
 
 
 def read_dyn_star(path: str | os.PathLike, nat: int | None = None) -> list[tuple[str, np.ndarray]]:

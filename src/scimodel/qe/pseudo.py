@@ -300,17 +300,8 @@ def atomic_wavefunctions(upf: str | os.PathLike) -> dict:
         if res.returncode != 0 or "%%%%%" in out:
             raise ExternalProgramError("ld1.x (atomic wavefunctions)", str(upf),
                                        qe_error_message(out), res.returncode)
-        path = Path(tmp) / "atomps.wfc"
-        with open(path) as fh:
-            labels = fh.readline().split()[2:]
-        r, _ = read_ld1_wavefunctions(path)
-        cols = np.loadtxt(path, comments="#", ndmin=2)[:, 1:]
-    n = len(labels) // 2
-    if len(labels) != 2 * n or labels[:n] != labels[n:]:
-        raise RuntimeError(f"ld1.x's pseudo-wavefunction file for {upf} has the labels {labels}; "
-                           "expected the pseudized orbitals twice (pseudo, then all-electron)")
-    ps = {lab: cols[:, j] for j, lab in enumerate(labels[:n])}
-    ae = {lab: cols[:, n + j] for j, lab in enumerate(labels[n:])}
+        r, ps = read_ld1_wavefunctions(Path(tmp) / "atomps.wfc", occurrence=0)
+        _, ae = read_ld1_wavefunctions(Path(tmp) / "atomps.wfc", occurrence=1)
     chi = {mm.group(1).strip(): np.array(mm.group(2).split(), float) for mm in re.finditer(
         r'<PP_CHI\.\d+[^>]*?label="([^"]+)"[^>]*>(.*?)</PP_CHI', text, re.S)}
     for lab, u in ps.items():
