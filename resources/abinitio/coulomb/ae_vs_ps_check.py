@@ -32,7 +32,7 @@ from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
 from scimodel.scdft import ScdftInput
 from scimodel.scdft.coulomb import coulomb_kernel
-from scimodel.scdft.coulomb_me import yukawa_radial
+from scimodel.scdft.coulomb_me import yukawa_radial, yukawa_slater
 from scimodel.scdft.solver import GapEquation, Settings
 
 METALS = ["Mo", "Ta", "Nb", "Cu", "Pb"]
@@ -111,12 +111,8 @@ for metal in METALS:
               f"{val['ae'] - val['ps']:+.1f} | {100 * rel:+.1f} % | "
               f"{100 * (val['ae0'] / val['ps0'] - 1.0):+.1f} % |")
         if kind == "direct" and a == c and L == 0:
-            native = []
-            for tag in ("ae", "ps"):
-                u = atom[tag][a]
-                u = u / math.sqrt(np.sum(u * u * atom["r"] * atom["dx"]))
-                native.append(yukawa_radial(atom["r"], atom["r"] * atom["dx"], u * u, u * u, k_tf, 0)
-                              * units.HA_TO_MEV)
+            native = [yukawa_slater(atom["r"], atom["r"] * atom["dx"], atom[tag][a], atom[tag][a],
+                                    k_tf, 0) * units.HA_TO_MEV for tag in ("ae", "ps")]
             mesh_check.append(max(abs(native[0] / val["ae"] - 1.0), abs(native[1] / val["ps"] - 1.0)))
 
 print("\nLargest |AE / PS - 1| per metal and kind: " + "; ".join(
