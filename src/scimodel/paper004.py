@@ -88,6 +88,30 @@ def load_input(path: str | Path, metal: str) -> ScdftInput:
     return ScdftInput.from_dataset(ds, path=path, name=metal)
 
 
+def kresolved_tfme(metal: str, bands, nc, coulomb: xr.Dataset, paper, tfme_cfg: dict, scdft_cfg: dict,
+                   semicore: int) -> xr.Dataset:
+    """Table 2's k-resolved columns for one metal (:func:`scimodel.scdft.tfme.kresolved_tc`)
+    from the files the rule ``kresolved_tfme`` reads: the band grid ``bands``, the
+    Eliashberg input ``nc``, the K^TF-ME dataset ``coulomb`` (loaded), the paper's values
+    ``paper`` (its lambda for the rescaled variant), the ``paper004.kresolved_tfme`` and
+    ``scdft`` config sections and the metal's semicore bands."""
+    from .scdft import abinitio_bands, tfme
+
+    cfg = dict(tfme_cfg)
+    grid = abinitio_bands.load_band_grid(bands)
+    fit = abinitio_bands.fit_bands(grid)
+    inp = load_input(nc, metal)
+    lam_paper = paper_value(read_paper_values(paper), "lambda", metal, "paper")
+    return tfme.kresolved_tc(
+        fit, inp, coulomb, Settings.from_config(dict(scdft_cfg)), nelec=float(grid.attrs["nelec"]),
+        semicore=int(semicore), paper_lambda=lam_paper if lam_paper == lam_paper else None,
+        n_fermi=cfg["n_fermi"], n_other=cfg["n_other"],
+        seeds=cfg["seeds"], distribution=cfg["distribution"], dos_mesh=cfg["dos_mesh"],
+        dos_bin_mev=cfg["dos_bin_meV"], normalisation=cfg["normalisation"],
+        average_bin_mev=cfg["average_bin_meV"],
+        t_gap=float(scdft_cfg.get("t_gap_K", 0.01)))
+
+
 def hbar_vf_mev_nm(inp: ScdftInput) -> float:
     """Free-electron hbar v_F = hbar^2 k_F/m of the homogeneous gas (meV nm)."""
     return inp.kf * units.HA_TO_MEV * units.BOHR_TO_ANGSTROM * 0.1
