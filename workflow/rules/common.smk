@@ -120,7 +120,7 @@ def abinitio_pseudo_input(wc):
 
 def coulomb_element(metal):
     """The TF-ME run's settings of one metal (scimodel.qe.coulomb_mesh.tfme_settings):
-    element parameters, band offset, G cutoff (Ry or None)."""
+    element parameters, band offset, G cutoff (Ry or None), on-site Q cutoff (1/bohr or None)."""
     return tfme_settings(AB, metal)
 
 

@@ -111,7 +111,9 @@ rule abinitio_coulomb:
         element=lambda wc: coulomb_element(wc.metal)[0],
         band_offset=lambda wc: coulomb_element(wc.metal)[1],
         g_cut=lambda wc: coulomb_element(wc.metal)[2],
-        coulomb=lambda wc: {k: v for k, v in AB["coulomb_me"].items() if k not in ("elements", "g_cut_Ry")},
+        onsite_q_max=lambda wc: coulomb_element(wc.metal)[3],
+        coulomb=lambda wc: {k: v for k, v in AB["coulomb_me"].items()
+                            if k not in ("elements", "g_cut_Ry", "onsite_q_max")},
         scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_coulomb",
         mpi_command=lambda wc: AB["mpi_command"],
         scimodel_code=SCIMODEL_CODE,

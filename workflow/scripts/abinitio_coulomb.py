@@ -24,14 +24,16 @@ def main(sm):
         dos_ef = float(ab["dos_ef"])
     ds = coulomb_mesh.coulomb_dataset(save, work / "run", dos_ef=dos_ef, n_keep=n_keep,
                                       degeneracy_tol_mev=c["degeneracy_tol_meV"], workers=sm.threads,
-                                      band_offset=offset, g_cut_ry=sm.params.g_cut)
+                                      band_offset=offset, g_cut_ry=sm.params.g_cut,
+                                      onsite_upf=None if sm.params.onsite_q_max is None else sm.input.pseudo,
+                                      onsite_q_max=sm.params.onsite_q_max or 20.0)
     write_dataset(ds, sm.output.nc, source="Quantum ESPRESSO 6.7 pw.x (scf, nscf on the full mesh) and "
                   "scimodel.qe.coulomb_mesh (wfc<ik>.dat, pair densities by FFT); "
                   "workflow/rules/kresolved.smk",
                   references=paper004.REFERENCE + ", Eq. 18; Giannozzi et al., J. Phys.: Condens. "
                   "Matter 21, 395502 (2009)",
                   config={"element": sm.params.element, "coulomb_me": c, "band_offset": offset,
-                          "g_cut_Ry": sm.params.g_cut},
+                          "g_cut_Ry": sm.params.g_cut, "onsite_q_max": sm.params.onsite_q_max},
                   wildcards=dict(sm.wildcards.items()),
                   extra_attrs={"dos_ef_source": str(sm.input.nc)})
     shutil.rmtree(work, ignore_errors=True)

@@ -12,7 +12,7 @@ from scimodel.scdft import coulomb_me
 from scimodel.config import validate_config
 metal = sys.argv[1]; cuts = [float(x) for x in sys.argv[2:]]
 full = validate_config(yaml.safe_load(open('config/config.yaml')), 'src/scimodel/schemas/config.schema.yaml')
-el, off, _ = coulomb_mesh.tfme_settings(full['abinitio'], metal)
+el, off, _, _ = coulomb_mesh.tfme_settings(full['abinitio'], metal)
 spec = qe.metal_spec(metal, el)
 pseudo = 'resources/pseudo/' + el['pseudo'] if not el['pseudo'].startswith('generated/nc') else 'results/abinitio/pseudo/nc/' + Path(el['pseudo']).name
 work = Path(f'work/qe/{metal}_gcut_check')

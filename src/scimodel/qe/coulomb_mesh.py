@@ -6,9 +6,10 @@ Two pw.x runs per metal, in one scratch folder:
 
 1. ``scf`` on the metal's k grid (its configured cutoffs, smearing and
    pseudopotential, which must be norm-conserving: the pair densities are
-   those of the pseudo-wavefunctions, with no augmentation charge and no
-   reconstruction of the core region: the approximation this project makes for
-   TF-ME);
+   those of the pseudo-wavefunctions, with no augmentation charge, and by default
+   no reconstruction of the core region: the approximation this project makes for
+   TF-ME; ``onsite_upf`` of :func:`coulomb_dataset` adds the on-site
+   reconstruction of :mod:`scimodel.scdft.onsite`);
 2. ``nscf`` at the ``mesh``^3 points of the full Gamma-centred mesh, listed
    explicitly in the order of :func:`scimodel.scdft.coulomb_me.mesh_fractions`
    (no symmetry reduction: ``nosym``, ``noinv``), ``nbnd`` bands.
@@ -37,7 +38,8 @@ from ..errors import InputError
 from ..io import da
 from ..scdft import bzgrid
 from ..scdft.coulomb import ktf2_from_dos
-from ..scdft.coulomb_me import mesh_coulomb_matrix, mesh_fractions, truncated_fft_shape
+from ..scdft.coulomb_me import OnsiteTerms, mesh_coulomb_matrix, mesh_fractions, truncated_fft_shape
+from ..scdft.onsite import reconstruction_from_upf
 from .bandgrid import _with_k_list
 from .inputs import pw_input
 from .parsers import parse_pw_xml
@@ -66,16 +68,19 @@ def upf_is_norm_conserving(path: str | os.PathLike) -> bool:
                      "expected a UPF file")
 
 
-def tfme_settings(abinitio: dict, metal: str) -> tuple[dict, int, float | None]:
+def tfme_settings(abinitio: dict, metal: str) -> tuple[dict, int, float | None, float | None]:
     """The TF-ME run of ``metal`` from the validated ``abinitio`` config section: its
     ``elements`` entry with the ``coulomb_me.elements`` overrides (pseudopotential,
-    cutoffs), the band offset (band-grid bands in that pseudopotential's core) and the
-    cutoff of the G sum in Ry (per metal, else ``coulomb_me.g_cut_Ry``; None: all)."""
+    cutoffs), the band offset (band-grid bands in that pseudopotential's core), the
+    cutoff of the G sum in Ry (per metal, else ``coulomb_me.g_cut_Ry``; None: all) and
+    the Q cutoff of the on-site reconstruction in 1/bohr (per metal, else
+    ``coulomb_me.onsite_q_max``; None: pseudo pair densities)."""
     cm = abinitio.get("coulomb_me", {})
     over = dict(cm.get("elements", {}).get(metal, {}))
     offset = int(over.pop("band_offset", 0))
     g_cut = over.pop("g_cut_Ry", cm.get("g_cut_Ry"))
-    return {**abinitio["elements"][metal], **over}, offset, g_cut
+    q_onsite = over.pop("onsite_q_max", cm.get("onsite_q_max"))
+    return {**abinitio["elements"][metal], **over}, offset, g_cut, q_onsite
 
 
 def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,
@@ -118,7 +123,9 @@ def run_wavefunction_mesh(spec: MetalSpec, pseudo_file: str | os.PathLike, rundi
 
 def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_ef: float, n_keep: int,
                     degeneracy_tol_mev: float = 1.0, workers: int = 1,
-                    band_offset: int = 0, g_cut_ry: float | None = None) -> xr.Dataset:
+                    band_offset: int = 0, g_cut_ry: float | None = None,
+                    onsite_upf: str | os.PathLike | None = None,
+                    onsite_q_max: float = 20.0) -> xr.Dataset:
     """K^TF-ME on the mesh of a finished :func:`run_wavefunction_mesh` (module doc) for
     the lowest ``n_keep`` bands (the run's further bands complete the degenerate sets
     that straddle band ``n_keep``); ``dos_ef``: N(0) per spin per atom (1/meV), sets k_TF.
@@ -127,7 +134,10 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
     coordinate counts band-grid bands, so run band n is band-grid band n + band_offset.
     ``g_cut_ry``: the G sum of Eq. 18 stops at |k - k' + G|^2 = g_cut_ry (Ry), on the
     smaller FFT grid that holds those components exactly
-    (:func:`scimodel.scdft.coulomb_me.truncated_fft_shape`); None: all components."""
+    (:func:`scimodel.scdft.coulomb_me.truncated_fft_shape`); None: all components.
+    ``onsite_upf``: the run's norm-conserving UPF file, to reconstruct the pair densities
+    inside the core spheres (:mod:`scimodel.scdft.onsite`; the on-site terms summed to
+    |k - k' + G| = ``onsite_q_max``, 1/bohr); None: pseudo pair densities only."""
     rundir = Path(rundir)
     s = json.loads((rundir / "summary.json").read_text())
     m, alat = int(s["mesh"]), float(s["spec"]["a_angstrom"]) * units.ANGSTROM_TO_BOHR
@@ -149,8 +159,14 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
     volume = abs(np.linalg.det(cell))
     ktf2 = ktf2_from_dos(dos_ef, volume)
     t0 = time.perf_counter()
+    onsite = None
+    if onsite_upf is not None:
+        rec = reconstruction_from_upf(onsite_upf, q_max=float(onsite_q_max))
+        proj = np.stack([rec.projections(w.k_cart, w.miller @ w.b, w.coeffs, volume) for w in wfs])
+        onsite = OnsiteTerms(rec, proj, cell, m, ktf2, float(onsite_q_max))
     res = mesh_coulomb_matrix(u, e, cell, m, ktf2, degeneracy_tol=degeneracy_tol_mev, n_keep=n_keep,
-                              workers=workers, g_cut2=None if g_cut_ry is None else float(g_cut_ry))
+                              workers=workers, g_cut2=None if g_cut_ry is None else float(g_cut_ry),
+                              onsite=onsite)
     wall = time.perf_counter() - t0
     e = e[:, :n_keep]
     nb, nk = n_keep, m ** 3
@@ -188,8 +204,14 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         "pseudopotential_sha256": s["pseudo_sha256"], "ecutwfc_Ry": s["spec"]["ecutwfc_ry"],
         "k_scf": s["spec"]["k_scf"], "degauss_Ry": s["spec"]["degauss_ry"],
         "wall_time_s": json.dumps(s["wall_times_s"], sort_keys=True),
-        "approximation": "pair densities of norm-conserving pseudo-wavefunctions: no augmentation, "
-                         "the core region is not reconstructed; degenerate bands averaged; "
+        "onsite_reconstruction": "none" if onsite is None else
+            f"{Path(onsite_upf).name}: channels {[c.label for c in onsite.rec.channels]}, "
+            f"on-site terms to |k - k' + G| = {float(onsite_q_max)} /bohr",
+        "approximation": ("pair densities of norm-conserving pseudo-wavefunctions: no augmentation, "
+                          "the core region is not reconstructed; " if onsite is None else
+                          "pair densities of norm-conserving pseudo-wavefunctions reconstructed inside "
+                          "the core spheres with the all-electron partial waves of the channels with a "
+                          "projector (scimodel.scdft.onsite); ") + "degenerate bands averaged; "
                          + (f"valence-only pseudopotential: band n of this run is taken as band "
                             f"n + {band_offset} of the band grid (same band order near E_F); "
                             if band_offset else "") +

@@ -310,3 +310,41 @@ def atomic_wavefunctions(upf: str | os.PathLike) -> dict:
             raise RuntimeError(f"ld1.x's rerun does not reproduce {lab} of {upf} (PP_CHI); the "
                                "file was written by another ld1.x")
     return {"r": r, "dx": float(np.log(r[1] / r[0])), "ae": ae, "ps": ps}
+
+
+def read_upf_projectors(upf: str | os.PathLike) -> dict:
+    """Radial mesh and nonlocal projectors of a UPF v2 file: ``{"r", "rab" (bohr), "beta":
+    [{"l", "label", "rbeta" (r beta(r) on the mesh, PP_BETA), "r_cut" (bohr)}], "dij"
+    (PP_DIJ, Ry)}``.  Raises InputError naming the field that is missing or malformed."""
+    upf = Path(upf)
+    text = upf.read_text(errors="replace")
+
+    def array(tag):
+        m = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", text, re.S)
+        if not m:
+            raise InputError(upf, tag, "missing: expected a UPF v2 file")
+        try:
+            return np.array(m.group(1).split(), float)
+        except ValueError:
+            raise InputError(upf, tag, "numbers only") from None
+
+    r, rab = array("PP_R"), array("PP_RAB")
+    if r.size != rab.size:
+        raise InputError(upf, "PP_RAB", f"{rab.size} values; expected one per PP_R point ({r.size})")
+    beta = []
+    for m in re.finditer(r"<(PP_BETA\.\d+)\b([^>]*)>(.*?)</PP_BETA\.\d+>", text, re.S):
+        tag, attrs, body = m.groups()
+        at = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', attrs))
+        if "angular_momentum" not in at:
+            raise InputError(upf, f"{tag}.angular_momentum", "missing")
+        vals = np.array(body.split(), float)
+        if vals.size > r.size:
+            raise InputError(upf, tag, f"{vals.size} values; expected at most {r.size}")
+        rbeta = np.zeros(r.size)
+        rbeta[:vals.size] = vals
+        beta.append({"l": int(at["angular_momentum"]), "label": at.get("label", ""),
+                     "rbeta": rbeta, "r_cut": float(at.get("cutoff_radius", r[np.nonzero(rbeta)[0][-1]]))})
+    dij = array("PP_DIJ") if beta else np.zeros(0)
+    if dij.size != len(beta) ** 2:
+        raise InputError(upf, "PP_DIJ", f"{dij.size} values; expected {len(beta)}^2")
+    return {"r": r, "rab": rab, "beta": beta, "dij": dij.reshape(len(beta), len(beta))}

@@ -14,8 +14,9 @@ density rho(r) = u_nk^*(r) u_n'k'(r):
 computed by one FFT of rho on the real-space grid (:func:`pair_density_fourier`).
 For norm-conserving pseudo-wavefunctions the pair density needs no augmentation
 charge; the matrix elements are then those of the pseudo-states (the
-approximation the project states for TF-ME: the core region's contribution to
-the pair density is not reconstructed).
+approximation the project states for TF-ME), unless the on-site terms of
+:class:`OnsiteTerms` reconstruct the pair densities inside the core spheres
+(:mod:`scimodel.scdft.onsite`).
 
 Plane-wave limit: for u_nk = e^{i G_n.r}, u_n'k' = e^{i G_n'.r} the sum has one
 term, 4 pi / (Omega (|K - K'|^2 + k_TF^2)) with K = k + G_n, K' = k' + G_n', and its
@@ -206,9 +207,70 @@ def degenerate_average(energies, tol: float) -> np.ndarray:
     return same / same.sum(axis=1, keepdims=True)
 
 
-def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None):
+class OnsiteTerms:
+    """The on-site (PAW-like) terms of Eq. 18 on the m^3 mesh: the projections of every
+    mesh state and, per k - k' (mod the reciprocal lattice), the Gram matrix of the
+    sphere form factors summed over |k - k' + G| <= q_max
+    (:mod:`scimodel.scdft.onsite`).
+
+    The bracket of Eq. 18 becomes rho~(G) + sum_ij P_i^* P'_j B_ij(Q), Q = k - k' + G, so
+
+        |.|^2 = |rho~|^2 + 2 Re[rho~^* Delta B] + |Delta B|^2;
+
+    the last term is summed over every G with |Q| <= q_max (the form factors reach far
+    beyond the FFT grid of the pseudo pair densities), the cross term over the G of the
+    pseudo sum (where rho~ is held)."""
+
+    def __init__(self, rec, projections, cell, m: int, ktf2: float, q_max: float):
+        self.rec = rec
+        self.proj = np.asarray(projections)                  # (n_k, n_b, n_proj)
+        self.cell = np.asarray(cell, float)
+        self.m = int(m)
+        self.ktf2 = float(ktf2)
+        self.q_max = float(q_max)
+        if self.q_max > rec.q_max:
+            raise InputError(None, "q_max", f"{q_max} /bohr beyond the form-factor table ({rec.q_max})")
+        self.omega = abs(np.linalg.det(self.cell))
+        b = bzgrid.reciprocal_cell(self.cell)
+        self.b = b
+        reach = self.q_max + float(np.linalg.norm(b, axis=1).sum())
+        n = np.ceil(reach * np.linalg.norm(self.cell, axis=1) / (2.0 * np.pi)).astype(int)
+        grid = np.stack(np.meshgrid(*[np.arange(-v, v + 1) for v in n], indexing="ij"), -1).reshape(-1, 3)
+        gv = grid @ b
+        self._g = gv[np.linalg.norm(gv, axis=1) <= reach]
+        self._gram = {}
+
+    def gram(self, dk) -> np.ndarray:
+        """sum_{|Q| <= q_max} (4 pi / Omega) B(Q) B(Q)^+ / (Q^2 + k_TF^2), Q = dk - G."""
+        frac = np.asarray(dk, float) @ self.cell.T / (2.0 * np.pi)
+        key = tuple(np.mod(np.rint(frac * self.m).astype(int), self.m))
+        if key not in self._gram:
+            q = np.asarray(dk, float)[None, :] - self._g
+            q2 = (q * q).sum(axis=1)
+            sel = q2 <= self.q_max ** 2
+            self._gram[key] = self.rec.onsite_weight(q[sel], (4.0 * np.pi / self.omega) / (q2[sel] + self.ktf2))
+        return self._gram[key]
+
+    def pair_rows(self, i0: int, j: int, dk, q_held, w_held, rho_held) -> np.ndarray:
+        """The on-site and cross terms (n_b, n_b) between the states of points i0 and j:
+        ``q_held`` (n, 3) the Q where the pseudo pair densities ``rho_held`` (n_b, n_b, n)
+        are held with Eq. 18's weights ``w_held``."""
+        p0, p1 = self.proj[i0], self.proj[j]
+        x = (np.conj(p0)[:, None, :, None] * p1[None, :, None, :]).reshape(p0.shape[0], p1.shape[0], -1)
+        out = np.einsum("abx,xy,aby->ab", x, self.gram(dk), np.conj(x), optimize=True).real
+        keep = np.linalg.norm(q_held, axis=1) <= self.q_max
+        if np.any(keep):
+            bq = self.rec.form_factors(q_held[keep]).reshape(x.shape[-1], -1)     # (x, n)
+            c = np.einsum("abn,xn->abx", np.conj(rho_held[..., keep]) * w_held[keep], bq, optimize=True)
+            out += 2.0 * np.einsum("abx,abx->ab", c, x).real
+        return out
+
+
+def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None, onsite=None, i0=None):
     """M[n, k', n'] (Hartree) of the state block u0 at k0 against every k' (module doc);
-    with ``g_cut2`` (bohr^-2) the sum runs over |k - k' + G|^2 <= g_cut2 only."""
+    with ``g_cut2`` (bohr^-2) the sum runs over |k - k' + G|^2 <= g_cut2 only; with
+    ``onsite`` (:class:`OnsiteTerms`, k0 the mesh point ``i0``) the pair densities are
+    reconstructed inside the spheres."""
     nb = u0.shape[0]
     n_r = int(np.prod(u0.shape[1:]))
     out = np.empty((nb, len(k_all), u_all.shape[1]))
@@ -219,15 +281,23 @@ def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None):
         w = (4.0 * np.pi / omega) / (q2 + ktf2)
         if g_cut2 is not None:
             w = np.where(q2 <= g_cut2, w, 0.0)
+        held = (w > 0.0).ravel()
+        rho_held = np.empty((nb, u1.shape[0], int(held.sum())), complex) if onsite is not None else None
         for n in range(nb):
             rho = scipy.fft.fftn(u0c[n][None] * u1, axes=(1, 2, 3), workers=workers) / n_r
             out[n, j] = (np.abs(rho) ** 2).reshape(u1.shape[0], -1) @ w.ravel()
+            if onsite is not None:
+                rho_held[n] = rho.reshape(u1.shape[0], -1)[:, held]
+        if onsite is not None:
+            out[:, j] += onsite.pair_rows(i0, j, np.asarray(k0) - np.asarray(k1), q.reshape(-1, 3)[held],
+                                          w.ravel()[held], rho_held)
     return out
 
 
 def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=None,
                         degeneracy_tol: float = 1e-3, n_keep: int | None = None,
-                        workers: int = 1, g_cut2: float | None = None) -> dict:
+                        workers: int = 1, g_cut2: float | None = None,
+                        onsite: OnsiteTerms | None = None) -> dict:
     """K^TF-ME (Eq. 18, Hartree) between all states of the bands of ``u`` on the
     Gamma-centred m^3 mesh, computed for the irreducible k only and completed by the
     point group (M(Sk, Sk') = M(k, k')) after averaging over degenerate bands.
@@ -248,6 +318,8 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
         the cutoff in Ry) only, and the grid of ``u`` need only hold those components
         of the products without aliasing (:func:`truncated_fft_shape`); default: all
         G of a grid that holds the whole products.
+    onsite : :class:`OnsiteTerms` of the mesh states: pair densities reconstructed
+        inside the core spheres (default: pseudo pair densities only).
 
     Returns
     -------
@@ -274,7 +346,7 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
     avg = np.stack([degenerate_average(e, degeneracy_tol) for e in np.asarray(energies)])
     rows = np.empty((irr.size, keep, n_k, keep))
     for i, i0 in enumerate(irr):
-        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers, g_cut2)   # (nb, n_k, nb)
+        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers, g_cut2, onsite, i0)  # (nb, n_k, nb)
         rows[i] = np.einsum("ab,bjc,jdc->ajd", avg[i0], r, avg)[:keep, :, :keep]  # degenerate sets
     out = complete_mesh_matrix(rows, irr, cell, m, rotations)
     deg = np.rint(1.0 / np.diagonal(avg, axis1=1, axis2=2)[:, :keep]).astype(np.int64)
