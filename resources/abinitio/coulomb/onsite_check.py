@@ -9,8 +9,9 @@ and the k-resolved Tc of Table 2 from each.  Run from the project root:
 The k-resolved result from the committed cache is results/paper004/kresolved/tfme_<M>.nc
 (default DAG); the one from the reconstructed matrix is the rule kresolved_tfme run on a
 copy of the project whose resources/abinitio/coulomb/<M>.nc is the reconstructed file.
-With the save folder, the convergence of the on-site sum with its cutoff q_max is
-measured on six random pairs of mesh points.  Prints Markdown rows (onsite_check.md)."""
+With the save folder, the convergence of the on-site sum with its cutoff q_max, and the
+cross term on the G of the pseudo sum against every G of the grid of the whole products,
+are measured on six random pairs of mesh points.  Prints Markdown rows (onsite_check.md)."""
 import sys
 
 import numpy as np
@@ -74,3 +75,31 @@ if save:
             num += g[sel].sum()
             den += ma[:, i, :, j][sel].sum()
         print(f"q_max {q_max}: on-site |Delta B|^2 term / pseudo K (pairs within 1.5 eV) {num / den:.5f}")
+
+    # the cross term rho~^* Delta B is summed on the G of the pseudo sum (|k - k' + G|^2 <=
+    # g_cut_Ry); against every G of the grid of the whole products (to q_max = 20)
+    import scipy.fft
+    from scimodel.qe.wavefunctions import fft_shape, periodic_parts
+    from scimodel.scdft.coulomb_me import fft_gvectors
+    shape = fft_shape([w.miller for w in wfs])
+    g = fft_gvectors(shape, cell)
+    tot = {"g_cut": 0.0, "whole grid": 0.0, "pseudo |rho|^2 beyond g_cut": 0.0}
+    den = 0.0
+    for i, j in pairs:
+        u0, u1 = (periodic_parts(wfs[k], shape, bands=range(nb)) for k in (i, j))
+        x = (np.conj(proj[i])[:, None, :, None] * proj[j][None, :, None, :]).reshape(nb, nb, -1)
+        q = (kc[i] - kc[j] - g).reshape(-1, 3)
+        q2 = (q * q).sum(axis=1)
+        w = 4.0 * np.pi / omega / (q2 + ref.attrs["ktf2_per_bohr2"])
+        cut = q2 <= ref.attrs["g_cut_Ry"]
+        rho = np.stack([scipy.fft.fftn(np.conj(u0[n])[None] * u1, axes=(1, 2, 3)).reshape(nb, -1)
+                        for n in range(nb)]) / np.prod(shape)
+        sel_near = (np.abs(en[i])[:, None] < 1500.0) & (np.abs(en[j])[None, :] < 1500.0)
+        for key, sel in (("g_cut", cut), ("whole grid", np.sqrt(q2) <= 20.0)):
+            bq = rec.form_factors(q[sel]).reshape(x.shape[-1], -1)
+            c = np.einsum("abn,xn->abx", np.conj(rho[..., sel]) * w[sel], bq, optimize=True)
+            tot[key] += (2.0 * np.einsum("abx,abx->ab", c, x).real * units.HA_TO_MEV)[sel_near].sum()
+        tot["pseudo |rho|^2 beyond g_cut"] += ((np.abs(rho) ** 2 @ (w * ~cut)) * units.HA_TO_MEV)[sel_near].sum()
+        den += ma[:, i, :, j][sel_near].sum()
+    print(f"grid of the whole products {shape}: " + ", ".join(f"{k} {v / den:.5f}" for k, v in tot.items())
+          + " (over the cached K, pairs within 1.5 eV)")
