@@ -15,6 +15,12 @@ VENV_BIN = Path(sys.executable).parent
 #: Where the committed q-point campaign archives are (workflow/rules/common.smk, AB_QPOINT_ROOTS).
 QPOINT_ROOTS = [ROOT / "resources/abinitio/qe_parts", ROOT / "resources/abinitio/qe_studies"]
 
+#: QE settings of the small pw.x runs of the tests (4^3 k, broad smearing); each test adds
+#: its structure, lattice constant, mass, pseudopotential, cutoffs, valence and bands
+SMALL_PW_RUN = dict(k_scf=4, k_dense=8, q_grid=2, degauss_Ry=0.05, elph_sigma0_Ry=0.005, elph_nsigma=10,
+                    elph_sigma_Ry=0.03, conv_thr=1e-8, stability_window_Ry=[0.02, 0.04], tr2_ph=1e-12,
+                    k_dos=8, semicore_bands=0)
+
 
 def default_sigint() -> None:
     """``preexec_fn`` giving a child process the default SIGINT disposition.  A shell

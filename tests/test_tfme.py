@@ -313,12 +313,11 @@ def test_pw_wavefunctions_on_a_small_mesh_give_a_symmetric_matrix(tmp_path):
     from scimodel import qe
     from scimodel.qe import coulomb_mesh
 
-    params = dict(structure="fcc", a_angstrom=4.05, mass_amu=26.9815, pseudo="shipped/Al.pz-vbc.UPF",
-                  ecutwfc_Ry=12.0, ecutrho_Ry=48.0, k_scf=4, k_dense=8, q_grid=2, degauss_Ry=0.05,
-                  elph_sigma0_Ry=0.005, elph_nsigma=10, elph_sigma_Ry=0.03, conv_thr=1e-8,
-                  stability_window_Ry=[0.02, 0.04], tr2_ph=1e-12, k_dos=8, n_valence=3,
-                  semicore_bands=0, nbnd=4)
-    spec = qe.metal_spec("Al", params)
+    from conftest import SMALL_PW_RUN
+
+    spec = qe.metal_spec("Al", dict(SMALL_PW_RUN, structure="fcc", a_angstrom=4.05, mass_amu=26.9815,
+                                    pseudo="shipped/Al.pz-vbc.UPF", ecutwfc_Ry=12.0, ecutrho_Ry=48.0,
+                                    n_valence=3, nbnd=4))
     upf = ROOT / "resources" / "pseudo" / "shipped" / "Al.pz-vbc.UPF"
     save = coulomb_mesh.run_wavefunction_mesh(spec, upf, tmp_path / "run", tmp_path / "qe", mesh=2, nbnd=6)
     # a file of an earlier run with more k points (the scf's) is not read
