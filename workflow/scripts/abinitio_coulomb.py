@@ -25,8 +25,9 @@ def main(sm):
     ds = coulomb_mesh.coulomb_dataset(save, work / "run", dos_ef=dos_ef, n_keep=n_keep,
                                       degeneracy_tol_mev=c["degeneracy_tol_meV"], workers=sm.threads,
                                       band_offset=offset, g_cut_ry=sm.params.g_cut,
-                                      onsite_upf=None if sm.params.onsite_q_max is None else sm.input.pseudo,
-                                      onsite_q_max=sm.params.onsite_q_max or 20.0)
+                                      **({} if sm.params.onsite_q_max is None else
+                                         {"onsite_upf": sm.input.pseudo,
+                                          "onsite_q_max": sm.params.onsite_q_max}))
     write_dataset(ds, sm.output.nc, source="Quantum ESPRESSO 6.7 pw.x (scf, nscf on the full mesh) and "
                   "scimodel.qe.coulomb_mesh (wfc<ik>.dat, pair densities by FFT); "
                   "workflow/rules/kresolved.smk",

@@ -232,7 +232,6 @@ class OnsiteTerms:
             raise InputError(None, "q_max", f"{q_max} /bohr beyond the form-factor table ({rec.q_max})")
         self.omega = abs(np.linalg.det(self.cell))
         b = bzgrid.reciprocal_cell(self.cell)
-        self.b = b
         reach = self.q_max + float(np.linalg.norm(b, axis=1).sum())
         n = np.ceil(reach * np.linalg.norm(self.cell, axis=1) / (2.0 * np.pi)).astype(int)
         grid = np.stack(np.meshgrid(*[np.arange(-v, v + 1) for v in n], indexing="ij"), -1).reshape(-1, 3)

@@ -200,15 +200,12 @@ class OnsiteReconstruction:
         return (b * np.asarray(weights, float)[None, :]) @ b.conj().T
 
 
-def reconstruction_from_upf(upf, q_max: float = 30.0, dq: float = 0.002,
-                            refine: int = 1) -> OnsiteReconstruction:
+def reconstruction_from_upf(upf, q_max: float = 30.0, dq: float = 0.002) -> OnsiteReconstruction:
     """:class:`OnsiteReconstruction` of an ld1.x norm-conserving UPF file: its projectors
     (PP_BETA, made dual to the pseudo-wavefunctions), and the all-electron and pseudo
     radial functions of the same orbitals from ld1.x run again on the file's generation
     input (:func:`scimodel.qe.pseudo.atomic_wavefunctions`).  The channels are those with
-    a projector; the orbital of each is the pseudized one of the same l.  ``refine``:
-    mesh points per ld1.x mesh step (linear interpolation of u and beta in log r) for the
-    transforms."""
+    a projector; the orbital of each is the pseudized one of the same l."""
     from ..qe.pseudo import atomic_wavefunctions, read_upf_projectors
 
     at = atomic_wavefunctions(upf)
@@ -237,18 +234,9 @@ def reconstruction_from_upf(upf, q_max: float = 30.0, dq: float = 0.002,
                              "its pseudo-wavefunction")
         p = beta["rbeta"] / r / dual                      # p(r) (the radial part, bohr^-3/2)
         channels.append(Channel(l=beta["l"], label=lab, p=p, u_ae=u_ae, u_ps=u_ps))
-    x = np.log(r)
-    if refine > 1:
-        xf = np.linspace(x[0], x[-1], (x.size - 1) * refine + 1)
-        channels = [Channel(c.l, c.label, np.interp(xf, x, c.p), np.interp(xf, x, c.u_ae),
-                            np.interp(xf, x, c.u_ps)) for c in channels]
-        x = xf
-    rr = np.exp(x)
-    dx = x[1] - x[0]
-    w = np.full(rr.size, dx) * rr
-    w[0] *= 0.5
-    w[-1] *= 0.5
-    return OnsiteReconstruction(rr, w, channels, q_max=q_max, dq=dq)
+    w = np.log(r[1] / r[0]) * r                      # dr = r dx on the logarithmic mesh
+    w[[0, -1]] *= 0.5
+    return OnsiteReconstruction(r, w, channels, q_max=q_max, dq=dq)
 
 
 def _label_l(label: str) -> int:
