@@ -52,6 +52,38 @@ def test_symmetry_completion_equals_brute_force():
     np.testing.assert_allclose(full["matrix"], brute["matrix"], rtol=0, atol=1e-12 * scale)
 
 
+def test_little_group_rows_equal_every_k_prime_rows():
+    """fcc 3^3 mesh, the two lowest empty-lattice bands, the lowest kept (non-degenerate
+    at every mesh point): one k' per orbit of the little group of each irreducible k gives
+    the rows computed for every k' to 1e-12 with fewer pairs, and the kept block equals
+    that of the matrix of both bands (a band outside the kept sets is not needed)."""
+    cell, _, u, e = empty_lattice("fcc", 3, 2, (10, 10, 10))
+    fast = coulomb_me.mesh_coulomb_matrix(u, e, cell, 3, 0.8, n_keep=1)
+    ref = coulomb_me.mesh_coulomb_matrix(u, e, cell, 3, 0.8, n_keep=1, little_group=False)
+    every = coulomb_me.mesh_coulomb_matrix(u, e, cell, 3, 0.8, little_group=False)
+    scale = np.abs(ref["rows"]).max()
+    np.testing.assert_allclose(fast["rows"], ref["rows"], rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(every["rows"][:, :1, :, :1], ref["rows"], rtol=0, atol=1e-12 * scale)
+    assert ref["pairs"] == fast["irreducible"].size * 27 and fast["pairs"] < ref["pairs"]
+    assert fast["orbit_spread"] < 1e-12 and ref["orbit_spread"] < 1e-12
+
+
+@pytest.mark.parametrize("structure", ["bcc", "fcc"])
+def test_little_group_orbits_count_the_pair_orbits(structure):
+    """The pairs computed on the 6^3 mesh (irreducible k, one k' per orbit of its little
+    group) are as many as the orbits of the point group on ordered pairs of mesh points,
+    counted independently by Burnside's lemma: (1/|G|) sum_S fix(S)^2."""
+    m = 6
+    cell = bzgrid.cubic_cell(structure, 7.0)
+    irr, t = coulomb_me.irreducible_mesh(cell, m)
+    gidx = np.rint(coulomb_me.mesh_fractions(m) * m).astype(np.int64)
+    perms = np.unique(np.stack([coulomb_me._index(gidx @ ti, m) for ti in t]), axis=0)
+    fixed = (perms == np.arange(m ** 3)[None, :]).sum(axis=1)
+    burnside = (fixed.astype(float) ** 2).sum() / len(perms)
+    ours = sum(np.unique(coulomb_me.little_group_orbits(cell, m, i0)).size for i0 in irr)
+    assert ours == burnside and ours < irr.size * m ** 3
+
+
 def test_mesh_elements_are_the_direct_pair_elements():
     """Without symmetry or degeneracy averaging, every element is matrix_element of the
     pair (bcc 2^3, four empty-lattice bands)."""
@@ -345,6 +377,12 @@ def test_pw_wavefunctions_on_a_small_mesh_give_a_symmetric_matrix(tmp_path):
     ref = coulomb_me.mesh_coulomb_matrix(u, e, ds["cell"].values, 2, ds.attrs["ktf2_per_bohr2"],
                                          degeneracy_tol=1.0, n_keep=4, g_cut2=6.0)
     np.testing.assert_allclose(cut["coulomb_me_irr"].values, ref["rows"] * units.HA_TO_MEV, rtol=1e-9)
+    # Kohn-Sham states: the rows from one k' per little-group orbit equal those of every k'
+    every = coulomb_me.mesh_coulomb_matrix(u, e, ds["cell"].values, 2, ds.attrs["ktf2_per_bohr2"],
+                                           degeneracy_tol=1.0, n_keep=4, little_group=False)
+    assert every["orbit_spread"] < 1e-6 and ds.attrs["pairs_computed"] < every["pairs"] == 3 * 8
+    np.testing.assert_allclose(ds["coulomb_me_irr"].values, every["rows"] * units.HA_TO_MEV, rtol=0,
+                               atol=1e-6 * np.abs(ds["coulomb_me_irr"].values).max())
     assert np.abs(cut["coulomb_me_irr"].values / ds["coulomb_me_irr"].values - 1).max() > 1e-4
     with pytest.raises(InputError, match="norm-conserving"):
         coulomb_mesh.run_wavefunction_mesh(spec, ROOT / "resources" / "pseudo" / "shipped" / "Pb.pz-d-van.UPF",

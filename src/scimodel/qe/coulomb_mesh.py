@@ -199,6 +199,7 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
         "fft_shape": list(shape), "irreducible_points": int(res["irreducible"].size),
         "g_cut_Ry": float("inf") if g_cut_ry is None else float(g_cut_ry),
         "orbit_spread": res["orbit_spread"], "asymmetry_before_symmetrisation": res["asymmetry"],
+        "pairs_computed": int(res["pairs"]),
         "degeneracy_tol_meV": float(degeneracy_tol_mev), "matrix_wall_time_s": round(wall, 1),
         "qe_version": s["qe_version"], "pseudopotential": Path(s["pseudo_file"]).name,
         "pseudopotential_sha256": s["pseudo_sha256"], "ecutwfc_Ry": s["spec"]["ecutwfc_ry"],
@@ -215,7 +216,8 @@ def coulomb_dataset(save: str | os.PathLike, rundir: str | os.PathLike, *, dos_e
                          + (f"valence-only pseudopotential: band n of this run is taken as band "
                             f"n + {band_offset} of the band grid (same band order near E_F); "
                             if band_offset else "") +
-                         "M(Sk, Sk') = M(k, k') used to complete the irreducible rows",
+                         "M(Sk, Sk') = M(k, k') used to complete the irreducible rows, and "
+                         "M(k, Sk') = M(k, k') for the S with Sk = k within each row",
     })
     return ds
 

@@ -251,10 +251,10 @@ class OnsiteTerms:
         return self._gram[key]
 
     def pair_rows(self, i0: int, j: int, dk, q_held, w_held, rho_held) -> np.ndarray:
-        """The on-site and cross terms (n_b, n_b) between the states of points i0 and j:
-        ``q_held`` (n, 3) the Q where the pseudo pair densities ``rho_held`` (n_b, n_b, n)
-        are held with Eq. 18's weights ``w_held``."""
-        p0, p1 = self.proj[i0], self.proj[j]
+        """The on-site and cross terms (n0, n1) between the lowest n0 states of point i0 and
+        the lowest n1 of point j: ``q_held`` (n, 3) the Q where the pseudo pair densities
+        ``rho_held`` (n0, n1, n) are held with Eq. 18's weights ``w_held``."""
+        p0, p1 = self.proj[i0][:rho_held.shape[0]], self.proj[j][:rho_held.shape[1]]
         x = (np.conj(p0)[:, None, :, None] * p1[None, :, None, :]).reshape(p0.shape[0], p1.shape[0], -1)
         out = np.einsum("abx,xy,aby->ab", x, self.gram(dk), np.conj(x), optimize=True).real
         keep = np.linalg.norm(q_held, axis=1) <= self.q_max
@@ -265,47 +265,69 @@ class OnsiteTerms:
         return out
 
 
-def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None, onsite=None, i0=None):
-    """M[n, k', n'] (Hartree) of the state block u0 at k0 against every k' (module doc);
-    with ``g_cut2`` (bohr^-2) the sum runs over |k - k' + G|^2 <= g_cut2 only; with
-    ``onsite`` (:class:`OnsiteTerms`, k0 the mesh point ``i0``) the pair densities are
-    reconstructed inside the spheres."""
+def _rows(u0, k0, u_all, k_all, g, omega, ktf2, workers, g_cut2=None, onsite=None, i0=None,
+          js=None, n_bands=None):
+    """M[n, j, n'] (Hartree) of the state block u0 at k0 against the points ``js`` (default
+    all) of ``u_all`` (module doc); with ``n_bands`` (per point of ``u_all``) only the lowest
+    n_bands[j] states of point j enter (the rest of the row is zero); with ``g_cut2``
+    (bohr^-2) the sum runs over |k - k' + G|^2 <= g_cut2 only; with ``onsite``
+    (:class:`OnsiteTerms`, k0 the mesh point ``i0``) the pair densities are reconstructed
+    inside the spheres."""
     nb = u0.shape[0]
+    js = np.arange(len(k_all)) if js is None else np.asarray(js, dtype=np.int64)
+    n_bands = np.full(len(k_all), u_all.shape[1]) if n_bands is None else np.asarray(n_bands)
     n_r = int(np.prod(u0.shape[1:]))
-    out = np.empty((nb, len(k_all), u_all.shape[1]))
+    out = np.zeros((nb, len(js), u_all.shape[1]))
     u0c = np.conj(u0)
-    for j, (u1, k1) in enumerate(zip(u_all, k_all)):
+    for col, j in enumerate(js):
+        nj = int(n_bands[j])
+        u1, k1 = u_all[j, :nj], k_all[j]
         q = np.asarray(k0) - np.asarray(k1) - g
         q2 = (q * q).sum(axis=-1)
         w = (4.0 * np.pi / omega) / (q2 + ktf2)
         if g_cut2 is not None:
             w = np.where(q2 <= g_cut2, w, 0.0)
         held = (w > 0.0).ravel()
-        rho_held = np.empty((nb, u1.shape[0], int(held.sum())), complex) if onsite is not None else None
+        rho_held = np.empty((nb, nj, int(held.sum())), complex) if onsite is not None else None
         for n in range(nb):
             rho = scipy.fft.fftn(u0c[n][None] * u1, axes=(1, 2, 3), workers=workers) / n_r
-            out[n, j] = (np.abs(rho) ** 2).reshape(u1.shape[0], -1) @ w.ravel()
+            out[n, col, :nj] = (np.abs(rho) ** 2).reshape(nj, -1) @ w.ravel()
             if onsite is not None:
-                rho_held[n] = rho.reshape(u1.shape[0], -1)[:, held]
+                rho_held[n] = rho.reshape(nj, -1)[:, held]
         if onsite is not None:
-            out[:, j] += onsite.pair_rows(i0, j, np.asarray(k0) - np.asarray(k1), q.reshape(-1, 3)[held],
-                                          w.ravel()[held], rho_held)
+            out[:, col, :nj] += onsite.pair_rows(i0, int(j), np.asarray(k0) - np.asarray(k1),
+                                                 q.reshape(-1, 3)[held], w.ravel()[held], rho_held)
     return out
+
+
+def little_group_orbits(cell, m: int, i0: int, rotations=None) -> np.ndarray:
+    """For every point k' of the m^3 mesh, the lowest index of its orbit under the little
+    group of the mesh point ``i0`` (the operations with S k = k modulo the reciprocal
+    lattice): M(k, S k') = M(k, k') for those S, so one k' per orbit is computed."""
+    t = _grid_ops(cell, m, rotations)
+    gidx = np.rint(mesh_fractions(m) * m).astype(np.int64)
+    stab = [ti for ti in t if int(_index(gidx[i0] @ ti, m)) == int(i0)]
+    return np.stack([_index(gidx @ ti, m) for ti in stab]).min(axis=0)
 
 
 def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=None,
                         degeneracy_tol: float = 1e-3, n_keep: int | None = None,
                         workers: int = 1, g_cut2: float | None = None,
-                        onsite: OnsiteTerms | None = None) -> dict:
+                        onsite: OnsiteTerms | None = None, little_group: bool = True) -> dict:
     """K^TF-ME (Eq. 18, Hartree) between all states of the bands of ``u`` on the
     Gamma-centred m^3 mesh, computed for the irreducible k only and completed by the
     point group (M(Sk, Sk') = M(k, k')) after averaging over degenerate bands.
+
+    Work saved without approximation: in the row of an irreducible k only one k' per
+    orbit of the little group of k is computed (M(k, Sk') = M(k, k') for Sk = k; 1255
+    of the 3456 pairs of a cubic 6^3 mesh), and at each point only the bands that share
+    a degenerate set with the kept ones enter the pair densities.
 
     Parameters
     ----------
     u : (m^3, n_b, n1, n2, n3) complex
         Periodic parts at the points of :func:`mesh_fractions` (that order), normalised
-        to (1/N_r) sum_r |u|^2 = 1; only the irreducible points are read.
+        to (1/N_r) sum_r |u|^2 = 1.
     energies : (m^3, n_b) float
         Band energies (any unit, ascending per k) for the degenerate sets.
     cell : (3, 3) lattice vectors as rows (bohr).
@@ -319,12 +341,17 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
         G of a grid that holds the whole products.
     onsite : :class:`OnsiteTerms` of the mesh states: pair densities reconstructed
         inside the core spheres (default: pseudo pair densities only).
+    little_group : compute one k' per orbit of the little group of each irreducible k
+        (default) or every k' (the reference the tests compare with).  The copies of an
+        element under the little group are then equal by construction, so
+        ``orbit_spread`` is measured on one computed extra image per row instead: the
+        k' of a largest orbit that is not its lowest index.
 
     Returns
     -------
     dict with ``matrix`` (n_b, m^3, n_b, m^3) Hartree, ``irreducible`` (indices),
     ``degeneracy`` (m^3, n_b: size of each state's averaged set, bands above n_keep
-    included), the
+    included), ``pairs`` (the (k, k') pairs computed, spot checks included), the
     largest relative difference between symmetry-equivalent copies (``orbit_spread``)
     and of M against its transpose before symmetrisation (``asymmetry``).
     """
@@ -343,13 +370,33 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
     if not 1 <= keep <= nb:
         raise InputError(None, "n_keep", f"got {n_keep}; expected 1..{nb}")
     avg = np.stack([degenerate_average(e, degeneracy_tol) for e in np.asarray(energies)])
+    # bands needed per point: those in a degenerate set of a kept band (avg is block diagonal)
+    need = np.array([int(np.nonzero(a[keep - 1])[0].max()) + 1 for a in avg])
+
+    def averaged(i0, js):
+        r = _rows(u[i0, :need[i0]], k_cart[i0], u, k_cart, g, omega, ktf2, workers, g_cut2, onsite,
+                  i0, js=js, n_bands=need)                                     # (need, len(js), nb)
+        return np.einsum("ab,bjc,jdc->ajd", avg[i0][:, :need[i0]], r, avg[js])[:keep, :, :keep]
+
     rows = np.empty((irr.size, keep, n_k, keep))
+    spot, pairs = 0.0, 0
     for i, i0 in enumerate(irr):
-        r = _rows(u[i0], k_cart[i0], u, k_cart, g, omega, ktf2, workers, g_cut2, onsite, i0)  # (nb, n_k, nb)
-        rows[i] = np.einsum("ab,bjc,jdc->ajd", avg[i0], r, avg)[:keep, :, :keep]  # degenerate sets
+        rep = little_group_orbits(cell, m, i0, rotations) if little_group else np.arange(n_k)
+        reps, col = np.unique(rep, return_inverse=True)
+        r = averaged(i0, reps)
+        rows[i] = r[:, col, :]
+        pairs += reps.size
+        size = np.bincount(col)
+        if little_group and size.max() > 1:            # one computed image of a largest orbit
+            big = np.nonzero(col == int(np.argmax(size)))[0]
+            j = int(big[big != reps[int(np.argmax(size))]][0])
+            extra = averaged(i0, np.array([j]))[:, 0, :]
+            spot = max(spot, float(np.abs(extra - rows[i][:, j, :]).max() / np.abs(r).max()))
+            pairs += 1
     out = complete_mesh_matrix(rows, irr, cell, m, rotations)
+    out["orbit_spread"] = max(out["orbit_spread"], spot)
     deg = np.rint(1.0 / np.diagonal(avg, axis1=1, axis2=2)[:, :keep]).astype(np.int64)
-    return {**out, "rows": rows, "irreducible": irr, "degeneracy": deg}
+    return {**out, "rows": rows, "irreducible": irr, "degeneracy": deg, "pairs": pairs}
 
 
 def complete_mesh_matrix(rows, irr, cell, m: int, rotations=None) -> dict:
