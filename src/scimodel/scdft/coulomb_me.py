@@ -304,7 +304,11 @@ def little_group_orbits(cell, m: int, i0: int, rotations=None) -> np.ndarray:
     """For every point k' of the m^3 mesh, the lowest index of its orbit under the little
     group of the mesh point ``i0`` (the operations with S k = k modulo the reciprocal
     lattice): M(k, S k') = M(k, k') for those S, so one k' per orbit is computed."""
-    t = _grid_ops(cell, m, rotations)
+    return _orbit_representatives(_grid_ops(cell, m, rotations), m, i0)
+
+
+def _orbit_representatives(t, m: int, i0: int) -> np.ndarray:
+    """:func:`little_group_orbits` for the integer operations ``t`` on mesh indices."""
     gidx = np.rint(mesh_fractions(m) * m).astype(np.int64)
     stab = [ti for ti in t if int(_index(gidx[i0] @ ti, m)) == int(i0)]
     return np.stack([_index(gidx @ ti, m) for ti in stab]).min(axis=0)
@@ -381,7 +385,7 @@ def mesh_coulomb_matrix(u, energies, cell, m: int, ktf2: float, *, rotations=Non
     rows = np.empty((irr.size, keep, n_k, keep))
     spot, pairs = 0.0, 0
     for i, i0 in enumerate(irr):
-        rep = little_group_orbits(cell, m, i0, rotations) if little_group else np.arange(n_k)
+        rep = _orbit_representatives(t, m, i0) if little_group else np.arange(n_k)
         reps, col = np.unique(rep, return_inverse=True)
         r = averaged(i0, reps)
         rows[i] = r[:, col, :]
