@@ -6,10 +6,10 @@ Prints: one irreducible row of K^TF-ME on the regular 6^3 mesh against every
 k' (20 bands on an 18^3 FFT grid: the size of the Al recompute, empty-lattice
 states) with 1 and 2 FFT workers; the whole matrix (16 of the 20 bands kept)
 as computed by default (one k' per orbit of the little group of each
-irreducible k) and for every k' of every row, with the ratio (target: <= 30 min per metal, recompute only); one
-k-resolved TF-ME + TF-SK Tc pair on the cached Al inputs (20000 points per
-Fermi band, one seed; target <= 2 min per metal).  Wall clock, best of
-interleaved rounds.
+irreducible k) and for every k' of every row, with the ratio (target: <= 30
+min per metal, recompute only); one k-resolved TF-ME + TF-SK Tc pair on the
+cached Al inputs (20000 points per Fermi band, one seed; target <= 2 min per
+metal).  Wall clock, best of interleaved rounds.
 """
 from __future__ import annotations
 
