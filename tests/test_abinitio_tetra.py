@@ -92,3 +92,33 @@ def test_unfold_fcc_and_bcc_cells():
         irr = np.array(sorted(reps.values()))
         out = ab.unfold_cubic(kc[irr], eps[irr, None], cell, n)
         np.testing.assert_allclose(out[idx[:, 0], idx[:, 1], idx[:, 2], 0], eps, atol=1e-12)
+
+
+def test_sorted_corner_energies_match_numpy_twin():
+    rng = np.random.default_rng(3)
+    full = rng.normal(size=(5, 5, 5, 3))
+    np.testing.assert_array_equal(ab._tetra_energies(full), ab._tetra_energies_np(full))
+    # the flat corner table is the grid-index table of the twin
+    c = ab._tetra_corners(5)
+    np.testing.assert_array_equal(ab._tetra_corners_flat(5), (c[..., 0] * 5 + c[..., 1]) * 5 + c[..., 2])
+
+
+def test_fermi_bisection_with_shrinking_tetrahedron_list_matches_plain_bisection():
+    rng = np.random.default_rng(4)
+    full = np.sort(rng.normal(size=(6, 6, 6, 4)).cumsum(axis=-1), axis=-1)
+    for target in (0.7, 1.5, 2.3):
+        a = ab.fermi_level(full, target, -2.0, 5.0, tol=1e-12)
+        b = ab.fermi_level(full, target, -2.0, 5.0, tol=1e-12, numpy=True)
+        assert a == pytest.approx(b, abs=1e-10)
+        assert ab.integrated_dos(full, np.array([a]))[0] == pytest.approx(target, abs=1e-9)
+
+
+def test_numba_kernel_matches_numpy_twin_with_degenerate_corners():
+    """Equal corner energies (flat bands, energies on the edges themselves) take the
+    boundaries of the three pieces of n(E) that random energies never hit."""
+    rng = np.random.default_rng(5)
+    full = np.round(rng.normal(size=(4, 4, 4, 3)).cumsum(axis=-1), 1)
+    full[..., 0] = 0.5                                   # a flat band
+    e = np.round(np.linspace(-3, 6, 91), 1)              # edges at the corner energies
+    np.testing.assert_allclose(ab.integrated_dos(full, e), ab.integrated_dos(full, e, numpy=True),
+                               rtol=1e-10, atol=1e-14)

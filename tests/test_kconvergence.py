@@ -119,6 +119,9 @@ def test_convergence_study_is_seeded_and_labelled(tmp_path):
             sel = [0, 1] if bands is None else list(bands)
             return lambda k: cosine_bands(k)[:, sel] - ef
 
+        def energies_on_mesh(self, n):
+            return kconvergence.bands_on_mesh(self.energy_fn(0.0, "meV"), n)
+
     kw = dict(nelec=1.0, semicore=0, scheme="tf-fe", n_points=(500, 1000), seeds=(1, 2),
               n_other=100, dos_mesh=24)
     a = kconvergence.convergence_study(CosineFit(), _model_input(), Settings(), **kw)

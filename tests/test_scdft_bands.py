@@ -448,3 +448,20 @@ def test_star_functions_on_mesh_equal_the_direct_sum(fitted):
     np.testing.assert_allclose(again.coefficients, fit.coefficients, rtol=1e-9, atol=1e-12)
     with pytest.raises(InputError, match="off the Gamma-centred 15"):
         bands.star_functions_on_mesh(grid.k_cart, stars, 15)
+
+
+@pytest.mark.parametrize("mesh", [7, 12, 24])
+def test_energies_on_mesh_equal_the_direct_sum(fitted, mesh):
+    """The folded-coefficient FFT on a Gamma-centred mesh (star vectors longer than the
+    mesh alias onto it) against the direct cosine sum at the same points, index order
+    (i, j, k) = fractional (i, j, k)/mesh; several bands at once."""
+    st, cell, grid, fit = fitted
+    e = np.asarray(MODELS[st](grid.k_cart)).reshape(grid.k_cart.shape[0], -1)
+    fit2 = bands.StarFit(cell, bands.oh_group(), star_ratio=5).fit(grid.k_cart, np.hstack([e, 0.5 * e ** 2]))
+    i = np.arange(mesh) / mesh
+    kf = np.stack(np.meshgrid(i, i, i, indexing="ij"), axis=-1).reshape(-1, 3)
+    ref = fit2.energies(bands.frac_to_cart(kf, cell), method="direct").reshape(mesh, mesh, mesh, -1)
+    assert np.abs(fit2.stars.vectors).max() > mesh // 2          # aliasing occurs
+    np.testing.assert_allclose(fit2.energies_on_mesh(mesh), ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+    with pytest.raises(InputError, match="mesh"):
+        fit2.energies_on_mesh(0)

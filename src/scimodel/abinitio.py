@@ -20,16 +20,21 @@ nscf run is done with Gaussian smearing on a Gamma-centred grid, and here:
    smoothed by a dE box) and :func:`fermi_level` the E_F with n(E_F) = N.
 
 Energies are in whatever unit the caller uses (eV from the QE XML).
-Numba kernel :func:`_nos_nb` has the NumPy twin :func:`_nos_np`.
+Numba kernels and their NumPy twins: :func:`_nos_nb` (n(E), tetrahedra summed in
+chunks on the Numba threads) and :func:`_nos_np`; :func:`_gather_sorted_nb` (sorted
+corner energies) and :func:`_tetra_energies_np`; :func:`_fermi_bisect_nb` (bisection
+on a shrinking list of tetrahedra) and the plain bisection of :func:`fermi_level`.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
+import numba
 import numpy as np
 
 from .errors import InputError
-from .numba_config import jit
+from .numba_config import jit, pjit, prange
 
 # The six tetrahedra of a cell with corners c = (i, j, k) in {0, 1}^3, all
 # sharing the (0,0,0)-(1,1,1) diagonal: paths 000 -> e_a -> e_a + e_b -> 111.
@@ -95,12 +100,62 @@ def _tetra_corners(n: int) -> np.ndarray:
     return out.reshape(-1, 4, 3)
 
 
-def _tetra_energies(full: np.ndarray) -> np.ndarray:
-    """(ntetra, nbnd, 4) sorted corner energies."""
-    n = full.shape[0]
-    c = _tetra_corners(n)
+@functools.lru_cache(maxsize=2)
+def _tetra_corners_flat(n: int) -> np.ndarray:
+    """(6 n^3, 4) flat indices (i n + j) n + k of the corners of :func:`_tetra_corners`,
+    in the same order; built once per n (read-only; 85 MB for n = 96)."""
+    dtype = np.int32 if n ** 3 < 2 ** 31 else np.int64
+    i, j, k = np.meshgrid(np.arange(n), np.arange(n), np.arange(n), indexing="ij")
+    base = np.stack([i.ravel(), j.ravel(), k.ravel()], axis=1)
+    out = np.empty((base.shape[0], 6, 4), dtype)
+    for t in range(6):
+        for c in range(4):
+            g = (base + _CORNERS[_TETRA[t, c]]) % n
+            out[:, t, c] = (g[:, 0] * n + g[:, 1]) * n + g[:, 2]
+    out = out.reshape(-1, 4)
+    out.flags.writeable = False
+    return out
+
+
+def _tetra_energies_np(full: np.ndarray) -> np.ndarray:
+    """NumPy twin of :func:`_tetra_energies` (gather by grid indices, ``np.sort``)."""
+    c = _tetra_corners(full.shape[0])
     e = full[c[:, :, 0], c[:, :, 1], c[:, :, 2]]      # (ntetra, 4, nbnd)
     return np.sort(np.transpose(e, (0, 2, 1)), axis=2)
+
+
+@pjit
+def _gather_sorted_nb(flat, corners):
+    """(ntetra, nbnd, 4) corner energies of ``flat`` (n^3, nbnd) at ``corners`` (ntetra, 4),
+    each quadruple sorted (five-comparator network)."""
+    nt, nb = corners.shape[0], flat.shape[1]
+    out = np.empty((nt, nb, 4))
+    for t in prange(nt):
+        c0, c1, c2, c3 = corners[t, 0], corners[t, 1], corners[t, 2], corners[t, 3]
+        for b in range(nb):
+            a, x, y, d = flat[c0, b], flat[c1, b], flat[c2, b], flat[c3, b]
+            if a > x:
+                a, x = x, a
+            if y > d:
+                y, d = d, y
+            if a > y:
+                a, y = y, a
+            if x > d:
+                x, d = d, x
+            if x > y:
+                x, y = y, x
+            out[t, b, 0] = a
+            out[t, b, 1] = x
+            out[t, b, 2] = y
+            out[t, b, 3] = d
+    return out
+
+
+def _tetra_energies(full: np.ndarray) -> np.ndarray:
+    """(ntetra, nbnd, 4) sorted corner energies (NumPy twin :func:`_tetra_energies_np`)."""
+    n = full.shape[0]
+    flat = np.ascontiguousarray(np.asarray(full, float).reshape(n ** 3, -1))
+    return _gather_sorted_nb(flat, _tetra_corners_flat(n))
 
 
 def _nos_one(e1, e2, e3, e4, x):
@@ -122,28 +177,57 @@ def _nos_one(e1, e2, e3, e4, x):
 _nos_one_nb = jit(_nos_one)
 
 
-@jit
+@pjit
+def _nos_chunks_nb(et, edges, n_chunks):
+    """Per-chunk sums of :func:`_nos_nb`: chunk c of the tetrahedra adds its n(E) inside
+    each tetrahedron to ``part[c]`` and its full weights above the tops to ``step[c]``."""
+    ne = edges.shape[0]
+    nt, nb = et.shape[0], et.shape[1]
+    w = 1.0 / nt
+    part = np.zeros((n_chunks, ne))
+    step = np.zeros((n_chunks, ne + 1))
+    for c in prange(n_chunks):
+        for t in range(c * nt // n_chunks, (c + 1) * nt // n_chunks):
+            for b in range(nb):
+                e1, e2, e3, e4 = et[t, b, 0], et[t, b, 1], et[t, b, 2], et[t, b, 3]
+                lo = np.searchsorted(edges, e1, side="right")        # first edge > e1
+                hi = np.searchsorted(edges, e4, side="left")         # first edge >= e4
+                step[c, hi] += w
+                if hi <= lo:
+                    continue
+                i2 = max(lo, min(hi, np.searchsorted(edges, e2, side="left")))
+                i3 = max(i2, min(hi, np.searchsorted(edges, e3, side="left")))
+                if i2 > lo:                                          # e1 < x < e2
+                    f = w / ((e2 - e1) * (e3 - e1) * (e4 - e1))
+                    for j in range(lo, i2):
+                        d = edges[j] - e1
+                        part[c, j] += f * d * d * d
+                if i3 > i2:                                          # e2 <= x < e3
+                    e21, e31, e41, e32, e42 = e2 - e1, e3 - e1, e4 - e1, e3 - e2, e4 - e2
+                    f = w / (e31 * e41)
+                    g = (e31 + e42) / (e32 * e42)
+                    for j in range(i2, i3):
+                        d = edges[j] - e2
+                        part[c, j] += f * (e21 * e21 + 3.0 * e21 * d + 3.0 * d * d - g * d * d * d)
+                if hi > i3:                                          # e3 <= x < e4
+                    f = 1.0 / ((e4 - e1) * (e4 - e2) * (e4 - e3))
+                    for j in range(i3, hi):
+                        d = e4 - edges[j]
+                        part[c, j] += w * (1.0 - f * d * d * d)
+    return part, step
+
+
 def _nos_nb(et, edges):
     """n(E) at the sorted ``edges`` summed over tetrahedra and bands, weight 1/ntetra each.
 
     et : (ntetra, nbnd, 4) sorted corner energies.  Edges above a tetrahedron's
     top get its full weight through a step array (cumulated at the end), so
-    the cost is proportional to the number of edges inside each tetrahedron.
-    """
-    ne = edges.shape[0]
-    out = np.zeros(ne)
-    step = np.zeros(ne + 1)
-    nt, nb = et.shape[0], et.shape[1]
-    w = 1.0 / nt
-    for t in range(nt):
-        for b in range(nb):
-            e1, e2, e3, e4 = et[t, b, 0], et[t, b, 1], et[t, b, 2], et[t, b, 3]
-            lo = np.searchsorted(edges, e1, side="right")
-            hi = np.searchsorted(edges, e4, side="left")
-            for j in range(lo, hi):
-                out[j] += w * _nos_one_nb(e1, e2, e3, e4, edges[j])
-            step[hi] += w
-    return out + np.cumsum(step)[:ne]
+    the cost is proportional to the number of edges inside each tetrahedron; each
+    of the three pieces of n(E) is a loop of its own, and the tetrahedra are split
+    into chunks summed on the Numba threads (:func:`_nos_chunks_nb`)."""
+    n_chunks = max(1, min(4 * numba.get_num_threads(), et.shape[0]))
+    part, step = _nos_chunks_nb(et, edges, n_chunks)
+    return part.sum(axis=0) + np.cumsum(step.sum(axis=0))[:edges.shape[0]]
 
 
 def _nos_np(et, edges):
@@ -189,28 +273,75 @@ def tetrahedron_dos(full: np.ndarray, energies: np.ndarray) -> np.ndarray:
     return np.diff(nos) / de
 
 
+@jit
+def _fermi_bisect_nb(et, w, below, target, lo, hi, tol, max_iter):
+    """Bisection of n(E) = ``target`` in [lo, hi]; ``et`` (m, 4) sorted corner energies of
+    tetrahedron-bands of weight ``w``, ``below`` the states already counted.  A
+    tetrahedron-band wholly below ``lo`` (above ``hi``) counts fully (not at all) at every
+    later midpoint, so it leaves the active list: the work per step falls with the bracket."""
+    active = np.arange(et.shape[0])
+    na = et.shape[0]
+    for _ in range(max_iter):
+        mid = 0.5 * (lo + hi)
+        full = 0
+        part = 0.0
+        for p in range(na):
+            t = active[p]
+            if mid >= et[t, 3]:
+                full += 1
+            elif mid > et[t, 0]:
+                part += _nos_one_nb(et[t, 0], et[t, 1], et[t, 2], et[t, 3], mid)
+        if below + w * (full + part) < target:
+            lo = mid
+            q = 0
+            for p in range(na):
+                t = active[p]
+                if et[t, 3] <= lo:
+                    below += w
+                else:
+                    active[q] = t
+                    q += 1
+        else:
+            hi = mid
+            q = 0
+            for p in range(na):
+                t = active[p]
+                if et[t, 0] < hi:
+                    active[q] = t
+                    q += 1
+        na = q
+        if hi - lo < tol:
+            break
+    return 0.5 * (lo + hi)
+
+
 def fermi_level(full: np.ndarray, n_per_spin: float, lo: float, hi: float,
-                tol: float = 1e-7) -> float:
+                tol: float = 1e-7, *, numpy: bool = False) -> float:
     """E_F in [``lo``, ``hi``] with n(E_F) = ``n_per_spin`` (bisection on the tetrahedron
     n(E) to ``tol``, in the unit of ``full``).
 
     Bands entirely below ``lo`` count one state each and bands entirely above ``hi``
     none, so only the bands crossing the bracket enter the tetrahedron table (24 x
     their size in memory).  ValueError when n(lo) < ``n_per_spin`` < n(hi) fails.
-    """
+    ``numpy``: the plain bisection on :func:`_nos_np` (the twin of the Numba bisection,
+    which drops the tetrahedra the bracket has left behind)."""
     full = np.asarray(full, float)
     nb = full.shape[3]
     top, bottom = full.reshape(-1, nb).max(axis=0), full.reshape(-1, nb).min(axis=0)
     below = float(np.sum(top <= lo))
-    et = np.ascontiguousarray(_tetra_energies(full[..., (top > lo) & (bottom < hi)]))
+    et = (_tetra_energies_np if numpy else _tetra_energies)(full[..., (top > lo) & (bottom < hi)])
+    et = np.ascontiguousarray(et)
 
     def count(e: float) -> float:
-        return below + _nos_nb(et, np.array([e]))[0]
+        return below + (_nos_np if numpy else _nos_nb)(et, np.array([e]))[0]
 
     n_lo, n_hi = count(lo), count(hi)
     if not n_lo < n_per_spin < n_hi:
         raise ValueError(f"{n_per_spin} states per spin: the bands hold {n_lo:.6g} below "
                          f"{lo:g} and {n_hi:.6g} below {hi:g}")
+    if not numpy:
+        return float(_fermi_bisect_nb(et.reshape(-1, 4), 1.0 / et.shape[0], below, float(n_per_spin),
+                                      float(lo), float(hi), float(tol), 200))
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if count(mid) < n_per_spin:

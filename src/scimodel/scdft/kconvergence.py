@@ -148,7 +148,7 @@ def fitted_bands(fit, inp: ScdftInput, *, nelec: float, semicore: int, dos_mesh:
     n_all = fit.n_bands
     if not 0 <= semicore < n_all:
         raise InputError(None, "semicore_bands", f"got {semicore}; expected 0 <= n < {n_all}")
-    full = bands_on_mesh(fit.energy_fn(0.0, "meV"), dos_mesh)   # meV from the nscf E_F
+    full = fit.energies_on_mesh(dos_mesh)           # meV from the nscf E_F (the fit's unit)
     ef_shift = fermi_level_by_count(full, nelec / 2.0)
     valence = np.arange(semicore, n_all)
     full = full[..., semicore:] - ef_shift

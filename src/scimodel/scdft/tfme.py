@@ -26,7 +26,7 @@ from .inputs import ScdftInput
 from .kconvergence import NORMALISATIONS, draw, fitted_bands
 from .coulomb_me import full_matrix
 from .kresolved import BlockCoulomb, KResolvedGap, energy_averaged_coulomb
-from .observables import heat_capacity_jump, jump_from_entropy
+from .observables import jump_from_entropy
 from .solver import GapEquation, Settings
 
 log = logging.getLogger("scimodel")
@@ -127,9 +127,12 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                          inp.name, name, scheme, ge.s.t_search_min)
                 continue
             energy_only[v, a] = r.tc
-            e_delta0[v, a] = ge.solve(t_gap, amplitude=0.5).delta0
-            e_jump[v, a] = heat_capacity_jump(ge, tc_k=r.tc, fractions=fractions).ratio
-            e_eq[(v, a)] = ge
+            memo = EnergySolutions(ge)
+            e_delta0[v, a] = memo(t_gap).delta0
+            temps = np.sort(np.asarray(fractions, float) * r.tc)
+            e_jump[v, a] = jump_from_entropy(temps, [ge.entropy_difference(memo(t)) for t in temps], r.tc,
+                                             ge.normal_heat_capacity(r.tc)).ratio
+            e_eq[(v, a)] = memo
     schemes = ("tf-me", "tf-sk")
     tc = np.full((nv, 2, ns), np.nan)
     gap0 = np.full((nv, 2, ns), np.nan)
@@ -182,7 +185,7 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                     converged[v, a, c] = int(ok)
                 if c == 0 and (v, a) in e_eq:
                     ge = e_eq[(v, a)]
-                    curve_e[v, a] = [ge.solve(f * energy_only[v, a], amplitude=0.5).delta0 for f in cf]
+                    curve_e[v, a] = [ge(f * energy_only[v, a]).delta0 for f in cf]
             log.info("%s (%s alpha2F), seed %d: k-resolved Tc TF-ME %.4g K, TF-SK %.4g K (energy-only "
                      "TF-FE %.4g K, TF-SK %.4g K)", inp.name, name, seed, tc[v, 0, c], tc[v, 1, c],
                      energy_only[v, 0], energy_only[v, 1])
@@ -288,14 +291,30 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     return ds
 
 
-def _energy_guess(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t: float) -> np.ndarray:
+class EnergySolutions:
+    """The energy-only solutions of ``ge`` by temperature, each solved once (from a step
+    of 0.5 meV): the k-resolved solves start from them at the same T / Tc, and the
+    energy-only Delta0(T) and C_S/C_N use the same temperatures."""
+
+    def __init__(self, ge: GapEquation):
+        self.ge = ge
+        self._by_t: dict[float, object] = {}
+
+    def __call__(self, t: float):
+        key = float(f"{float(t):.10e}")          # T / Tc products equal to rounding share a key
+        if key not in self._by_t:
+            self._by_t[key] = self.ge.solve(float(t), amplitude=0.5)
+        return self._by_t[key]
+
+
+def _energy_guess(kg: KResolvedGap, ge: EnergySolutions, tc_k: float, tc_e: float, t: float) -> np.ndarray:
     """Start of a k-resolved solve at ``t``: the energy-space gap of ``ge`` (Tc ``tc_e``) at
     the same T / Tc, at the sampled energies."""
-    sol = ge.solve(min(t * tc_e / tc_k, 0.999 * tc_e), amplitude=0.5)
+    sol = ge(min(t * tc_e / tc_k, 0.999 * tc_e))
     return np.interp(kg.samples.xi, sol.xi, sol.delta)
 
 
-def _below_tc(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t_gap: float,
+def _below_tc(kg: KResolvedGap, ge: EnergySolutions, tc_k: float, tc_e: float, t_gap: float,
               fractions) -> tuple[float, float, bool, np.ndarray]:
     """Delta0 at ``t_gap``, C_S/C_N at ``tc_k``, whether every solve converged, and the gap
     Delta_i at ``t_gap`` of the k-resolved equation ``kg``; each solve starts from
@@ -314,7 +333,7 @@ def _below_tc(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float, t_gap
     return gap, jump, bool(ok), delta
 
 
-def _gap_curve(kg: KResolvedGap, ge: GapEquation, tc_k: float, tc_e: float,
+def _gap_curve(kg: KResolvedGap, ge: EnergySolutions, tc_k: float, tc_e: float,
                temps) -> tuple[np.ndarray, bool]:
     """Delta0 of the k-resolved equation at ``temps`` (K, below ``tc_k``) and whether every
     solve converged; a solve that does not converge gives NaN."""
