@@ -357,6 +357,22 @@ def test_nufft_against_direct_and_numpy_twin(fitted):
     np.testing.assert_allclose(fit.energies_frac(kf, method="nufft"), en, rtol=0, atol=1e-13 * scale)
 
 
+def test_nufft_grid_of_more_bands_than_one_transform_group(fitted):
+    """The NUFFT grid is built in groups of bands (a blocked copy into the band-last grid):
+    11 bands (two groups) against the direct sum and each band's own one-band grid."""
+    st, cell, grid, fit = fitted
+    e = np.asarray(MODELS[st](grid.k_cart)).reshape(grid.k_cart.shape[0], -1)
+    many = np.hstack([e * (1.0 + 0.1 * j) for j in range(4)])[:, :11]
+    fit11 = bands.StarFit(cell, bands.oh_group(), star_ratio=5).fit(grid.k_cart, many)
+    kf, kc = random_k(cell, 300, seed=9)
+    ed = fit11.energies(kc, method="direct")
+    en = fit11.energies(kc, method="nufft")
+    assert np.abs(en - ed).max() < fit11.nufft_tol * np.abs(ed).max()
+    for b in (0, 8, 10):
+        np.testing.assert_allclose(fit11.select_bands([b]).energies(kc, method="nufft")[:, 0], en[:, b],
+                                   rtol=0, atol=1e-12 * np.abs(ed).max())
+
+
 @pytest.mark.parametrize("tol", [1e-6, 1e-8, 1e-10, 1e-12])
 def test_nufft_tolerance(tol):
     cell = bands.cubic_cell("bcc", A)

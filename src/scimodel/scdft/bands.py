@@ -483,7 +483,8 @@ class StarFit:
             for j, b in enumerate(bs):
                 buf[...] = 0.0
                 buf[idx] = cfull[:, b] / deconv
-                block[j] = scipy.fft.ifftn(buf, overwrite_x=False).real   # sum_n b_n e^{+i..} / G^3
+                # in place: a fresh output array per band would be page-faulted in anew
+                block[j] = scipy.fft.ifftn(buf, overwrite_x=True).real    # sum_n b_n e^{+i..} / G^3
             _put_bands_nb(grid, block[:len(bs)], bs.start)
         tabs = [_kb_tables(w, bt, gd, self.nufft_tol) for bt, gd in zip(beta, gs)]
         p = max(t[0].shape[1] for t in tabs)
