@@ -90,7 +90,7 @@ from .bzgrid import (PRIMITIVE, _TOL, IrreducibleGrid, _cell, _equivalence_keys,
                      _reciprocal_matrices, cart_to_frac, cubic_cell, frac_to_cart,
                      irreducible_grid, lattice_point_group, oh_group, reciprocal_cell,
                      symmetry_group)
-from .nufft import (_NufftGrid, _kb, _kb_hat, _kb_params, _kb_tables, _nufft_nb,  # noqa: F401
+from .nufft import (_NufftGrid, _kb, _kb_hat, _kb_params, _kb_tables, _nufft_nb, _put_bands_nb,  # noqa: F401
                     _nufft_np, _width_for)
 
 #: Roughness parameters c1, c2 of Pickett, Krakauer & Allen (1988).
@@ -276,19 +276,6 @@ def star_functions_on_mesh(k_cart, stars: Stars, mesh: int) -> np.ndarray:
     _mesh_star_nb(f, int(mesh), stars.vectors.astype(np.int64), stars.start.astype(np.int64),
                   stars.half_size.astype(float), out)
     return out
-
-
-@pjit
-def _put_bands_nb(grid, block, b0):
-    """grid[i, j, k, b0 + b] = block[b, i, j, k]: rows of ``block`` read contiguously, each
-    (i, j) row of ``grid`` written while it is in cache (the twin is the NumPy assignment
-    ``grid[..., b0:b0 + nb] = np.moveaxis(block, 0, -1)``)."""
-    nb, n0, n1, n2 = block.shape
-    for i in prange(n0):
-        for j in range(n1):
-            for b in range(nb):
-                for k in range(n2):
-                    grid[i, j, k, b0 + b] = block[b, i, j, k]
 
 
 # --------------------------------------------------------------------------- the fit

@@ -248,3 +248,14 @@ class _NufftGrid:
     der: np.ndarray         # (3, w, p + 1) and of their f derivatives
 
 
+@pjit
+def _put_bands_nb(grid, block, b0):
+    """grid[i, j, k, b0 + b] = block[b, i, j, k]: rows of ``block`` read contiguously, each
+    (i, j) row of ``grid`` written while it is in cache (the twin is the NumPy assignment
+    ``grid[..., b0:b0 + nb] = np.moveaxis(block, 0, -1)``)."""
+    nb, n0, n1, n2 = block.shape
+    for i in prange(n0):
+        for j in range(n1):
+            for b in range(nb):
+                for k in range(n2):
+                    grid[i, j, k, b0 + b] = block[b, i, j, k]
