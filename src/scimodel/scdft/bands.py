@@ -462,7 +462,7 @@ class StarFit:
         buf = np.zeros(tuple(gs), complex)
         # bands in groups, each transformed into a band-major block and copied into the
         # band-last grid by a blocked kernel (NumPy's strided copy of a moved axis misses
-        # the cache on every element: 30 s for 16 bands of a 231^3 grid)
+        # the cache on every element: 29 s for 8 bands of a 231^3 grid here)
         group = 8
         block = np.empty((min(group, nb), *gs))
         for b0 in range(0, nb, group):
@@ -525,8 +525,9 @@ class StarFit:
 
         Exact, not interpolated: at k = f b / mesh, cos(k.R) = cos(2 pi f.n / mesh) is
         periodic in the lattice coordinates n with period ``mesh``, so the star sum is the
-        coefficients folded onto the mesh (R and -R, half each) and one inverse FFT per
-        band (:meth:`energies` at the same points to rounding; a test)."""
+        coefficients folded onto the mesh (R and -R, half each) and one FFT per band (the
+        folded coefficients are even, so forward and inverse transforms agree up to mesh^3;
+        :meth:`energies` at the same points to rounding, a test)."""
         self._need_fit()
         m = int(mesh)
         if m < 1:
