@@ -41,7 +41,7 @@ def main():
     fit = abinitio_bands.fit_bands(grid)
     print(f"star-function fit, Nb 48^3 ({grid.sizes['k_irr']} points, {fit.n_bands} bands): "
           f"{time.perf_counter() - t0:.1f} s")
-    tetrahedra(fit)
+    tetrahedra(fit, float(grid.attrs["nelec"]))
     if "--tetrahedra-only" in sys.argv:
         return
     k = np.random.default_rng(0).random((20000, 3))
@@ -87,7 +87,7 @@ def main():
           f"{time.perf_counter() - t0:.1f} s")
 
 
-def tetrahedra(fit):
+def tetrahedra(fit, nelec: float):
     """The linear-tetrahedron set-up of the k-resolved columns (fitted bands on the 96^3
     mesh, the DOS of a band crossing E_F, E_F by count): Numba kernels against their
     NumPy twins (on a subset of the tetrahedra, or a 12^3 mesh for E_F) and 1 vs 2 threads."""
@@ -110,10 +110,7 @@ def tetrahedra(fit):
         "n(E), the same 20,037, NumPy twin": (lambda: ab._nos_np(sub, edges), 1),
     }, rounds=2)
     small = fit.energies_on_mesh(12)[..., SEMICORE:]
-    nv = float(fit.n_bands - SEMICORE)
-    n_per_spin = 0.5 * (float(abinitio_bands.load_band_grid(ROOT / "resources/abinitio/bands/Nb.nc")
-                              .attrs["nelec"]) - 2 * SEMICORE)
-    assert n_per_spin < nv
+    n_per_spin = 0.5 * nelec - SEMICORE                        # valence states per spin
     crossing = full[..., (full.reshape(-1, full.shape[-1]).max(axis=0) > -2000.0)
                     & (full.reshape(-1, full.shape[-1]).min(axis=0) < 2000.0)]
     below = float(np.sum(full.reshape(-1, full.shape[-1]).max(axis=0) <= -2000.0))
