@@ -88,7 +88,8 @@ def run_qe_rule_scripts(tmp: Path, element: dict, metal: str = "Al", q: int = 2,
     for iq in range(1, irreducible_q_count(element["structure"], q) + 1):
         qdirs.append(str(parts / f"iq{iq}"))
         script("abinitio_phq", input={"ground": str(parts / "ground")}, output={"qdir": qdirs[-1]},
-               params={"scratch": str(tmp / "scratch" / f"iq{iq}"), "mpi_command": mpi},
+               params={"scratch": str(tmp / "scratch" / f"iq{iq}"), "mpi_command": mpi,
+                       "archive_roots": []},
                wildcards={"metal": metal, "q": str(q), "iq": str(iq)}, threads=threads)
     run = tmp / "results/abinitio/qe" / f"{metal}_q{q}"
     script("abinitio_qe", input={"ground": str(parts / "ground"), "qpoints": qdirs},

@@ -1225,6 +1225,68 @@ def test_interrupted_q_point_continues_where_ph_x_stopped(tmp_path, monkeypatch)
     assert "resumed" not in s and "recover" not in (tmp_path / "iq2b" / "ph.in").read_text()
 
 
+@pytest.mark.qe
+@needs_qe
+def test_q_point_continues_at_its_first_unfinished_representation(tmp_path, monkeypatch):
+    """A tetrahedron q point computed in pieces: the first ph.x process stops after
+    representation 1 (last_irr = 1), the second fails; the finished representation
+    goes to the campaign archive (store_partial_q_point), and a run in another scratch
+    folder (another machine) takes it from there, computes representation 2 alone
+    (start_irr = 2) and joins the two.  The dynamical matrix's frequencies and
+    lambda_tetra equal one uninterrupted process's to every printed digit (ph.x's
+    own recover from mid-SCF does not: 0.02-0.1 % on this cell); storing the finished
+    q point drops its partial files."""
+    from scimodel.errors import ExternalProgramError
+    from scimodel.qe import pipeline, store
+
+    spec = qe.metal_spec("Al", _params(elph_method="tetrahedra"))
+    pseudo = ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF"
+    parts = tmp_path / "Al_q2"
+    g = qe.run_ground(spec, pseudo, parts / "ground")
+    ref = qe.run_q_point(parts / "ground", 2, tmp_path / "ref", tmp_path / "s_ref")
+    assert "irreps_before" not in ref
+
+    original = pipeline.ph_input
+
+    def in_pieces(spec, **kw):
+        text = original(spec, **kw)
+        if kw.get("start_irr") is None and not kw.get("recover"):
+            return text.replace("ldisp", "last_irr = 1,\n  ldisp")
+        if kw.get("start_irr") == 2:
+            return text.replace("ldisp", "no_such_key = 1,\n  ldisp")     # ph.x stops
+        return text
+
+    monkeypatch.setattr(pipeline, "ph_input", in_pieces)
+    with pytest.raises(ExternalProgramError):
+        qe.run_q_point(parts / "ground", 2, parts / "iq2", tmp_path / "scratch")
+    monkeypatch.setattr(pipeline, "ph_input", original)
+    cache = tmp_path / "cache"
+    assert qe.store_partial_q_point(tmp_path / "scratch", parts / "ground", cache) == [1]
+    archive = cache / f"Al_q2_{g['phonon_key']}.zip"
+    assert qe.stored_points(archive) == []
+    kept = store.stored_partial(archive, 2)
+    assert kept.sizes == (1, 2) and kept.done == [1] and kept.missing == [2]
+    assert len(kept.dvscf[1]) == kept.record_bytes == 16 * 12 ** 3
+    shutil.rmtree(tmp_path / "scratch")
+
+    s = qe.run_q_point(parts / "ground", 2, parts / "iq2", tmp_path / "elsewhere",
+                       archive_roots=[cache])
+    assert s["irreps_before"] == [1]
+    assert s["dfpt_processes"] == [{"start_irr": 2}, {"join": [1, 2]}]
+    text = (parts / "iq2" / "ph.out").read_text()
+    assert "start_irr = 2" not in (parts / "iq2" / "ph.in").read_text()
+    assert text.count("JOB DONE") == 3          # representation 1, representation 2, join
+
+    def lines(path, key):
+        return [ln for ln in Path(path).read_text().splitlines() if key in ln]
+
+    assert lines(parts / "iq2" / "al.dyn2", "freq") == lines(tmp_path / "ref" / "al.dyn2", "freq")
+    assert lines(parts / "iq2" / "elph.out", "lambda(") == lines(tmp_path / "ref" / "elph.out",
+                                                                   "lambda(")
+    assert qe.store_q_points(parts, cache) == [2]
+    assert not [n for n in store.archive_names(archive) if n.startswith("partial/")]
+
+
 def test_committed_q_points_are_not_recomputed(workflow_copy):
     """A q point stored in a campaign archive <M>_q<q>_<key>.zip (here in
     resources/abinitio/qe_studies) with the configured phonon key is an input of the

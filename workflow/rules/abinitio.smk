@@ -102,6 +102,9 @@ rule abinitio_phq:
     params:
         scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_q{wc.q}_iq{wc.iq}",
         mpi_command=lambda wc: AB["mpi_command"],
+        # committed finished representations of this q point (tetrahedra campaigns):
+        # read if present, not an input (storing another q point must not rerun this one)
+        archive_roots=AB_QPOINT_ROOTS,
     threads: 2
     resources:
         runtime=120,

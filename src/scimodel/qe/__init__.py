@@ -35,7 +35,8 @@ Submodules
 :mod:`.spec` (MetalSpec, phonon key, irreducible q points), :mod:`.inputs`
 (input text), :mod:`.runner` (running QE, its error messages and output
 checks), :mod:`.pipeline` (ground state, q points, join), :mod:`.store` (committed
-q-point campaigns, one zip archive each), :mod:`.campaigns`
+q-point campaigns, one zip archive each), :mod:`.irreps` (one q point's DFPT over
+several ph.x processes), :mod:`.campaigns`
 (q-point campaign records), :mod:`.parsers` (QE outputs), :mod:`.elph`
 (electron-phonon maths), :mod:`.contract` (the NetCDF contract),
 :mod:`.pseudo` (ld1.x and UPF files), :mod:`.reports` (summary tables),
@@ -55,7 +56,8 @@ from .parsers import (parse_pw_xml, read_a2f_dos, read_matdyn_lambda, read_phono
 from .elph import (a2f_table, gamma_file_text, write_tetra_gamma_files, lambda_by_smearing,
                    stability, imaginary_weight, free_electron_kf, a2f_from_q_points)
 from .pipeline import (GROUND_FILE, upf_z_valence, spinor_scf_bands, run_ground, read_ground,
-                       run_q_point, assemble_run, store_q_points, run_pipeline, dos_window)
+                       run_q_point, assemble_run, store_q_points, store_partial_q_point,
+                       run_pipeline, dos_window)
 from .store import (ARCHIVE_SUFFIX, campaign_archive, stored_points, pack_campaign, add_points,
                     extract_point, extract_campaign)
 from .campaigns import (q_point_table, q_point_lambdas, compare_q_point_runs,
@@ -75,7 +77,8 @@ __all__ = [
     "a2f_table", "gamma_file_text",
     "write_tetra_gamma_files", "lambda_by_smearing", "stability", "imaginary_weight",
     "free_electron_kf", "a2f_from_q_points", "GROUND_FILE", "upf_z_valence", "spinor_scf_bands",
-    "run_ground", "read_ground", "run_q_point", "assemble_run", "store_q_points", "run_pipeline",
+    "run_ground", "read_ground", "run_q_point", "assemble_run", "store_q_points",
+    "store_partial_q_point", "run_pipeline",
     "dos_window", "ARCHIVE_SUFFIX", "campaign_archive", "stored_points", "pack_campaign",
     "add_points", "extract_point", "extract_campaign", "q_point_table", "q_point_lambdas", "compare_q_point_runs",
     "compare_lambda_by_smearing", "RUN_FILES", "CONTRACT", "POSTPROCESS_KEYS",

@@ -51,11 +51,13 @@ def pw_input(spec: MetalSpec, calculation: str = "scf", *, k: int | None = None,
 
 
 def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None,
-             recover: bool = False) -> str:
+             recover: bool = False, start_irr: int | None = None) -> str:
     """ph.x input: phonons on the q grid and interpolated electron-phonon coupling;
     with ``iq``, only the iq-th irreducible q point (``start_q = last_q = iq``); with
     ``recover``, ph.x continues an interrupted run from the restart files in ``outdir``
-    (``_ph0/<prefix>.phsave``: finished representations and the last SCF iteration)."""
+    (``_ph0/<prefix>.phsave``: finished representations and the last SCF iteration);
+    with ``start_irr``, only the representations from ``start_irr`` on
+    (:mod:`scimodel.qe.irreps`)."""
     v = {"tr2_ph": spec.tr2_ph, "prefix": spec.prefix, "outdir": outdir,
          "fildyn": f"{spec.prefix}.dyn", "fildvscf": f"{spec.prefix}dv",
          "electron_phonon": "interpolated", "el_ph_sigma": float(spec.elph_sigma0_ry),
@@ -67,6 +69,8 @@ def ph_input(spec: MetalSpec, outdir: str = "./tmp", iq: int | None = None,
             del v[k]
     if iq is not None:
         v.update(start_q=int(iq), last_q=int(iq))
+    if start_irr is not None:
+        v["start_irr"] = int(start_irr)
     if recover:
         v["recover"] = True
     return f"phonons of {spec.name}\n" + namelist("inputph", v)

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 from .. import units
 from ..errors import InputError
-from . import store
+from . import irreps, store
 from .elph import write_tetra_gamma_files
 from .inputs import dos_input, matdyn_input, ph_input, ph_tetra_input, pw_input, q2r_input
 from .parsers import parse_pw_xml
@@ -124,6 +124,8 @@ def _elph_q_files(spec: MetalSpec, iq: int) -> list[str]:
 
 
 RESUME_FILE = "resume.json"
+#: finished representations of the q point so far, in its scratch folder
+PARTS_FILE = "irreps.zip"
 
 
 def _resume_record(scratch: Path, iq: int, g: dict, spec: MetalSpec) -> dict | None:
@@ -141,14 +143,74 @@ def _resume_record(scratch: Path, iq: int, g: dict, spec: MetalSpec) -> dict | N
     if not same or rec.get("iq") != int(iq):
         return None
     status = scratch / "tmp" / "_ph0" / f"{spec.prefix}.phsave" / "status_run.xml"
-    if "ph" not in rec["finished"] and not status.exists():
+    if "ph" not in rec["finished"] and not status.exists() and not (scratch / PARTS_FILE).exists():
         return None
     return rec
 
 
+def _stored_irreps(archive_roots: Sequence[str | os.PathLike], spec: MetalSpec, g: dict,
+                   iq: int) -> irreps.IrrepParts | None:
+    """Finished representations of q point ``iq`` committed in the campaign archive
+    (``partial/iq<i>/``), checked against the ground state ``g``."""
+    archive = store.campaign_archive(list(archive_roots),
+                                     f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}")
+    if archive is None:
+        return None
+    parts = store.stored_partial(archive, iq)
+    if parts is not None:
+        for k in irreps.KEYS:
+            if parts.keys.get(k) != g[k]:
+                raise InputError(archive, f"partial/iq{iq}/{irreps.META}:{k}",
+                                 f"{g[k]!r} (the ground state), got {parts.keys.get(k)!r}")
+    return parts
+
+
+def _dfpt_by_representations(spec: MetalSpec, g: dict, grounddir: Path, iq: int,
+                             scratch: Path, rec: dict, parts: irreps.IrrepParts | None,
+                             run) -> None:
+    """The DFPT step of one q point in ph.x processes that each start at the first
+    representation not yet done (``start_irr``), then, if more than one process
+    contributed, a ``recover`` run on the joined files that writes the dynamical
+    matrix (:mod:`scimodel.qe.irreps`).  ``parts``: representations finished before
+    (committed or left by an interrupted process); ``run(name, text)`` runs ph.x in
+    ``scratch``.  Leaves ``ph.in``, ``ph.out`` (every process's output in order), the
+    dynamical matrix and the joined ``tmp`` in ``scratch``."""
+    keys = {k: g[k] for k in irreps.KEYS}
+    rb = irreps.record_bytes(grounddir / "tmp", spec.prefix)
+    first = parts is None
+    while parts is None or parts.missing:
+        start = 1 if parts is None else parts.missing[0]
+        name = "ph" if start == 1 else f"ph_irr{start}"
+        shutil.rmtree(scratch / "tmp", ignore_errors=True)
+        shutil.copytree(grounddir / "tmp", scratch / "tmp")
+        rec.setdefault("processes", []).append({"start_irr": start})
+        run(name, ph_input(spec, iq=iq, start_irr=None if start == 1 else start))
+        new = irreps.harvest(scratch / "tmp", spec.prefix, iq, rb, keys, scratch / f"{name}.out")
+        if new is None or start not in new.done:
+            raise RuntimeError(f"ph.x finished without representation {start} of q point "
+                               f"{iq} ({scratch / (name + '.out')})")
+        if first and not new.missing:
+            return                        # one process did every representation
+        first = False
+        parts = irreps.merge(parts, new, str(scratch))
+        store.save_partial(parts, scratch / PARTS_FILE)
+    if not parts.complete:
+        raise InputError(scratch / PARTS_FILE, f"dynmat.{iq}.0.xml",
+                         "the representation-independent part of the dynamical matrix")
+    shutil.rmtree(scratch / "tmp", ignore_errors=True)
+    shutil.copytree(grounddir / "tmp", scratch / "tmp")
+    irreps.install(parts, scratch / "tmp", spec.prefix)
+    rec["processes"].append({"join": parts.done})
+    run("ph_join", ph_input(spec, iq=iq, recover=True))
+    (scratch / "ph.in").write_text(ph_input(spec, iq=iq))
+    (scratch / "ph.out").write_bytes(b"".join([*parts.logs.values(),
+                                                (scratch / "ph_join.out").read_bytes()]))
+
+
 def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
                 scratch: str | os.PathLike, *, nproc: int = 1,
-                mpi_command: str = "mpirun -np {nproc}") -> dict:
+                mpi_command: str = "mpirun -np {nproc}",
+                archive_roots: Sequence[str | os.PathLike] = ()) -> dict:
     """ph.x for the ``iq``-th irreducible q point (1-based) on a copy of the
     ground state of :func:`run_ground`.  ``qdir`` receives ph.in/ph.out, the
     list of q points (``<prefix>.dyn0``), the q point's dynamical matrix and
@@ -156,30 +218,59 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
     run independently (other processes, other machines, other days) and
     :func:`assemble_run` joins them.
 
-    An interrupted run leaves ``scratch`` with ph.x's restart files and a progress
-    record (``resume.json``).  Called again with the same ``scratch`` on the same
-    ground state, the DFPT step continues with ``recover = .true.`` (ph.x restarts at
-    its last finished SCF iteration) and a finished step is not repeated, so CPU time
-    given to one q point over several sessions adds up.  After a restart the wall
-    times in the summary are those of the final process of each step, and
-    ``resumed`` counts the restarts."""
+    An interrupted run leaves ``scratch`` with ph.x's files and a progress record
+    (``resume.json``); called again with the same ``scratch`` on the same ground
+    state, a finished step is not repeated, so CPU time given to one q point over
+    several sessions adds up.  How the DFPT step continues depends on the
+    electron-phonon method:
+
+    * ``tetrahedra`` (DFPT and lambda_tetra are separate runs): at the first
+      representation not finished (:mod:`scimodel.qe.irreps`), with the finished
+      ones taken from the interrupted run and from the campaign archive in
+      ``archive_roots`` (``partial/iq<i>/``, :func:`store_partial_q_point`), so work
+      also carries over from one machine to another.  The result equals one
+      uninterrupted process's.
+    * ``gaussian`` (electron-phonon inside the DFPT run): ph.x's own ``recover =
+      .true.`` from its last finished SCF iteration, on the same machine.
+
+    After a restart the wall times in the summary are those of the final process of
+    each step, and ``resumed`` counts the restarts."""
     spec, g = read_ground(grounddir)
     if not 1 <= int(iq) <= g["n_q"]:
         raise InputError(None, "iq", f"got {iq}, expected 1..{g['n_q']} "
                          f"(irreducible points of the {spec.q_grid}^3 q grid)")
-    scratch = Path(scratch)
+    grounddir, scratch = Path(grounddir), Path(scratch)
+    tetra = spec.elph_method == "tetrahedra"
     rec = _resume_record(scratch, iq, g, spec)
+    parts = _stored_irreps(archive_roots, spec, g, iq) if tetra else None
     if rec is None:
         scratch = _fresh(scratch)
-        shutil.copytree(Path(grounddir) / "tmp", scratch / "tmp")
-        shutil.copy(Path(grounddir) / spec.pseudo, scratch / spec.pseudo)
+        shutil.copytree(grounddir / "tmp", scratch / "tmp")
+        shutil.copy(grounddir / spec.pseudo, scratch / spec.pseudo)
         rec = {"iq": int(iq), **{k: g[k] for k in ("phonon_key", "pseudo_sha256", "qe_version")},
                "finished": {}, "resumed": 0}
     else:
         rec["resumed"] += 1
         log.info("q point %d: continuing the run in %s (finished steps: %s)", iq, scratch,
                  ", ".join(rec["finished"]) or "none")
+        if tetra and "ph" not in rec["finished"]:
+            # representations finished by the interrupted process and by earlier ones
+            last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
+            name = "ph" if last == 1 else f"ph_irr{last}"
+            left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
+                                  irreps.record_bytes(grounddir / "tmp", spec.prefix),
+                                  {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
+            parts = irreps.merge(irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left,
+                                              str(scratch)), parts, str(scratch))
+            if parts is not None:
+                store.save_partial(parts, scratch / PARTS_FILE)
+    if tetra and parts is not None:
+        rec["irreps_before"] = parts.done
     record = scratch / RESUME_FILE
+
+    def run(name, text):
+        record.write_text(json.dumps(rec, indent=1))
+        run_qe("ph.x", text, name, scratch, nproc=nproc, mpi_command=mpi_command, pools=True)
 
     def step(name, exe_input, recover_input=None):
         if name in rec["finished"]:
@@ -190,19 +281,23 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
             # the interrupted process's log (q list, first iterations) stays in front
             out.rename(scratch / f"{name}.out.part{rec['started_' + name]}")
         rec["started_" + name] = rec.get("started_" + name, 0) + 1
-        record.write_text(json.dumps(rec, indent=1))
         t0 = time.perf_counter()
-        run_qe("ph.x", recover_input if recover else exe_input, name, scratch, nproc=nproc,
-               mpi_command=mpi_command, pools=True)
+        if callable(exe_input):
+            exe_input()
+        else:
+            run(name, recover_input if recover else exe_input)
         rec["finished"][name] = time.perf_counter() - t0
-        parts = sorted(scratch.glob(f"{name}.out.part*"), key=lambda p: int(p.suffix[5:]))
-        if parts:
-            out.write_text("".join(p.read_text(errors="replace") for p in [*parts, out]))
+        parts_ = sorted(scratch.glob(f"{name}.out.part*"), key=lambda p: int(p.suffix[5:]))
+        if parts_:
+            out.write_text("".join(p.read_text(errors="replace") for p in [*parts_, out]))
         record.write_text(json.dumps(rec, indent=1))
 
-    step("ph", ph_input(spec, iq=iq), ph_input(spec, iq=iq, recover=True))
-    if spec.elph_method == "tetrahedra":
+    if tetra:
+        step("ph", lambda: _dfpt_by_representations(spec, g, grounddir, iq, scratch, rec,
+                                                    parts, run))
         step("elph", ph_tetra_input(spec, iq=iq))
+    else:
+        step("ph", ph_input(spec, iq=iq), ph_input(spec, iq=iq, recover=True))
     walls = dict(rec["finished"])
     text = (scratch / "ph.out").read_text(errors="replace")
     n_q = _ph_q_count(text, scratch / "ph.out")
@@ -227,6 +322,10 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
         summary["resumed"] = rec["resumed"]
     if "elph" in walls:
         summary["wall_times_s"]["dfpt"] = walls["ph"]
+    if rec.get("irreps_before"):
+        # representations finished by earlier processes (interrupted or committed)
+        summary["irreps_before"] = rec["irreps_before"]
+        summary["dfpt_processes"] = rec.get("processes", [])
     (qdir / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
     shutil.rmtree(scratch, ignore_errors=True)
     return summary
@@ -370,6 +469,33 @@ def store_q_points(parts_dir: str | os.PathLike, cache_root: str | os.PathLike) 
         if s["phonon_key"] == g["phonon_key"]:
             new.append(d)
     return store.add_points(archive, new)
+
+
+def store_partial_q_point(scratch: str | os.PathLike, grounddir: str | os.PathLike,
+                          cache_root: str | os.PathLike) -> list[int]:
+    """Add the finished representations of the unfinished q point in ``scratch`` (a
+    running or stopped :func:`run_q_point` of an ``elph_method = 'tetrahedra'``
+    campaign) to the campaign archive ``cache_root/<M>_q<q>_<phonon key>.zip``, under
+    ``partial/iq<i>/``; :func:`run_q_point` given that archive's folder in
+    ``archive_roots`` starts at the first representation not in it, on any machine.
+    Returns the representations the archive now holds for that q point."""
+    scratch = Path(scratch)
+    spec, g = read_ground(grounddir)
+    rec = _read_json(scratch / RESUME_FILE, "q-point scratch folder (scimodel.qe.run_q_point)")
+    for k in irreps.KEYS:
+        if rec.get(k) != g[k]:
+            raise InputError(scratch / RESUME_FILE, k, f"{g[k]!r} (the ground state {grounddir})")
+    iq = int(rec["iq"])
+    last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
+    name = "ph" if last == 1 else f"ph_irr{last}"
+    left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
+                          irreps.record_bytes(Path(grounddir) / "tmp", spec.prefix),
+                          {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
+    parts = irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left, str(scratch))
+    if parts is None:
+        return []
+    archive = Path(cache_root) / f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}{store.ARCHIVE_SUFFIX}"
+    return store.add_partial(archive, parts)
 
 
 def run_pipeline(spec: MetalSpec, pseudo_file: str | os.PathLike, rundir: str | os.PathLike,

@@ -25,10 +25,13 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from ..errors import InputError
+from . import irreps
 
 ARCHIVE_SUFFIX = ".zip"
 CAMPAIGN_RE = re.compile(r"^(?P<metal>[A-Z][a-z]?)_q(?P<q>\d+)_(?P<key>[0-9a-f]{16})$")
 _IQ_RE = re.compile(r"^iq(?P<iq>\d+)$")
+#: folder of the finished representations of unfinished q points (:mod:`.irreps`)
+PARTIAL = "partial"
 _DATE = (1980, 1, 1, 0, 0, 0)
 _SKIP = {".snakemake_timestamp"}
 
@@ -130,6 +133,8 @@ def add_points(archive: str | os.PathLike, folders: Iterable[str | os.PathLike])
             continue
         files.update(_point_files(d))
         added.append(int(m["iq"]))
+        # the finished q point replaces its finished representations
+        files = {n: v for n, v in files.items() if not n.startswith(f"{PARTIAL}/{d.name}/")}
     if added:
         write_archive(files, archive)
     return sorted(added)
@@ -137,9 +142,56 @@ def add_points(archive: str | os.PathLike, folders: Iterable[str | os.PathLike])
 
 def _safe(name: str, archive: Path) -> PurePosixPath:
     p = PurePosixPath(name)
-    if p.is_absolute() or ".." in p.parts or not p.parts or not _IQ_RE.match(p.parts[0]):
-        raise InputError(archive, name, "members under iq<i>/ with relative paths")
+    top = p.parts[1:2] if p.parts[:1] == (PARTIAL,) else p.parts[:1]
+    if p.is_absolute() or ".." in p.parts or not top or not _IQ_RE.match(top[0]):
+        raise InputError(archive, name, "members under iq<i>/ or partial/iq<i>/ with "
+                         "relative paths")
     return p
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+
+
+def stored_partial(archive: str | os.PathLike, iq: int) -> irreps.IrrepParts | None:
+    """The finished representations of the unfinished q point ``iq`` kept in
+    ``archive`` (``partial/iq<i>/``), None if it holds none."""
+    archive = Path(archive)
+    root = f"{PARTIAL}/iq{iq}"
+    if f"{root}/{irreps.META}" not in archive_names(archive):
+        return None
+    return irreps.from_members(_members(archive), root, archive)
+
+
+def add_partial(archive: str | os.PathLike, parts: irreps.IrrepParts) -> list[int]:
+    """Keep the finished representations ``parts`` of an unfinished q point in
+    ``archive`` (created if absent), joined with those it holds already; returns the
+    representations it now holds for that q point.  A finished q point is not touched."""
+    archive = Path(archive)
+    if archive.exists() and parts.iq in stored_points(archive):
+        return []
+    files = _members(archive) if archive.exists() else {}
+    root = f"{PARTIAL}/iq{parts.iq}"
+    old = irreps.from_members(files, root, archive) if files else None
+    joined = irreps.merge(old, parts, str(archive))
+    files = {n: v for n, v in files.items() if not n.startswith(root + "/")}
+    files.update(irreps.to_members(joined, root))
+    write_archive(files, archive)
+    return joined.done
+
+
+def save_partial(parts: irreps.IrrepParts, path: str | os.PathLike) -> Path:
+    """``parts`` as an archive of its own (a run's scratch copy)."""
+    return write_archive(irreps.to_members(parts, f"{PARTIAL}/iq{parts.iq}"), path)
+
+
+def load_partial(path: str | os.PathLike, iq: int) -> irreps.IrrepParts | None:
+    """Inverse of :func:`save_partial`; None if ``path`` does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    return irreps.from_members(_members(path), f"{PARTIAL}/iq{iq}", path)
 
 
 def extract_point(archive: str | os.PathLike, iq: int, dest: str | os.PathLike) -> Path:
