@@ -1267,6 +1267,7 @@ def test_q_point_continues_at_its_first_unfinished_representation(tmp_path, monk
     kept = store.stored_partial(archive, 2)
     assert kept.sizes == (1, 2) and kept.done == [1] and kept.missing == [2]
     assert len(kept.dvscf[1]) == kept.record_bytes == 16 * 12 ** 3
+    shutil.copytree(tmp_path / "scratch", tmp_path / "same_machine")
     shutil.rmtree(tmp_path / "scratch")
 
     s = qe.run_q_point(parts / "ground", 2, parts / "iq2", tmp_path / "elsewhere",
@@ -1285,6 +1286,11 @@ def test_q_point_continues_at_its_first_unfinished_representation(tmp_path, monk
                                                                    "lambda(")
     assert qe.store_q_points(parts, cache) == [2]
     assert not [n for n in store.archive_names(archive) if n.startswith("partial/")]
+    # the interrupted scratch folder continued in place, without the archive
+    s = qe.run_q_point(parts / "ground", 2, tmp_path / "iq2_here", tmp_path / "same_machine")
+    assert s["resumed"] == 1 and s["irreps_before"] == [1]
+    assert lines(tmp_path / "iq2_here" / "al.dyn2", "freq") == lines(tmp_path / "ref" / "al.dyn2",
+                                                                     "freq")
 
 
 def test_committed_q_points_are_not_recomputed(workflow_copy):

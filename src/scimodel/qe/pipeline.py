@@ -207,6 +207,19 @@ def _dfpt_by_representations(spec: MetalSpec, g: dict, grounddir: Path, iq: int,
                                                 (scratch / "ph_join.out").read_bytes()]))
 
 
+def _scratch_irreps(scratch: Path, rec: dict, spec: MetalSpec, g: dict,
+                    grounddir: Path) -> irreps.IrrepParts | None:
+    """The finished representations of a q point's scratch folder: those its earlier
+    processes left in ``PARTS_FILE`` and those of the last process's ``tmp``."""
+    iq = int(rec["iq"])
+    last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
+    name = "ph" if last == 1 else f"ph_irr{last}"
+    left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
+                          irreps.record_bytes(grounddir / "tmp", spec.prefix),
+                          {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
+    return irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left, str(scratch))
+
+
 def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
                 scratch: str | os.PathLike, *, nproc: int = 1,
                 mpi_command: str = "mpirun -np {nproc}",
@@ -255,13 +268,8 @@ def run_q_point(grounddir: str | os.PathLike, iq: int, qdir: str | os.PathLike,
                  ", ".join(rec["finished"]) or "none")
         if tetra and "ph" not in rec["finished"]:
             # representations finished by the interrupted process and by earlier ones
-            last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
-            name = "ph" if last == 1 else f"ph_irr{last}"
-            left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
-                                  irreps.record_bytes(grounddir / "tmp", spec.prefix),
-                                  {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
-            parts = irreps.merge(irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left,
-                                              str(scratch)), parts, str(scratch))
+            parts = irreps.merge(_scratch_irreps(scratch, rec, spec, g, grounddir), parts,
+                                 str(scratch))
             if parts is not None:
                 store.save_partial(parts, scratch / PARTS_FILE)
     if tetra and parts is not None:
@@ -485,13 +493,7 @@ def store_partial_q_point(scratch: str | os.PathLike, grounddir: str | os.PathLi
     for k in irreps.KEYS:
         if rec.get(k) != g[k]:
             raise InputError(scratch / RESUME_FILE, k, f"{g[k]!r} (the ground state {grounddir})")
-    iq = int(rec["iq"])
-    last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
-    name = "ph" if last == 1 else f"ph_irr{last}"
-    left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
-                          irreps.record_bytes(Path(grounddir) / "tmp", spec.prefix),
-                          {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
-    parts = irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left, str(scratch))
+    parts = _scratch_irreps(scratch, rec, spec, g, Path(grounddir))
     if parts is None:
         return []
     archive = Path(cache_root) / f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}{store.ARCHIVE_SUFFIX}"
