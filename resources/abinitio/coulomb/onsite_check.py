@@ -69,8 +69,7 @@ if save:
         terms = OnsiteTerms(rec, np.zeros((m ** 3, 1, rec.n_proj)), cell, m, ref.attrs["ktf2_per_bohr2"], q_max)
         num = den = 0.0
         for i, j in pairs:
-            x = (np.conj(proj[i])[:, None, :, None] * proj[j][None, :, None, :]).reshape(nb, nb, -1)
-            g = np.einsum("abx,xy,aby->ab", x, terms.gram(kc[i] - kc[j]), np.conj(x)).real * units.HA_TO_MEV
+            g = terms.onsite_term(OnsiteTerms.products(proj[i], proj[j]), kc[i] - kc[j]) * units.HA_TO_MEV
             sel = (np.abs(en[i])[:, None] < 1500.0) & (np.abs(en[j])[None, :] < 1500.0)
             num += g[sel].sum()
             den += ma[:, i, :, j][sel].sum()
@@ -87,7 +86,7 @@ if save:
     den = 0.0
     for i, j in pairs:
         u0, u1 = (periodic_parts(wfs[k], shape, bands=range(nb)) for k in (i, j))
-        x = (np.conj(proj[i])[:, None, :, None] * proj[j][None, :, None, :]).reshape(nb, nb, -1)
+        x = OnsiteTerms.products(proj[i], proj[j])
         q = (kc[i] - kc[j] - g).reshape(-1, 3)
         q2 = (q * q).sum(axis=1)
         w = 4.0 * np.pi / omega / (q2 + ref.attrs["ktf2_per_bohr2"])
@@ -96,9 +95,7 @@ if save:
                         for n in range(nb)]) / np.prod(shape)
         sel_near = (np.abs(en[i])[:, None] < 1500.0) & (np.abs(en[j])[None, :] < 1500.0)
         for key, sel in (("g_cut", cut), ("whole grid", np.sqrt(q2) <= 20.0)):
-            bq = rec.form_factors(q[sel]).reshape(x.shape[-1], -1)
-            c = np.einsum("abn,xn->abx", np.conj(rho[..., sel]) * w[sel], bq, optimize=True)
-            tot[key] += (2.0 * np.einsum("abx,abx->ab", c, x).real * units.HA_TO_MEV)[sel_near].sum()
+            tot[key] += (terms.cross_term(x, q[sel], w[sel], rho[..., sel]) * units.HA_TO_MEV)[sel_near].sum()
         tot["pseudo |rho|^2 beyond g_cut"] += ((np.abs(rho) ** 2 @ (w * ~cut)) * units.HA_TO_MEV)[sel_near].sum()
         den += ma[:, i, :, j][sel_near].sum()
     print(f"grid of the whole products {shape}: " + ", ".join(f"{k} {v / den:.5f}" for k, v in tot.items())

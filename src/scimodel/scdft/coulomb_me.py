@@ -250,18 +250,33 @@ class OnsiteTerms:
             self._gram[key] = self.rec.onsite_weight(q[sel], (4.0 * np.pi / self.omega) / (q2[sel] + self.ktf2))
         return self._gram[key]
 
+    @staticmethod
+    def products(p0, p1) -> np.ndarray:
+        """P_i^* P'_j of every state pair, (n0, n1, n_proj^2), from the projections
+        ``p0`` (n0, n_proj) of one point and ``p1`` (n1, n_proj) of another."""
+        p0, p1 = np.asarray(p0), np.asarray(p1)
+        return (np.conj(p0)[:, None, :, None] * p1[None, :, None, :]).reshape(len(p0), len(p1), -1)
+
+    def onsite_term(self, x, dk) -> np.ndarray:
+        """|Delta B|^2 summed to q_max, (n0, n1), for the products ``x`` of :meth:`products`."""
+        return np.einsum("abx,xy,aby->ab", x, self.gram(dk), np.conj(x), optimize=True).real
+
+    def cross_term(self, x, q, w, rho) -> np.ndarray:
+        """2 Re[rho~^* Delta B] summed over the Q ``q`` (n, 3) with Eq. 18's weights ``w``
+        (n), where the pseudo pair densities are ``rho`` (n0, n1, n)."""
+        bq = self.rec.form_factors(q).reshape(x.shape[-1], -1)          # (x, n)
+        c = np.einsum("abn,xn->abx", np.conj(rho) * w, bq, optimize=True)
+        return 2.0 * np.einsum("abx,abx->ab", c, x).real
+
     def pair_rows(self, i0: int, j: int, dk, q_held, w_held, rho_held) -> np.ndarray:
         """The on-site and cross terms (n0, n1) between the lowest n0 states of point i0 and
         the lowest n1 of point j: ``q_held`` (n, 3) the Q where the pseudo pair densities
         ``rho_held`` (n0, n1, n) are held with Eq. 18's weights ``w_held``."""
-        p0, p1 = self.proj[i0][:rho_held.shape[0]], self.proj[j][:rho_held.shape[1]]
-        x = (np.conj(p0)[:, None, :, None] * p1[None, :, None, :]).reshape(p0.shape[0], p1.shape[0], -1)
-        out = np.einsum("abx,xy,aby->ab", x, self.gram(dk), np.conj(x), optimize=True).real
+        x = self.products(self.proj[i0][:rho_held.shape[0]], self.proj[j][:rho_held.shape[1]])
+        out = self.onsite_term(x, dk)
         keep = np.linalg.norm(q_held, axis=1) <= self.q_max
         if np.any(keep):
-            bq = self.rec.form_factors(q_held[keep]).reshape(x.shape[-1], -1)     # (x, n)
-            c = np.einsum("abn,xn->abx", np.conj(rho_held[..., keep]) * w_held[keep], bq, optimize=True)
-            out += 2.0 * np.einsum("abx,abx->ab", c, x).real
+            out += self.cross_term(x, q_held[keep], w_held[keep], rho_held[..., keep])
         return out
 
 
