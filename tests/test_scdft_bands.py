@@ -239,6 +239,30 @@ def test_stars(structure, shells):
     assert rho[1] == pytest.approx(0.25 ** 2 + 0.75)
 
 
+@pytest.mark.parametrize("structure", ["fcc", "bcc"])
+def test_star_keys_kernel_equals_its_numpy_twin(structure):
+    """The Numba star key of every lattice vector (the largest code of its images) equals
+    the maximum over the NumPy twin's image codes, for a box of vectors up to |n_i| = 7."""
+    from scimodel.scdft import stars
+
+    cell = bands.cubic_cell(structure, A)
+    ops = bands.symmetry_group(cell, bands.oh_group())
+    mops = np.rint(bands._lattice_matrices(cell, ops)).astype(np.int64)
+    n = np.array(list(itertools.product(range(-7, 8), repeat=3)), dtype=np.int64)
+    nmax = np.array([7, 7, 7], np.int64)
+    span = 2 * nmax + 1
+    key = np.empty(n.shape[0], np.int64)
+    stars._star_keys_nb(n, mops, nmax, span, key)
+    np.testing.assert_array_equal(key, stars._image_codes(n, mops, nmax, span).max(axis=1))
+    # a star's vectors share the key: the key of W n is the key of n
+    for w in mops[::5]:
+        wn = n @ w
+        inside = np.all(np.abs(wn) <= 7, axis=1)
+        k2 = np.empty(int(inside.sum()), np.int64)
+        stars._star_keys_nb(np.ascontiguousarray(wn[inside]), mops, nmax, span, k2)
+        np.testing.assert_array_equal(k2, key[inside])
+
+
 # --------------------------------------------------------------------------- the fit
 
 def test_fit_passes_through_the_data(fitted):

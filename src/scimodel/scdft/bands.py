@@ -198,15 +198,18 @@ class StarFit:
             c[0] = e[0]
         else:
             rho = roughness(stars.radius[1:], self.c1, self.c2)
-            amat = s[:-1, 1:] - s[-1, 1:]                          # (N-1, M-1)
-            h = (amat / rho) @ amat.T
+            # B = A diag(rho^-1/2), A_im = S_m(k_i) - S_m(k_N) (N-1, M-1); H = B B^T, of
+            # which the symmetric rank-k update (BLAS syrk) forms the lower triangle only
+            bmat = s[:-1, 1:] - s[-1, 1:]
+            bmat *= 1.0 / np.sqrt(rho)
+            h = scipy.linalg.blas.dsyrk(1.0, bmat.T, trans=1, lower=1)   # bmat.T: Fortran order, no copy
             de = e[:-1] - e[-1]
             try:
                 lam = scipy.linalg.cho_solve(scipy.linalg.cho_factor(h, lower=True), de)
             except np.linalg.LinAlgError:
                 raise InputError(None, "kpts_cart", "the fit matrix H is singular: points too "
                                  "close or equivalent") from None
-            c[1:] = (amat.T @ lam) / rho[:, None]
+            c[1:] = (bmat.T @ lam) / np.sqrt(rho)[:, None]
             c[0] = e[-1] - s[-1, 1:] @ c[1:]
         self.stars = stars
         self.coefficients = c

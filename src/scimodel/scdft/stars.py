@@ -75,6 +75,30 @@ class Stars:
         return np.diff(self.start)
 
 
+def _image_codes(n, mops, nmax, span) -> np.ndarray:
+    """Codes (n_vectors, n_ops) of the images W n of integer lattice vectors under the
+    lattice matrices ``mops``, each a single integer of the box |n_i| <= nmax_i (the
+    NumPy twin of :func:`_star_keys_nb`, whose maximum over the images is the key)."""
+    imgs = (n @ mops.transpose(1, 0, 2).reshape(3, -1)).reshape(n.shape[0], -1, 3) + nmax
+    return (imgs[..., 0] * span[1] + imgs[..., 1]) * span[2] + imgs[..., 2]
+
+
+@pjit
+def _star_keys_nb(n, mops, nmax, span, key):
+    """key[i] = max over the operations of the code of W n_i (:func:`_image_codes`): equal
+    for the vectors of one star, without the (n_vectors, n_ops, 3) array of images."""
+    for i in prange(n.shape[0]):
+        best = -1
+        for o in range(mops.shape[0]):
+            c = 0
+            for d in range(3):
+                v = n[i, 0] * mops[o, 0, d] + n[i, 1] * mops[o, 1, d] + n[i, 2] * mops[o, 2, d]
+                c = c * span[d] + v + nmax[d]
+            if c > best:
+                best = c
+        key[i] = best
+
+
 def find_stars(cell, rotations, n_stars: int) -> Stars:
     """The shortest stars of the lattice, at least ``n_stars`` (whole shells of equal |R|).
 
@@ -109,12 +133,11 @@ def find_stars(cell, rotations, n_stars: int) -> Stars:
         n = n[r2 <= radius * radius]
         r2 = r2[r2 <= radius * radius]
         span = 2 * nmax + 1
-        imgs = (n @ mops.transpose(1, 0, 2).reshape(3, -1)).reshape(n.shape[0], -1, 3) + nmax
-        codes = (imgs[..., 0] * span[1] + imgs[..., 1]) * span[2] + imgs[..., 2]
-        key = codes.max(axis=1)                  # canonical code of the star of each vector
+        key = np.empty(n.shape[0], np.int64)     # canonical code of the star of each vector
+        _star_keys_nb(np.ascontiguousarray(n), mops, nmax, span, key)
         ukey, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
                                                  return_counts=True)
-        sc = np.sort(codes[first], axis=1)
+        sc = np.sort(_image_codes(n[first], mops, nmax, span), axis=1)
         orbit = 1 + (np.diff(sc, axis=1) != 0).sum(axis=1)          # size of each star
         rad = np.sqrt(np.maximum(r2[first], 0.0))
         inside = (counts == orbit) & (rad < radius * (1.0 - 1e-9))   # whole stars only
