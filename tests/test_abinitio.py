@@ -760,6 +760,22 @@ def test_norm_conserving_tfme_pseudopotentials(tmp_path, element, limit_mry, wro
 
 @pytest.mark.qe
 @needs_qe
+def test_semicore_norm_conserving_pseudopotential_of_nb(tmp_path):
+    """Nb with 4s 4p in valence (config/campaigns/tfme_semicore.yaml): norm-conserving, no
+    wrong-node pseudo-state, total-energy differences of the test configurations within
+    0.5 mRy of the all-electron ones (0.01-0.20 mRy measured)."""
+    from scimodel.qe.coulomb_mesh import upf_is_norm_conserving
+    nc = ROOT / "resources/pseudo/nc"
+    upf = tmp_path / "Nb.pz-spn-nc.UPF"
+    rows = qe.generate_pseudo(nc / "Nb.spn.ld1.in", nc / "Nb.spn.ld1test.in", upf,
+                              tmp_path / "g.out", tmp_path / "t.out", tmp_path / "t.csv")
+    assert upf_is_norm_conserving(upf) and qe.upf_z_valence(upf) == 13.0
+    assert len(rows) == 4 and not any(r["ps_nodes_wrong"] for r in rows)
+    assert max(abs(r["delta_mRy"]) for r in rows) < 0.5
+
+
+@pytest.mark.qe
+@needs_qe
 def test_pseudopotential_generation_and_transferability(tmp_path, ld1_blas):
     """Issue: with OpenBLAS, ld1.x's UPF differs from the committed one (made with the
     reference BLAS) beyond the date; the rule must still keep the committed bytes."""

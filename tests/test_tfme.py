@@ -518,3 +518,46 @@ def test_nb_pseudo_wavefunctions_are_norm_conserving_copies_of_the_all_electron_
             np.sum(ae[inside] ** 2 * w[inside]), abs=1e-4)
     nodes = lambda u: int(np.sum(np.diff(np.sign(u[(r > 1e-3) & (r < 2.0)])) != 0))
     assert nodes(atom["ae"]["4D"]) == 1 and nodes(atom["ps"]["4D"]) == 0
+
+
+def _merged(campaign: str | None) -> dict:
+    """config/config.yaml with config/campaigns/<campaign> (if given) merged as Snakemake
+    merges --configfile overrides (nested mappings key by key), validated by the schema."""
+    import yaml
+
+    from scimodel import schema_path
+    from scimodel.config import validate_config
+
+    def merge(base, over):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        return out
+
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    over = yaml.safe_load((ROOT / "config" / "campaigns" / campaign).read_text()) if campaign else {}
+    return validate_config(merge(base, over), schema_path("config.schema.yaml"))
+
+
+def test_semicore_and_mesh_campaigns_change_only_what_they_say():
+    """tfme_semicore.yaml: Nb's TF-ME run takes the pseudopotential with 4s 4p in valence
+    (band_offset 0, its own ld1.x rule) and the k-resolved bands keep 4p (semicore_bands 1),
+    the other metals unchanged; tfme_mesh4.yaml: the 4^3 mesh for Al and Nb.  The DAG plans
+    both (dry run)."""
+    from scimodel.qe.coulomb_mesh import tfme_settings
+    from conftest import run_snakemake
+
+    base = _merged(None)["abinitio"]
+    semi = _merged("tfme_semicore.yaml")["abinitio"]
+    el, offset, g_cut, _ = tfme_settings(semi, "Nb")
+    assert el["pseudo"] == "generated/nc/Nb.pz-spn-nc.UPF" and offset == 0 and g_cut == 40.0
+    assert semi["elements"]["Nb"]["semicore_bands"] == 1
+    assert base["elements"]["Nb"]["semicore_bands"] == 4 and tfme_settings(base, "Nb")[1] == 4
+    assert tfme_settings(semi, "Ta") == tfme_settings(base, "Ta")
+    assert _merged("tfme_mesh4.yaml")["abinitio"]["coulomb_me"]["mesh"] == 4
+    for campaign, jobs in (("tfme_semicore.yaml", ("abinitio_pseudo_nc_semicore", "abinitio_coulomb")),
+                           ("tfme_mesh4.yaml", ("abinitio_coulomb",))):
+        res = run_snakemake(ROOT, "results/abinitio/coulomb/Nb.nc", "-n", "--cores", "2", "--forceall",
+                            "--quiet", "rules", "--configfile", f"config/campaigns/{campaign}", timeout=300)
+        assert res.returncode == 0, res.stderr[-3000:]
+        assert all(j in res.stdout + res.stderr for j in jobs), (campaign, res.stdout[-2000:])

@@ -62,6 +62,29 @@ rule abinitio_pseudo_nc:
         "../scripts/abinitio_pseudo.py"
 
 
+rule abinitio_pseudo_nc_semicore:
+    # norm-conserving with the semicore shells in valence (config/campaigns/tfme_semicore.yaml)
+    input:
+        gen="resources/pseudo/nc/{element}.spn.ld1.in",
+        test="resources/pseudo/nc/{element}.spn.ld1test.in",
+        reference=lambda wc: abinitio_reference_upf(wc, "generated/nc", "pz-spn-nc"),
+    wildcard_constraints:
+        element="[A-Z][a-z]?",
+    output:
+        upf="results/abinitio/pseudo/nc/{element}.pz-spn-nc.UPF",
+        gen_out="results/abinitio/pseudo/nc/{element}.spn.ld1.out",
+        test_out="results/abinitio/pseudo/nc/{element}.spn.ld1test.out",
+        transferability="results/abinitio/pseudo/nc/{element}.spn.transferability.csv",
+    log:
+        "logs/abinitio_pseudo_nc/{element}.spn.log",
+    benchmark:
+        "benchmarks/results/abinitio_pseudo_nc/{element}.spn.tsv"
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_pseudo.py"
+
+
 rule abinitio_ground:
     # pw.x scf on the dense (la2F) and the coarse k grid; keeps QE's tmp folder
     # for the q-point jobs.
