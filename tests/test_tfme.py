@@ -540,24 +540,32 @@ def _merged(campaign: str | None) -> dict:
 
 
 def test_semicore_and_mesh_campaigns_change_only_what_they_say():
-    """tfme_semicore.yaml: Nb's TF-ME run takes the pseudopotential with 4s 4p in valence
-    (band_offset 0, its own ld1.x rule) and the k-resolved bands keep 4p (semicore_bands 1),
-    the other metals unchanged; tfme_mesh4.yaml: the 4^3 mesh for Al and Nb.  The DAG plans
-    both (dry run)."""
+    """The default matrices of Nb and Mo come from the pseudopotentials with 4s 4p in
+    valence (band_offset 0, their own ld1.x rule) while their k-resolved solutions leave the
+    semicore bands out; tfme_semicore.yaml gives Pb's run its 5d (band_offset 0) and keeps
+    the semicore bands of Nb, Mo (4p) and Pb (5d) in the k-resolved solutions, the other
+    metals unchanged; tfme_mesh4.yaml: the 4^3 mesh for Al and Nb.  The DAG plans both
+    (dry run)."""
     from scimodel.qe.coulomb_mesh import tfme_settings
     from conftest import run_snakemake
 
     base = _merged(None)["abinitio"]
     semi = _merged("tfme_semicore.yaml")["abinitio"]
-    el, offset, g_cut, _ = tfme_settings(semi, "Nb")
-    assert el["pseudo"] == "generated/nc/Nb.pz-spn-nc.UPF" and offset == 0 and g_cut == 40.0
-    assert semi["elements"]["Nb"]["semicore_bands"] == 1
-    assert base["elements"]["Nb"]["semicore_bands"] == 4 and tfme_settings(base, "Nb")[1] == 4
+    for metal in ("Nb", "Mo"):
+        el, offset, g_cut, _ = tfme_settings(base, metal)
+        assert el["pseudo"] == f"generated/nc/{metal}.pz-spn-nc.UPF" and offset == 0 and g_cut == 40.0
+        assert base["elements"][metal]["semicore_bands"] == 4
+        assert semi["elements"][metal]["semicore_bands"] == 1
+        assert tfme_settings(semi, metal) == tfme_settings(base, metal)
+    el, offset, _, _ = tfme_settings(semi, "Pb")
+    assert el["pseudo"] == "generated/nc/Pb.pz-spn-nc.UPF" and offset == 0
+    assert tfme_settings(base, "Pb")[1] == 5 and semi["elements"]["Pb"]["semicore_bands"] == 0
     assert tfme_settings(semi, "Ta") == tfme_settings(base, "Ta")
     assert _merged("tfme_mesh4.yaml")["abinitio"]["coulomb_me"]["mesh"] == 4
-    for campaign, jobs in (("tfme_semicore.yaml", ("abinitio_pseudo_nc_semicore", "abinitio_coulomb")),
-                           ("tfme_mesh4.yaml", ("abinitio_coulomb",))):
-        res = run_snakemake(ROOT, "results/abinitio/coulomb/Nb.nc", "-n", "--cores", "2", "--forceall",
+    for campaign, target, jobs in (
+            ("tfme_semicore.yaml", "Pb", ("abinitio_pseudo_nc_semicore", "abinitio_coulomb")),
+            ("tfme_mesh4.yaml", "Nb", ("abinitio_pseudo_nc_semicore", "abinitio_coulomb"))):
+        res = run_snakemake(ROOT, f"results/abinitio/coulomb/{target}.nc", "-n", "--cores", "2", "--forceall",
                             "--quiet", "rules", "--configfile", f"config/campaigns/{campaign}", timeout=300)
         assert res.returncode == 0, res.stderr[-3000:]
         assert all(j in res.stdout + res.stderr for j in jobs), (campaign, res.stdout[-2000:])
