@@ -571,3 +571,21 @@ def test_semicore_and_mesh_campaigns_change_only_what_they_say():
                             "--quiet", "rules", "--configfile", f"config/campaigns/{campaign}", timeout=300)
         assert res.returncode == 0, res.stderr[-3000:]
         assert all(j in res.stdout + res.stderr for j in jobs), (campaign, res.stdout[-2000:])
+
+
+def test_ratio_by_energy_of_two_matrices():
+    """The record helper: a matrix against itself is 1 in every bin; columns scaled by a
+    factor per energy bin give that factor as mean, smallest and largest ratio; an empty
+    bin is None."""
+    rng = np.random.default_rng(3)
+    e = np.array([[-2.0, 0.1, 5.0], [0.2, 7.0, -0.5]])           # (band, k)
+    ma = rng.random((2, 3, 2, 3)) + 0.5
+    scale = np.where(e >= 1.0, 2.0, 1.0)                          # the states above 1 doubled
+    mb = ma * scale[None, None]
+    rows = np.abs(e) < 1.0
+    r = coulomb_me.ratio_by_energy(ma, mb, rows, e, [-3.0, 1.0, 10.0, 20.0])
+    assert r[0] == pytest.approx((1.0, 1.0, 1.0)) and r[1] == pytest.approx((2.0, 2.0, 2.0))
+    assert r[2] is None
+    assert coulomb_me.ratio_cells(r) == ["1.000 (1.00..1.00)", "2.000 (2.00..2.00)", "no states"]
+    same = coulomb_me.ratio_by_energy(ma, ma, rows, e, [-3.0, 10.0])
+    assert same[0] == pytest.approx((1.0, 1.0, 1.0))

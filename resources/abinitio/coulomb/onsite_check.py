@@ -19,7 +19,7 @@ import xarray as xr
 
 from scimodel import units
 from scimodel.scdft import bzgrid, onsite
-from scimodel.scdft.coulomb_me import OnsiteTerms, full_matrix, mesh_fractions
+from scimodel.scdft.coulomb_me import OnsiteTerms, full_matrix, mesh_fractions, ratio_by_energy, ratio_cells
 
 metal, rec_nc, kres_nc = sys.argv[1:4]
 save = sys.argv[4] if len(sys.argv) > 4 else None
@@ -32,14 +32,7 @@ ma, mb = full_matrix(ref), full_matrix(new)
 e = ref["energy"].values.T                                    # (band, k)
 near = np.abs(e) < 1500.0
 edges = [-12e3, -6e3, -3e3, -1.5e3, 1.5e3, 3e3, 6e3, 12e3, 24e3, 48e3]
-cells = []
-for lo, hi in zip(edges[:-1], edges[1:]):
-    col = (e >= lo) & (e < hi)
-    if not col.any():
-        cells.append("no states")
-        continue
-    a, b = ma[near][:, col], mb[near][:, col]
-    cells.append(f"{b.mean() / a.mean():.3f} ({np.min(b / a):.2f}..{np.max(b / a):.2f})")
+cells = ratio_cells(ratio_by_energy(ma, mb, near, e, edges))
 print(f"| {metal} | {new.attrs['onsite_reconstruction']} | " + " | ".join(cells) + " |")
 print(f"matrix wall time {new.attrs['matrix_wall_time_s']} s (cache: {ref.attrs['matrix_wall_time_s']} s); "
       f"orbit spread {new.attrs['orbit_spread']:.2g}, asymmetry {new.attrs['asymmetry_before_symmetrisation']:.2g}")

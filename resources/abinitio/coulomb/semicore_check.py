@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from scimodel.scdft import abinitio_bands
-from scimodel.scdft.coulomb_me import full_matrix
+from scimodel.scdft.coulomb_me import full_matrix, ratio_by_energy, ratio_cells
 
 metal, sc_nc = sys.argv[1:3]
 runs = {}
@@ -35,14 +35,7 @@ near = np.abs(ea) < 1500.0
 a = ma[np.ix_(ia, np.arange(ma.shape[1]), ia, np.arange(ma.shape[3]))]
 b = mb[np.ix_(ib, np.arange(mb.shape[1]), ib, np.arange(mb.shape[3]))]
 edges = [-12e3, -6e3, -3e3, -1.5e3, 1.5e3, 3e3, 6e3, 12e3, 24e3, 48e3]
-cells = []
-for lo, hi in zip(edges[:-1], edges[1:]):
-    col = (ea >= lo) & (ea < hi)
-    if not col.any():
-        cells.append("no states")
-        continue
-    x, y = a[near][:, col], b[near][:, col]
-    cells.append(f"{y.mean() / x.mean():.3f} ({np.min(y / x):.2f}..{np.max(y / x):.2f})")
+cells = ratio_cells(ratio_by_energy(a, b, near, ea, edges))
 print("| common bands: semicore / valence-only matrix | " + " | ".join(cells) + " |")
 
 # rows near E_F against the bands only the semicore run has

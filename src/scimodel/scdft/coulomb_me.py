@@ -453,6 +453,28 @@ def complete_mesh_matrix(rows, irr, cell, m: int, rotations=None) -> dict:
     return {"matrix": flat.reshape(keep, n_k, keep, n_k), "orbit_spread": spread, "asymmetry": asym}
 
 
+def ratio_by_energy(ma, mb, rows, energy, edges) -> list:
+    """How one matrix differs from another by energy (the records in resources/abinitio/coulomb/):
+    for the states ``rows`` (mask over (band, k)) against the states of each bin [lo, hi) of
+    ``energy`` (band, k; ``edges`` in its unit), the mean of ``mb`` over the mean of ``ma`` and
+    the smallest and largest single ratio, or None for a bin without states.  ``ma``, ``mb``:
+    (band, k, band, k) as :func:`full_matrix` gives them."""
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        col = (energy >= lo) & (energy < hi)
+        if not col.any():
+            out.append(None)
+            continue
+        a, b = ma[rows][:, col], mb[rows][:, col]
+        out.append((b.mean() / a.mean(), float(np.min(b / a)), float(np.max(b / a))))
+    return out
+
+
+def ratio_cells(ratios) -> list[str]:
+    """Markdown cells of :func:`ratio_by_energy`: mean ratio (smallest..largest)."""
+    return ["no states" if r is None else f"{r[0]:.3f} ({r[1]:.2f}..{r[2]:.2f})" for r in ratios]
+
+
 def full_matrix(ds) -> np.ndarray:
     """K^TF-ME (meV atom) of every pair of mesh states, (band, k, band2, k2), from the
     irreducible rows of a :func:`scimodel.qe.coulomb_mesh.coulomb_dataset` (completed by the point group and
