@@ -1312,6 +1312,44 @@ def test_q_point_continues_at_its_first_unfinished_representation(tmp_path, monk
                                                                      "freq")
 
 
+@pytest.mark.qe
+@needs_qe
+def test_q_point_whose_representations_are_all_stored_only_joins(tmp_path, monkeypatch):
+    """Every representation finished and committed, the join not done (here its ph.x run
+    fails): a run elsewhere starts no DFPT process, only the join and lambda_tetra, and
+    gives the uninterrupted result."""
+    from scimodel.errors import ExternalProgramError
+    from scimodel.qe import pipeline
+
+    spec = qe.metal_spec("Al", _params(elph_method="tetrahedra"))
+    parts = tmp_path / "Al_q2"
+    qe.run_ground(spec, ROOT / "resources/pseudo/shipped/Al.pz-vbc.UPF", parts / "ground")
+    qe.run_q_point(parts / "ground", 2, tmp_path / "ref", tmp_path / "s_ref")
+    original = pipeline.ph_input
+
+    def pieces_then_no_join(spec, **kw):
+        text = original(spec, **kw)
+        if kw.get("start_irr") is None and not kw.get("recover"):
+            return text.replace("ldisp", "last_irr = 1,\n  ldisp")
+        if kw.get("recover"):
+            return text.replace("ldisp", "no_such_key = 1,\n  ldisp")
+        return text
+
+    monkeypatch.setattr(pipeline, "ph_input", pieces_then_no_join)
+    with pytest.raises(ExternalProgramError):
+        qe.run_q_point(parts / "ground", 2, parts / "iq2", tmp_path / "scratch")
+    monkeypatch.setattr(pipeline, "ph_input", original)
+    assert qe.store_partial_q_point(tmp_path / "scratch", parts / "ground", tmp_path / "cache") == [1, 2]
+    s = qe.run_q_point(parts / "ground", 2, parts / "iq2", tmp_path / "elsewhere",
+                       archive_roots=[tmp_path / "cache"])
+    assert s["irreps_before"] == [1, 2] and s["dfpt_processes"] == [{"join": [1, 2]}]
+
+    def freqs(path):
+        return [ln for ln in Path(path).read_text().splitlines() if "freq" in ln]
+
+    assert freqs(parts / "iq2" / "al.dyn2") == freqs(tmp_path / "ref" / "al.dyn2")
+
+
 def test_committed_q_points_are_not_recomputed(workflow_copy):
     """A q point stored in a campaign archive <M>_q<q>_<key>.zip (here in
     resources/abinitio/qe_studies) with the configured phonon key is an input of the

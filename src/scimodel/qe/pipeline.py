@@ -200,7 +200,7 @@ def _dfpt_by_representations(spec: MetalSpec, g: dict, grounddir: Path, iq: int,
     shutil.rmtree(scratch / "tmp", ignore_errors=True)
     shutil.copytree(grounddir / "tmp", scratch / "tmp")
     irreps.install(parts, scratch / "tmp", spec.prefix)
-    rec["processes"].append({"join": parts.done})
+    rec.setdefault("processes", []).append({"join": parts.done})
     run("ph_join", ph_input(spec, iq=iq, recover=True))
     (scratch / "ph.in").write_text(ph_input(spec, iq=iq))
     (scratch / "ph.out").write_bytes(b"".join([*parts.logs.values(),
