@@ -148,12 +148,22 @@ def _resume_record(scratch: Path, iq: int, g: dict, spec: MetalSpec) -> dict | N
     return rec
 
 
+def _process_name(start: int) -> str:
+    """Name (input/output stem in the scratch folder) of the DFPT process of a q point that
+    starts at representation ``start``: ``ph`` for the whole q point."""
+    return "ph" if start == 1 else f"ph_irr{start}"
+
+
+def _campaign_name(spec: MetalSpec, g: dict) -> str:
+    """``<M>_q<q>_<phonon key>``: the campaign archive of the ground state ``g``."""
+    return f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}"
+
+
 def _stored_irreps(archive_roots: Sequence[str | os.PathLike], spec: MetalSpec, g: dict,
                    iq: int) -> irreps.IrrepParts | None:
     """Finished representations of q point ``iq`` committed in the campaign archive
     (``partial/iq<i>/``), checked against the ground state ``g``."""
-    archive = store.campaign_archive(list(archive_roots),
-                                     f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}")
+    archive = store.campaign_archive(list(archive_roots), _campaign_name(spec, g))
     if archive is None:
         return None
     parts = store.stored_partial(archive, iq)
@@ -180,7 +190,7 @@ def _dfpt_by_representations(spec: MetalSpec, g: dict, grounddir: Path, iq: int,
     first = parts is None
     while parts is None or parts.missing:
         start = 1 if parts is None else parts.missing[0]
-        name = "ph" if start == 1 else f"ph_irr{start}"
+        name = _process_name(start)
         shutil.rmtree(scratch / "tmp", ignore_errors=True)
         shutil.copytree(grounddir / "tmp", scratch / "tmp")
         rec.setdefault("processes", []).append({"start_irr": start})
@@ -213,10 +223,9 @@ def _scratch_irreps(scratch: Path, rec: dict, spec: MetalSpec, g: dict,
     processes left in ``PARTS_FILE`` and those of the last process's ``tmp``."""
     iq = int(rec["iq"])
     last = rec["processes"][-1].get("start_irr", 1) if rec.get("processes") else 1
-    name = "ph" if last == 1 else f"ph_irr{last}"
     left = irreps.harvest(scratch / "tmp", spec.prefix, iq,
                           irreps.record_bytes(grounddir / "tmp", spec.prefix),
-                          {k: g[k] for k in irreps.KEYS}, scratch / f"{name}.out")
+                          {k: g[k] for k in irreps.KEYS}, scratch / f"{_process_name(last)}.out")
     return irreps.merge(store.load_partial(scratch / PARTS_FILE, iq), left, str(scratch))
 
 
@@ -496,7 +505,7 @@ def store_partial_q_point(scratch: str | os.PathLike, grounddir: str | os.PathLi
     parts = _scratch_irreps(scratch, rec, spec, g, Path(grounddir))
     if parts is None:
         return []
-    archive = Path(cache_root) / f"{spec.name}_q{spec.q_grid}_{g['phonon_key']}{store.ARCHIVE_SUFFIX}"
+    archive = Path(cache_root) / f"{_campaign_name(spec, g)}{store.ARCHIVE_SUFFIX}"
     return store.add_partial(archive, parts)
 
 
