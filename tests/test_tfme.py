@@ -328,6 +328,8 @@ def test_kresolved_tfme_on_the_cached_al_inputs(al_coulomb):
         np.testing.assert_allclose((k / k[0]).values[low], (e / e[0]).values[low], atol=0.03)
     # the matrix elements' states are the fitted bands' states (same pw.x run for Al)
     assert float(ds["band_deviation_max"]) < 0.01     # measured 1.4e-6 meV (shift -254.6 meV)
+    # the run names the pseudopotential of its matrix elements (Table 2's notes list them)
+    assert ds.attrs["coulomb_pseudopotential"] == al_coulomb.attrs["pseudopotential"] == "Al.pz-vbc.UPF"
     with pytest.raises(InputError, match="mesh"):
         tfme.block_coulomb(al_coulomb.assign_attrs(mesh=4), 0, 4, 6)
 

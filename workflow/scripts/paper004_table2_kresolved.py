@@ -20,9 +20,17 @@ sampled states (Eq. 31) just below the k-resolved Tc, seed mean.
 the fitted bands, so these energy-only Tc differ from Table 2's TF-FE column (DOS to 60.5 eV).
 Empty cells: no value to give: the paper has none (Cu; Table 3 has C_S/C_N for four metals), no
 'rescaled' variant (no paper lambda), or no Tc above t_search_min (superconducting_tf_me = 0).
-Matrix elements of Mo, Ta, Pb, Nb: valence-only norm-conserving pseudopotentials (their semicore
-states in the core), Cu: norm-conserving with its 3d, each mapped by band index onto the ultrasoft band
-grid; the deviation of their band energies near E_F is band_deviation_mean / _max."""
+The matrix elements of the metals with an ultrasoft band grid come from norm-conserving
+pseudopotentials (resources/pseudo/nc/: *-spn-* keep semicore shells in valence, *-n-* do not), mapped
+by band index onto the band grid; the deviation of their band energies near E_F is
+band_deviation_mean / _max."""
+
+
+def pseudo_note(results) -> str:
+    """Which pseudopotential each metal's matrix elements come from (attribute
+    coulomb_pseudopotential of the runs)."""
+    names = {m: d.attrs.get("coulomb_pseudopotential", "not recorded") for m, d in results.items()}
+    return "Matrix-element pseudopotentials: " + "; ".join(f"{m} {p}" for m, p in names.items()) + "."
 
 
 def g_sum_note(results) -> str:
@@ -58,7 +66,7 @@ def main(sm):
         shown[m] = ["" if v != v else f"{v:.4g}" for v in df[m]]
     shown["meaning"] = [t.replace("|", "\\|") for t in df["meaning"]]     # a pipe would split the cell
     write_table(shown, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME and TF-SK",
-                notes=NOTES + "  " + g_sum_note(results))
+                notes=NOTES + "  " + pseudo_note(results) + "  " + g_sum_note(results))
 
 
 run_script(main, snakemake)  # noqa: F821

@@ -287,6 +287,7 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                     coulomb_dos_ef_per_meV=float(coulomb.attrs["dos_ef_per_meV"]),
                     # files written before the cutoff existed (Al, Pb) hold every component
                     coulomb_g_cut_Ry=float(coulomb.attrs.get("g_cut_Ry", float("inf"))),
+                    coulomb_pseudopotential=str(coulomb.attrs.get("pseudopotential", "not recorded")),
                     average_bin_mev=float(average_bin_mev), t_search_min_K=float(settings.t_search_min))
     return ds
 
