@@ -380,3 +380,64 @@ def dispersion_dataset(metal: str, lattice: str, mass_amu: float, archive: str |
                "tick_positions": [float(t) for t, _ in ticks],
                "tick_labels": ",".join(lab for _, lab in ticks),
                "campaign": Path(archive).name})
+
+
+# --------------------------------------------------------------------------- phonon DOS
+
+def load_reference_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, str]:
+    """A reference phonon DOS (``resources/phonons/*.csv``: ``#`` provenance lines, one of
+    them ``# reference: <citation>``, then columns ``energy_meV,density``): energies (meV,
+    strictly increasing, >= 0), the relative density (>= 0, not all zero) and the citation.
+    Bad content raises InputError naming the file and the field."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "<file>", "file does not exist")
+    refs = [ln.split(":", 1)[1].strip() for ln in path.read_text(errors="replace").splitlines()
+            if ln.startswith("# reference:")]
+    if len(refs) != 1 or not refs[0]:
+        raise InputError(path, "# reference:", "one header line '# reference: <citation>'")
+    try:
+        df = pd.read_csv(path, comment="#")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(path, "<csv>", f"a CSV table energy_meV,density ({exc})")
+    for col in ("energy_meV", "density"):
+        if col not in df.columns:
+            raise InputError(path, col, f"a column {col!r}, got {list(df.columns)}")
+        if not np.all(np.isfinite(pd.to_numeric(df[col], errors="coerce"))):
+            raise InputError(path, col, "finite numbers in every row")
+    e, d = df["energy_meV"].to_numpy(float), df["density"].to_numpy(float)
+    if e.size < 10 or e[0] < 0 or np.any(np.diff(e) <= 0):
+        raise InputError(path, "energy_meV", "at least 10 energies >= 0, strictly increasing")
+    if np.any(d < 0) or not np.any(d > 0):
+        raise InputError(path, "density", "values >= 0, not all zero")
+    return e, d, refs[0]
+
+
+def dos_features(energy, dos, split_fraction: float = 0.7, edge_fraction: float = 0.01) -> dict:
+    """The peak energies of the phonon DOS of a one-atom cubic metal: ``top``, the highest
+    energy at which the DOS exceeds ``edge_fraction`` of its maximum; ``transverse`` and
+    ``longitudinal``, the energies of the largest value below and above
+    ``split_fraction`` x top (the transverse and longitudinal van Hove peaks near the zone
+    boundary).  Energies in the units of ``energy``."""
+    e, d = np.asarray(energy, float), np.asarray(dos, float)
+    if e.shape != d.shape or e.ndim != 1 or e.size < 3 or not np.any(d > 0):
+        raise InputError(None, "phonon DOS", "two 1-D arrays of one length >= 3 with a positive value")
+    if not 0.0 < split_fraction < 1.0 or not 0.0 < edge_fraction < 1.0:
+        raise InputError(None, "split_fraction / edge_fraction", "values in (0, 1)")
+    top = float(e[d > edge_fraction * d.max()].max())
+    low, high = (e > 0) & (e < split_fraction * top), e >= split_fraction * top
+    floor = edge_fraction * d.max()
+    if not (low.any() and high.any() and d[low].max() > floor and d[high].max() > floor):
+        raise InputError(None, "phonon DOS", f"spectral weight on both sides of {split_fraction} x top "
+                         f"(= {split_fraction * top:g}): a transverse and a longitudinal peak")
+    return {"transverse": float(e[low][np.argmax(d[low])]),
+            "longitudinal": float(e[high][np.argmax(d[high])]),
+            "top": top}
+
+
+#: The features of :func:`dos_features`, in table order, with their meaning.
+DOS_FEATURES = {"transverse": "transverse peak (largest maximum below 0.7 x top)",
+                "longitudinal": "longitudinal peak (largest maximum above 0.7 x top)",
+                "top": "top of the spectrum (DOS above 1 % of its maximum)"}

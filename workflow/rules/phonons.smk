@@ -84,3 +84,43 @@ if PH_METALS:
     DATA += ["results/abinitio/phonons/special_points.nc"]
     if all(os.path.exists(dispersion_nc(m)) for m in PH_METALS) or not AB["use_cache"]:
         FIGURES += ["results/figures/abinitio_phonons.png"]
+
+
+# Phonon DOS against a DOS derived from neutron scattering, for the metals whose
+# Born-von Karman fit is unusable (Pb): peak energies of the cached phonon DOS.
+PH_DOS_METALS = [m for m in PH.get("reference_dos", {}) if m in PH_METALS]
+
+
+rule abinitio_phonon_dos:
+    input:
+        nc=[abinitio_nc(m) for m in PH_DOS_METALS],
+        reference=[PH["reference_dos"][m] for m in PH_DOS_METALS],
+    output:
+        nc="results/abinitio/phonons/dos_reference.nc",
+        csv="results/tables/abinitio_phonon_dos.csv",
+        md=report(
+            "results/tables/abinitio_phonon_dos.md",
+            caption="../report/abinitio_phonon_dos.rst",
+            category="Ab-initio inputs (QE)",
+        ),
+        png=report(
+            "results/figures/abinitio_phonon_dos.png",
+            caption="../report/abinitio_phonon_dos.rst",
+            category="Ab-initio inputs (QE)",
+        ),
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        metals=PH_DOS_METALS,
+        tolerance=PH["tolerance"],
+    log:
+        "logs/abinitio_phonon_dos/all.log",
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_phonon_dos.py"
+
+
+if PH_DOS_METALS:
+    TABLES += ["results/tables/abinitio_phonon_dos.csv", "results/tables/abinitio_phonon_dos.md"]
+    FIGURES += ["results/figures/abinitio_phonon_dos.png"]
+    DATA += ["results/abinitio/phonons/dos_reference.nc"]

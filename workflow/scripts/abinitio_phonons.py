@@ -97,7 +97,8 @@ def main(sm):
              "fitted to inelastic neutron scattering (resources/phonons/bvk_neutron_fits.yaml; the fits' "
              "temperatures are 49-296 K, DFPT is the static lattice), evaluated by scimodel.phonons.  Modes at N "
              "are named by polarisation (L along q; T1 along [001], T2 along [1-10] for q along [110]); DFPT and neutron modes are paired by polarisation.  Pb has no experimental value: the transcribed fit has imaginary "
-             "modes (see the YAML file).\n\nReferences: "
+             "modes (see the YAML file); its phonon DOS is compared with one derived from neutron data in "
+             "abinitio_phonon_dos.md.\n\nReferences: "
              + "; ".join(f"{m}: {models[m].reference} ({models[m].temperature_k:g} K)" for m in models))
     write_table(df[csv_cols], csv=sm.output.csv)
     write_table(wide, md=sm.output.md, title="Phonon frequencies at the zone-boundary points: DFPT against "
