@@ -7,6 +7,8 @@ and/or the k grid of the ground state.  With --pressure, first an LDA pressure
 scan (pw.x, tstress) over the listed factors.  Run from the project root:
     .venv/bin/python resources/abinitio/phonon_check/run_phonon_check.py Mo --f 0.988 --k 12
     .venv/bin/python resources/abinitio/phonon_check/run_phonon_check.py Cu --pressure 0.97 0.98 0.99 1.0
+    .venv/bin/python resources/abinitio/phonon_check/run_phonon_check.py Pb --f 0.99 --points X \
+        --campaign config/campaigns/abinitio_pb_spin_orbit.yaml
     .venv/bin/python resources/abinitio/phonon_check/run_phonon_check.py Al --archive \
         resources/abinitio/qe_studies/Al_q8_dad02761744d362e.zip --label "a_LDA (0.977 a_exp), 8^3 k"
 Prints one JSON line per run (settings, q, frequencies in THz, wall time); with --label
@@ -23,6 +25,7 @@ from scimodel.provenance import git_commit
 from scimodel.config import validate_config
 from scimodel.qe.inputs import namelist, pw_input
 from scimodel.qe.runner import run_qe
+from scimodel.qe.pipeline import TETRA_OCCUPATIONS, spinor_scf_bands
 
 ap = argparse.ArgumentParser()
 ap.add_argument("metal")
@@ -35,6 +38,9 @@ ap.add_argument("--nproc", type=int, default=2)
 ap.add_argument("--label", help="variant name (table column); append the point records to runs.jsonl")
 ap.add_argument("--detail", default="", help="what the variant is, in words (kept in the record)")
 ap.add_argument("--archive", help="read a finished campaign (zip) instead of running ph.x")
+ap.add_argument("--campaign", help="a campaign override (config/campaigns/*.yaml) whose settings of the "
+                "metal replace config.yaml's (e.g. Pb with spin-orbit)")
+ap.add_argument("--points", nargs="*", help="special points to run (default: all of the lattice)")
 a = ap.parse_args()
 RECORD = Path(__file__).with_name("runs.jsonl")
 
@@ -52,7 +58,11 @@ def record(rec):
         with open(RECORD, "a") as fh:
             fh.write(json.dumps(rec) + "\n")
 
-full = validate_config(yaml.safe_load(open("config/config.yaml")), "src/scimodel/schemas/config.schema.yaml")
+raw = yaml.safe_load(open("config/config.yaml"))
+if a.campaign:
+    over = yaml.safe_load(open(a.campaign))["abinitio"]["elements"][a.metal]
+    raw["abinitio"]["elements"][a.metal] = {**raw["abinitio"]["elements"][a.metal], **over}
+full = validate_config(raw, "src/scimodel/schemas/config.schema.yaml")
 ab = full["abinitio"]
 el = {**ab.get("defaults", {}), **ab["elements"][a.metal]}
 spec = qe.metal_spec(a.metal, el)
@@ -93,9 +103,17 @@ if a.pressure:
     raise SystemExit
 
 s = dataclasses.replace(spec, a_angstrom=spec.a_angstrom * a.f)
-d = fresh(f"f{a.f:.4f}_k{s.k_scf}_mv{s.degauss_ry:g}_ec{s.ecutwfc_ry:g}")
-walls = {"scf": run_qe("pw.x", pw_input(s), "scf", d, **kw)}
+if s.elph_method == "tetrahedra":
+    # the ground state of a tetrahedron campaign (scimodel.qe.pipeline.run_ground)
+    d = fresh(f"f{a.f:.4f}_k{s.k_scf}_tetra_ec{s.ecutwfc_ry:g}" + ("_so" if s.spin_orbit else ""))
+    text = pw_input(s, occupations=TETRA_OCCUPATIONS, nbnd=spinor_scf_bands(s, pseudo))
+else:
+    d = fresh(f"f{a.f:.4f}_k{s.k_scf}_mv{s.degauss_ry:g}_ec{s.ecutwfc_ry:g}")
+    text = pw_input(s)
+walls = {"scf": run_qe("pw.x", text, "scf", d, **kw)}
 for name, q in phonons.SPECIAL_POINTS[s.structure].items():
+    if a.points and name not in a.points:
+        continue
     stem = f"ph_{name}"
     text = namelist("inputph", {"tr2_ph": s.tr2_ph, "prefix": s.prefix, "outdir": "./tmp",
                                 "fildyn": f"{s.prefix}.dyn{name}", "trans": True,
@@ -107,4 +125,5 @@ for name, q in phonons.SPECIAL_POINTS[s.structure].items():
     record({"metal": a.metal, "point": name, "q": qq.tolist(), "freq_THz": [round(x, 4) for x in f], **vectors(v),
             "source": "ph.x single q (run_phonon_check.py)", "f": a.f, "celldm1": round(s.alat_bohr, 6),
             "k": s.k_scf, "degauss_Ry": s.degauss_ry, "ecutwfc_Ry": s.ecutwfc_ry, "wall_s": round(time.perf_counter() - t0, 1),
-            "qe_version": qe.qe_version(), "pseudo": el["pseudo"]})
+            "qe_version": qe.qe_version(), "pseudo": el["pseudo"],
+            **({"campaign": a.campaign, "spin_orbit": s.spin_orbit, "elph_method": s.elph_method} if a.campaign else {})})
