@@ -415,7 +415,12 @@ def load_reference_dos(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray,
     return e, d, refs[0]
 
 
-def dos_features(energy, dos, split_fraction: float = 0.7, edge_fraction: float = 0.01) -> dict:
+#: Defaults of :func:`dos_features`: the transverse / longitudinal split and the edge threshold.
+DOS_SPLIT_FRACTION, DOS_EDGE_FRACTION = 0.7, 0.01
+
+
+def dos_features(energy, dos, split_fraction: float = DOS_SPLIT_FRACTION,
+                 edge_fraction: float = DOS_EDGE_FRACTION) -> dict:
     """The peak energies of the phonon DOS of a one-atom cubic metal: ``top``, the highest
     energy at which the DOS exceeds ``edge_fraction`` of its maximum; ``transverse`` and
     ``longitudinal``, the energies of the largest value below and above
@@ -438,6 +443,6 @@ def dos_features(energy, dos, split_fraction: float = 0.7, edge_fraction: float 
 
 
 #: The features of :func:`dos_features`, in table order, with their meaning.
-DOS_FEATURES = {"transverse": "transverse peak (largest maximum below 0.7 x top)",
-                "longitudinal": "longitudinal peak (largest maximum above 0.7 x top)",
-                "top": "top of the spectrum (DOS above 1 % of its maximum)"}
+DOS_FEATURES = {"transverse": f"transverse peak (largest maximum below {DOS_SPLIT_FRACTION:g} x top)",
+                "longitudinal": f"longitudinal peak (largest maximum above {DOS_SPLIT_FRACTION:g} x top)",
+                "top": f"top of the spectrum (DOS above {100 * DOS_EDGE_FRACTION:g} % of its maximum)"}
