@@ -23,7 +23,9 @@ Empty cells: no value to give: the paper has none (Cu; Table 3 has C_S/C_N for f
 The matrix elements of the metals with an ultrasoft band grid come from norm-conserving
 pseudopotentials (resources/pseudo/nc/: *-spn-* keep semicore shells in valence, *-n-* do not), mapped
 by band index onto the band grid; the deviation of their band energies near E_F is
-band_deviation_mean / _max."""
+band_deviation_mean / _max.
+Miss decomposition: (1 + dev_tf_me_rescaled_percent/100) = (1 + dev_tf_fe_bands_percent/100) x
+(1 + dev_ratio_me_fe_percent/100): the inputs with the free-electron kernel, then the matrix elements."""
 
 
 def pseudo_note(results) -> str:

@@ -347,6 +347,29 @@ def _gap_curve(kg: KResolvedGap, ge: EnergySolutions, tc_k: float, tc_e: float,
     return out, bool(ok)
 
 
+def _miss_decomposition(rows: dict, tc_fe_paper: np.ndarray) -> dict:
+    """The TF-ME miss against the paper split into two factors, exactly:
+    1 + dev_tf_me = (1 + dev_tf_fe_bands) (1 + dev_ratio_me_fe), where dev_tf_fe_bands is
+    the energy-only TF-FE Tc on the same fitted bands against the paper's TF-FE (what the
+    inputs, alpha2F and the bands, do with the free-electron kernel) and dev_ratio_me_fe
+    is TF-ME / TF-FE against the paper's TF-ME / TF-FE (what the matrix elements do on
+    those inputs).  Rows of :func:`table2_kresolved`; NaN where the paper has no value."""
+    fe_bands = rows["tc_tf_fe_bands_rescaled"][0]
+    ratio = rows["tc_tf_me_rescaled"][0] / fe_bands
+    ratio_paper = rows["tc_tf_me_paper"][0] / tc_fe_paper
+    return {
+        "tc_tf_fe_paper": (tc_fe_paper, "K", "paper 004, Table 2, TF-FE"),
+        "dev_tf_fe_bands_percent": (100.0 * (fe_bands / tc_fe_paper - 1.0), "percent",
+                                    "tc_tf_fe_bands_rescaled vs the paper's TF-FE: the inputs' part of "
+                                    "dev_tf_me_rescaled_percent"),
+        "ratio_me_fe_bands": (ratio, "1", "tc_tf_me_rescaled / tc_tf_fe_bands_rescaled"),
+        "ratio_me_fe_paper": (ratio_paper, "1", "paper 004: TF-ME / TF-FE Tc"),
+        "dev_ratio_me_fe_percent": (100.0 * (ratio / ratio_paper - 1.0), "percent",
+                                    "ratio_me_fe_bands vs ratio_me_fe_paper: the matrix elements' part of "
+                                    "dev_tf_me_rescaled_percent"),
+    }
+
+
 def table2_kresolved(results: dict, paper) -> xr.Dataset:
     """Table 2, k-resolved columns: one row per metal from :func:`kresolved_tc` datasets
     (``results`` by metal) next to paper 004's TF-ME and TF-SK Tc (``paper``: the
@@ -432,7 +455,8 @@ def table2_kresolved(results: dict, paper) -> xr.Dataset:
     })
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = 100.0 * (rows["tc_tf_me_rescaled"][0] / rows["tc_tf_me_paper"][0] - 1.0)
-    rows["dev_tf_me_rescaled_percent"] = (dev, "percent", "tc_tf_me_rescaled vs the paper's TF-ME")
+        rows["dev_tf_me_rescaled_percent"] = (dev, "percent", "tc_tf_me_rescaled vs the paper's TF-ME")
+        rows.update(_miss_decomposition(rows, col(lambda d, m: paper_value(paper, "tc", m, "TF-FE"))))
     ds = xr.Dataset({k: da(v, ("metal",), u, ln) for k, (v, u, ln) in rows.items()},
                     coords={"metal": da(np.asarray(metals, dtype=str), ("metal",), "1", "metal")})
     ds.attrs["seeds"] = json.dumps({m: [int(s) for s in results[m]["seed"].values] for m in metals})
