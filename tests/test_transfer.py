@@ -74,3 +74,67 @@ def test_bad_input_names_the_field(kw, field):
     args.update(kw)
     with pytest.raises(InputError, match=field):
         tr.transfer(args["omega"], args["target"], args["ref_from"], args["ref_to"], method=method)
+
+
+# ------------------------------------------------------------- on a cached first-principles file
+
+def _with_spin_orbit(ds, flag: bool):
+    import json
+    cfg = json.loads(ds.attrs["config"])
+    cfg["element"]["spin_orbit"] = flag
+    return ds.assign_attrs(config=json.dumps(cfg))
+
+
+def _softened(ds, c: float, f: float):
+    """ds with every phonon frequency times c and alpha2F times f (a stand-in for spin-orbit)."""
+    om = ds["omega"].values
+    out = ds.copy()
+    for name in ("a2f", "phonon_dos"):
+        v = np.interp(om / c, om, ds[name].values, right=0.0)
+        out[name] = ds[name].copy(data=v * (f if name == "a2f" else 1.0 / c))
+    return out
+
+
+def test_transferred_pb_file_keeps_the_contract_and_carries_lambda_and_omega_log(tmp_path):
+    """The Pb cache as the scalar file and as the coarse scalar reference, the reference
+    softened by 10 % with alpha2F x 1.2 as the coarse spin-orbit one: the result has lambda
+    x 1.2, omega_log x 0.9, the phonon DOS moved down likewise, and passes read_abinitio."""
+    from scimodel.io import write_dataset
+    from scimodel.qe import read_abinitio
+    from scimodel.qe.spin_orbit import transferred_dataset
+    from tests.conftest import ROOT
+
+    pb = read_abinitio(ROOT / "resources" / "abinitio" / "Pb.nc").load()
+    scalar = _with_spin_orbit(pb, False)
+    so = _with_spin_orbit(_softened(scalar, 0.9, 1.2), True)
+    out = transferred_dataset(scalar, scalar, so, names=("Pb.nc", "from.nc", "to.nc"))
+    # the scalar file is the scalar reference, so the result is the spin-orbit reference
+    m_so = el.moments(so["omega"].values, so["a2f"].values)
+    assert float(out["lambda"]) == pytest.approx(m_so["lam"], rel=2e-3)
+    assert float(out["omega_log"]) == pytest.approx(m_so["omega_log"], rel=2e-3)
+    assert float(out["omega_log"]) == pytest.approx(0.9 * float(pb["omega_log"]), rel=1e-2)
+    assert out.attrs["spin_orbit_lambda_ratio"] == pytest.approx(m_so["lam"] / float(pb["lambda"]), rel=1e-12)
+    assert out.attrs["spin_orbit_lambda_ratio"] == pytest.approx(1.2, rel=1e-2)
+    om = pb["omega"].values
+    mean = [np.sum(om * d["phonon_dos"].values) / np.sum(d["phonon_dos"].values) for d in (pb, out)]
+    assert mean[1] == pytest.approx(0.9 * mean[0], rel=5e-3)
+    np.testing.assert_allclose(out["lambda_by_smearing"].values, out.attrs["spin_orbit_lambda_ratio"]
+                               * pb["lambda_by_smearing"].values, rtol=5e-3)
+    np.testing.assert_array_equal(out["dos"].values, pb["dos"].values)
+    assert "lambda_matdyn" not in out and out.attrs["variant"] == "spin-orbit by transfer"
+    write_dataset(out, tmp_path / "Pb_so.nc", source="test", references="", config={})
+    read_abinitio(tmp_path / "Pb_so.nc")
+
+
+def test_transfer_refuses_a_pair_that_differs_in_more_than_spin_orbit():
+    from scimodel.qe import read_abinitio
+    from scimodel.qe.spin_orbit import transferred_dataset
+    from tests.conftest import ROOT
+
+    pb = _with_spin_orbit(read_abinitio(ROOT / "resources" / "abinitio" / "Pb.nc").load(), False)
+    so = _with_spin_orbit(pb, True)
+    with pytest.raises(InputError, match="pseudopotential_sha256"):
+        transferred_dataset(pb, pb, so.assign_attrs(pseudopotential_sha256="0" * 64),
+                            names=("a", "b", "c"))
+    with pytest.raises(InputError, match="spin_orbit"):
+        transferred_dataset(pb, pb, pb, names=("a", "b", "c"))

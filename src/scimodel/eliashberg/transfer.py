@@ -22,6 +22,8 @@ Two readings of "the spin-orbit / scalar ratio, frequency-resolved":
         Lambda_new(w) = r Lambda_target(g_from^-1(g_to(w))),
 
     so that ``target = ref_from`` gives ``ref_to`` back and lambda_new = r lambda_target.
+    ``weight="density"`` does the same with the plain integral Int_0^w F(v) dv, for a
+    phonon density of states F.
 
 ``method="ratio"`` (the literal reading, a labelled variant)
     a2F_new(w) = a2F_target(w) * S[ref_to](w) / S[ref_from](w), with S a Gaussian
@@ -40,6 +42,7 @@ from ..errors import InputError
 from .formulas import lambda_from_a2f
 
 METHODS = ("quantile", "ratio")
+WEIGHTS = ("coupling", "density")
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,14 @@ def _check(omega: np.ndarray, spectra: dict) -> None:
             raise InputError(None, name, "lambda is 0; expected a spectrum with weight")
 
 
-def cumulative_lambda(omega: np.ndarray, a2f: np.ndarray) -> np.ndarray:
+def cumulative_lambda(omega: np.ndarray, a2f: np.ndarray, weight: str = "coupling") -> np.ndarray:
     """Lambda(w) = Int_0^w 2 a2F(v)/v dv on the grid (trapezoid; the integrand is 0 at w = 0,
-    where a2F vanishes at least like w^2)."""
-    integrand = np.zeros_like(a2f, dtype=float)
-    integrand[1:] = 2.0 * a2f[1:] / omega[1:]
+    where a2F vanishes at least like w^2); ``weight="density"``: Int_0^w a2F(v) dv."""
+    if weight == "density":
+        integrand = np.asarray(a2f, dtype=float)
+    else:
+        integrand = np.zeros_like(a2f, dtype=float)
+        integrand[1:] = 2.0 * a2f[1:] / omega[1:]
     steps = 0.5 * (integrand[1:] + integrand[:-1]) * np.diff(omega)
     return np.concatenate(([0.0], np.cumsum(steps)))
 
@@ -90,15 +96,22 @@ def _smooth(omega: np.ndarray, a: np.ndarray, width: float) -> np.ndarray:
     return (k * (a * h)[None, :]).sum(axis=1) / (k * h[None, :]).sum(axis=1)
 
 
-def transfer(omega, target, ref_from, ref_to, *, method: str = "quantile",
+def _total(omega: np.ndarray, a: np.ndarray, weight: str) -> float:
+    return float(cumulative_lambda(omega, a, weight)[-1]) if weight == "density" else lambda_from_a2f(omega, a)
+
+
+def transfer(omega, target, ref_from, ref_to, *, method: str = "quantile", weight: str = "coupling",
              smoothing_mev: float = 0.3, floor: float = 0.02) -> Transfer:
-    """``target`` changed as ``ref_from`` -> ``ref_to`` (module docstring), on ``omega``."""
+    """``target`` changed as ``ref_from`` -> ``ref_to`` (module docstring), on ``omega``;
+    ``weight``: "coupling" (alpha2F, lambda-weighted) or "density" (a phonon DOS)."""
     omega = np.asarray(omega, float)
     target, ref_from, ref_to = (np.asarray(a, float) for a in (target, ref_from, ref_to))
-    _check(omega, {"target": target, "ref_from": ref_from, "ref_to": ref_to})
     if method not in METHODS:
         raise InputError(None, "method", f"{method!r}; expected one of {METHODS}")
-    lam_from, lam_to = lambda_from_a2f(omega, ref_from), lambda_from_a2f(omega, ref_to)
+    if weight not in WEIGHTS:
+        raise InputError(None, "weight", f"{weight!r}; expected one of {WEIGHTS}")
+    _check(omega, {"target": target, "ref_from": ref_from, "ref_to": ref_to})
+    lam_from, lam_to = _total(omega, ref_from, weight), _total(omega, ref_to, weight)
     r = lam_to / lam_from
     if method == "ratio":
         if smoothing_mev <= 0:
@@ -106,15 +119,14 @@ def transfer(omega, target, ref_from, ref_to, *, method: str = "quantile",
         s_from, s_to = _smooth(omega, ref_from, smoothing_mev), _smooth(omega, ref_to, smoothing_mev)
         held = s_from > floor * s_from.max()
         ratio = np.where(held, s_to / np.where(held, s_from, 1.0), 0.0)
-        lost = lambda_from_a2f(omega, np.where(held, 0.0, ref_to)) / lam_to
+        lost = _total(omega, np.where(held, 0.0, ref_to), weight) / lam_to
         return Transfer(target * ratio, method, r, float(lost))
-    g_from = cumulative_lambda(omega, ref_from)
-    g_to = cumulative_lambda(omega, ref_to)
-    big_t = cumulative_lambda(omega, target)
+    g_from = cumulative_lambda(omega, ref_from, weight)
+    g_to = cumulative_lambda(omega, ref_to, weight)
+    big_t = cumulative_lambda(omega, target, weight)
     g_from, g_to = g_from / g_from[-1], g_to / g_to[-1]
     source = _inverse(g_from, omega, g_to)                # frequency of target that lands on omega
-    lam_new = r * np.interp(source, omega, big_t)
-    dens = np.gradient(lam_new, omega)                    # 2 a2F / w
-    a2f = np.clip(0.5 * omega * dens, 0.0, None)
-    a2f *= r * lambda_from_a2f(omega, target) / lambda_from_a2f(omega, a2f)
-    return Transfer(a2f, method, r, 0.0)
+    dens = np.gradient(r * np.interp(source, omega, big_t), omega)
+    out = np.clip(dens if weight == "density" else 0.5 * omega * dens, 0.0, None)
+    out *= r * _total(omega, target, weight) / _total(omega, out, weight)
+    return Transfer(out, method, r, 0.0)

@@ -1,0 +1,106 @@
+"""A first-principles input (:data:`scimodel.qe.contract.CONTRACT`) with the alpha2F of a
+converged scalar-relativistic grid changed as two coarse grids say spin-orbit changes it
+(issue 31, Pb: scalar 6^3, spin-orbit and scalar on one pseudopotential on 4^3).
+
+The coarse pair must share everything but spin-orbit (pseudopotential, cutoffs, k grids,
+electron-phonon method, q grid); :func:`transferred_dataset` checks what the datasets
+record of it.  alpha2F (every smearing row) and the phonon DOS are carried over by
+:func:`scimodel.eliashberg.transfer.transfer`; the electronic DOS, E_F and the
+free-electron quantities stay the scalar file's (the attributes say so).
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..eliashberg import moments
+from ..eliashberg.transfer import transfer
+from ..errors import InputError
+from ..io import da
+
+#: attributes of the two coarse datasets that must be equal (all but spin-orbit)
+SAME_SETUP = ("metal", "structure", "lattice_constant_angstrom", "pseudopotential_sha256", "ecutwfc_Ry",
+              "ecutrho_Ry", "k_grid_scf", "k_grid_dense_elph", "q_grid", "elph_method")
+
+
+def _spin_orbit(ds: xr.Dataset) -> bool:
+    cfg = json.loads(ds.attrs.get("config", "{}")).get("element", {})
+    return bool(cfg.get("spin_orbit", False))
+
+
+def _fine_grid(*grids: np.ndarray) -> np.ndarray:
+    top = max(float(g[-1]) for g in grids)
+    step = min(float(np.min(np.diff(g))) for g in grids) / 4.0
+    return np.linspace(0.0, top, int(np.ceil(top / step)) + 1)
+
+
+def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dataset, *,
+                        method: str = "quantile", names: tuple[str, str, str] = ("", "", "")) -> xr.Dataset:
+    """``scalar`` with alpha2F and the phonon DOS changed as ``ref_from`` (coarse, without
+    spin-orbit) -> ``ref_to`` (coarse, with spin-orbit); ``names``: the three files, for
+    the errors and the attributes."""
+    n_s, n_from, n_to = names
+    for key in SAME_SETUP:
+        if ref_from.attrs.get(key) != ref_to.attrs.get(key):
+            raise InputError(n_to, key, f"{ref_to.attrs.get(key)!r}; expected {ref_from.attrs.get(key)!r} "
+                             f"as in {n_from} (the pair may differ in spin-orbit only)")
+    if _spin_orbit(ref_from) or not _spin_orbit(ref_to) or _spin_orbit(scalar):
+        raise InputError(n_to, "config.element.spin_orbit",
+                         "expected false for the scalar file and the first reference, true for the second")
+    om = scalar["omega"].values
+    fine = _fine_grid(om, ref_from["omega"].values, ref_to["omega"].values)
+
+    def on_fine(ds, a):
+        return np.interp(fine, ds["omega"].values, a, right=0.0)
+
+    top = fine[-1]
+    out = scalar.copy()
+    r_from, r_to = on_fine(ref_from, ref_from["a2f"].values), on_fine(ref_to, ref_to["a2f"].values)
+    rows = []
+    for row in scalar["a2f_by_smearing"].values:
+        t = transfer(fine, on_fine(scalar, row), r_from, r_to, method=method)
+        rows.append(np.interp(om, fine, t.a2f))
+    chosen = transfer(fine, on_fine(scalar, scalar["a2f"].values), r_from, r_to, method=method)
+    f = transfer(fine, on_fine(scalar, np.clip(scalar["phonon_dos"].values, 0.0, None)),
+                 on_fine(ref_from, np.clip(ref_from["phonon_dos"].values, 0.0, None)),
+                 on_fine(ref_to, np.clip(ref_to["phonon_dos"].values, 0.0, None)),
+                 method=method, weight="density")
+    if top > om[-1] * (1 + 1e-12) and (chosen.a2f[fine > om[-1]] > 0).any():
+        raise InputError(n_to, "omega", f"the transferred alpha2F has weight above the scalar grid's "
+                         f"top ({om[-1]:.3f} meV)")
+    a2f = np.interp(om, fine, chosen.a2f)
+    mom = moments(om, a2f)
+    lam_rows = np.array([moments(om, r)["lam"] for r in rows])
+    keep = {k: v.attrs for k, v in scalar.data_vars.items()}
+    out["a2f"] = da(a2f, ("omega",), "1", keep["a2f"]["long_name"] + ", spin-orbit by transfer",
+                    **{k: v for k, v in keep["a2f"].items() if k not in ("units", "long_name")})
+    out["a2f_by_smearing"] = da(np.array(rows), ("smearing", "omega"), "1",
+                                keep["a2f_by_smearing"]["long_name"] + ", spin-orbit by transfer")
+    out["lambda_by_smearing"] = da(lam_rows, ("smearing",), "1", "lambda = 2 Int a2F/w dw per smearing")
+    out["phonon_dos"] = da(np.interp(om, fine, f.a2f), ("omega",), "1/meV",
+                           keep["phonon_dos"]["long_name"] + ", spin-orbit by transfer")
+    out["lambda"] = da(mom["lam"], (), "1", "electron-phonon coupling constant lambda")
+    out["omega_log"] = da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency")
+    out["omega2"] = da(mom["omega2"], (), "meV", "<omega^2>^(1/2)")
+    if "lambda_matdyn" in out:
+        out = out.drop_vars("lambda_matdyn")     # a matdyn.x print of the scalar run: not this spectrum
+    lam_from, lam_to = (float(moments(d["omega"].values, d["a2f"].values)["lam"]) for d in (ref_from, ref_to))
+    out.attrs.update({
+        "variant": "spin-orbit by transfer",
+        "spin_orbit_transfer": (
+            f"alpha2F and phonon DOS of the scalar file ({n_s}) changed as the coarse pair "
+            f"{n_from} (no spin-orbit) -> {n_to} (spin-orbit) changes "
+            f"(scimodel.eliashberg.transfer, method {method!r}); electronic DOS, E_F and the "
+            "free-electron quantities are the scalar file's"),
+        "spin_orbit_transfer_method": method,
+        "spin_orbit_lambda_ratio": lam_to / lam_from,
+        "spin_orbit_reference_lambda_scalar": lam_from,
+        "spin_orbit_reference_lambda_spin_orbit": lam_to,
+        "spin_orbit_reference_phonon_keys": json.dumps([ref_from.attrs.get("phonon_key"),
+                                                        ref_to.attrs.get("phonon_key")]),
+        "scalar_lambda": float(scalar["lambda"]),
+        "scalar_omega_log_meV": float(scalar["omega_log"]),
+    })
+    return out
