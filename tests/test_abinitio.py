@@ -584,6 +584,7 @@ def test_campaign_configs_plan_their_runs(campaign):
 #: names them; resources/abinitio/qe_parts/README.md, "Progress").
 CAMPAIGN_Q_POINTS = {
     "abinitio_pb_spin_orbit.yaml": ["Pb_q4_059e9f38a0077bc5"],          # partial grid (qe_parts/README.md)
+    "abinitio_pb_s_scalar.yaml": ["Pb_q4_809abecd94d10df3"],            # partial grid (qe_parts/README.md)
     "abinitio_tetrahedra.yaml": ["Ta_q6_9e3f2809dfecffa0", "Ta_q4_4a7d72a1399c59e4"],
     "abinitio_ta_tetrahedra_k20.yaml": ["Ta_q6_fa32e4103d5f3bf2", "Ta_q4_83abf9c722f39d62"],
     "abinitio_ta_lda_lattice.yaml": ["Ta_q4_855ebb4413099ee1", "Ta_q2_d1a28065929f970c"],
