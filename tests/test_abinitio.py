@@ -995,6 +995,20 @@ def test_tiny_aluminium_run_through_the_rule_scripts(tmp_path):
     # the DOS window: E_F + dos_above_ef_eV, from the nscf run with nbnd_dos (here nbnd) bands
     assert a["nbnd_dos"] == 16 and a["dos_above_ef_eV"] == 20.5
     assert float(ds["xi"].max()) == pytest.approx(20500.0, abs=20.0)
+    # the same q points joined without the electronic steps (rule abinitio_qe_phonons, the
+    # coarse grids of a spin-orbit transfer): no nscf, the same alpha2F and phonon DOS
+    parts = tmp_path / "results/abinitio/qe_parts/Al_q2"
+    bare = tmp_path / "phonons_only"
+    qe.assemble_run(parts / "ground", [parts / f"iq{i}" for i in (1, 2, 3)], bare, tmp_path / "scratch2",
+                    with_dos=False)
+    assert not (bare / "nscf.out").exists()
+    ph, ph_attrs = qe.build_phonon_dataset(bare, element=_params())
+    for name in ("a2f", "a2f_by_smearing", "phonon_dos", "lambda", "omega_log", "omega2", "lambda_by_smearing"):
+        np.testing.assert_allclose(ph[name].values, ds[name].values, rtol=1e-12, err_msg=name)
+        assert ph[name].attrs["units"] == ds[name].attrs["units"] and ph[name].attrs["long_name"]
+    assert "dos" not in ph and "xi" not in ph.coords
+    assert ph_attrs["phonon_key"] == a["phonon_key"] and "spin_orbit" not in ph_attrs
+    assert ph_attrs["pseudopotential_sha256"] == a["pseudopotential_sha256"]
 
 
 @pytest.mark.qe

@@ -79,10 +79,14 @@ def test_bad_input_names_the_field(kw, field):
 # ------------------------------------------------------------- on a cached first-principles file
 
 def _with_spin_orbit(ds, flag: bool):
-    import json
-    cfg = json.loads(ds.attrs["config"])
-    cfg["element"]["spin_orbit"] = flag
-    return ds.assign_attrs(config=json.dumps(cfg))
+    """ds marked as a run with (attribute spin_orbit, as scimodel.qe writes it) or without."""
+    from scimodel.qe.contract import SPIN_ORBIT_TEXT
+
+    out = ds.copy()
+    out.attrs = {k: v for k, v in ds.attrs.items() if k != "spin_orbit"}
+    if flag:
+        out.attrs["spin_orbit"] = SPIN_ORBIT_TEXT
+    return out
 
 
 def _softened(ds, c: float, f: float):
@@ -138,3 +142,48 @@ def test_transfer_refuses_a_pair_that_differs_in_more_than_spin_orbit():
                             names=("a", "b", "c"))
     with pytest.raises(InputError, match="spin_orbit"):
         transferred_dataset(pb, pb, pb, names=("a", "b", "c"))
+
+
+def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_copy):
+    """Rule abinitio_spin_orbit with abinitio.spin_orbit_transfer.Pb set (stand-in pair
+    written here from the cache, marked synthetic): the consumers of Pb read
+    results/abinitio/spin_orbit/Pb.nc, the file has the pair's lambda ratio and its own
+    provenance; without the key (the default) they read the scalar cache."""
+    import json
+
+    from conftest import run_snakemake
+    from scimodel.io import write_dataset
+    from scimodel.qe import read_abinitio
+    from tests.conftest import ROOT
+
+    pb = read_abinitio(ROOT / "resources" / "abinitio" / "Pb.nc").load()
+    refs = workflow_copy / "refs"
+    for name, ds in (("scalar", _with_spin_orbit(pb, False)),
+                     ("spin_orbit", _with_spin_orbit(_softened(pb, 0.9, 1.2), True))):
+        part = ds[["a2f", "a2f_by_smearing", "phonon_dos", "lambda"]]
+        write_dataset(part.assign_attrs(synthetic="stand-in built from resources/abinitio/Pb.nc for a test"),
+                      refs / f"Pb_q4_{name}_synthetic.nc", source="test stand-in (synthetic)",
+                      extra_attrs={k: v for k, v in ds.attrs.items() if k in
+                                   ("metal", "structure", "lattice_constant_angstrom", "pseudopotential_sha256",
+                                    "ecutwfc_Ry", "ecutrho_Ry", "k_grid_scf", "k_grid_dense_elph", "q_grid",
+                                    "elph_method", "spin_orbit")})
+    over = workflow_copy / "so.yaml"
+    over.write_text(json.dumps({"abinitio": {"spin_orbit_transfer": {"Pb": {
+        "scalar_reference": "refs/Pb_q4_scalar_synthetic.nc",
+        "spin_orbit_reference": "refs/Pb_q4_spin_orbit_synthetic.nc"}}}}))
+    plan = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/abinitio_summary.md",
+                         "--configfile", str(over), "--quiet", "rules")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert "abinitio_spin_orbit" in plan.stdout + plan.stderr
+    default = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/abinitio_summary.md",
+                            "--quiet", "rules")
+    assert default.returncode == 0 and "abinitio_spin_orbit" not in default.stdout + default.stderr
+    res = run_snakemake(workflow_copy, "--cores", "1", "results/abinitio/spin_orbit/Pb.nc",
+                        "--configfile", str(over))
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = read_abinitio(workflow_copy / "results/abinitio/spin_orbit/Pb.nc")
+    assert out.attrs["variant"] == "spin-orbit by transfer"
+    assert float(out["lambda"]) == pytest.approx(out.attrs["spin_orbit_lambda_ratio"] * float(pb["lambda"]),
+                                                 rel=2e-3)
+    assert "abinitio_spin_orbit" in out.attrs["source"] and "git_commit" in out.attrs
+    assert json.loads(out.attrs["config"])["spin_orbit_transfer"]["spin_orbit_reference"].endswith("synthetic.nc")

@@ -230,6 +230,74 @@ rule abinitio_user:
         "../scripts/abinitio_user.py"
 
 
+rule abinitio_qe_phonons:
+    # joins the q points without the electronic steps (q2r.x, matdyn.x; no nscf): the
+    # coarse grids of a spin-orbit transfer (rule abinitio_spin_orbit)
+    input:
+        unpack(abinitio_qe_input),
+    output:
+        run=directory("results/abinitio/qe_phonons/{metal}_q{q}"),
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+        q="[0-9]+",
+    params:
+        with_dos=False,
+        scratch=lambda wc: f"{AB['scratch_dir']}/{wc.metal}_q{wc.q}_phonons",
+        mpi_command=lambda wc: AB["mpi_command"],
+    threads: 2
+    resources:
+        runtime=30,
+    log:
+        "logs/abinitio_qe_phonons/{metal}_q{q}.log",
+    conda:
+        ENV_QE
+    script:
+        "../scripts/abinitio_qe.py"
+
+
+rule abinitio_phonon_spectrum:
+    # alpha2F, lambda and the phonon DOS of a phonons-only join (scimodel.qe.build_phonon_dataset)
+    input:
+        run="results/abinitio/qe_phonons/{metal}_q{q}",
+    output:
+        nc="results/abinitio/phonon_spectra/{metal}_q{q}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+        q="[0-9]+",
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+    log:
+        "logs/abinitio_phonon_spectrum/{metal}_q{q}.log",
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_phonon_spectrum.py"
+
+
+rule abinitio_spin_orbit:
+    # the cached scalar-relativistic input with alpha2F and the phonon DOS changed as the
+    # coarse pair abinitio.spin_orbit_transfer.<M> says (scimodel.qe.spin_orbit); every
+    # consumer reads it instead of the cache (abinitio_nc); the cache stays the scalar variant
+    input:
+        scalar=lambda wc: abinitio_cached(wc.metal),
+        ref_from=lambda wc: AB["spin_orbit_transfer"][wc.metal]["scalar_reference"],
+        ref_to=lambda wc: AB["spin_orbit_transfer"][wc.metal]["spin_orbit_reference"],
+    output:
+        nc="results/abinitio/spin_orbit/{metal}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        transfer=lambda wc: AB["spin_orbit_transfer"][wc.metal],
+    log:
+        "logs/abinitio_spin_orbit/{metal}.log",
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_spin_orbit.py"
+
+
 rule abinitio_recompute:
     input:
         expand("results/abinitio/{metal}.nc", metal=AB_QE_METALS),

@@ -88,15 +88,22 @@ def abinitio_nc(metal):
     if abinitio_user_files(metal):
         return f"results/abinitio/user/{metal}.nc"
     if AB["use_cache"]:
+        if metal in AB["spin_orbit_transfer"]:
+            return f"results/abinitio/spin_orbit/{metal}.nc"
         return f"resources/abinitio/{metal}.nc"
     return f"results/abinitio/{metal}.nc"
+
+
+def abinitio_cached(metal):
+    """The committed resources/abinitio/<M>.nc that abinitio_nc(metal) starts from in cache mode."""
+    return f"resources/abinitio/{metal}.nc"
 
 
 # Metals whose NetCDF the default targets can use.  With the cache, a metal
 # whose resources/abinitio/<M>.nc is not committed yet is left out of the
 # default targets (with a warning) instead of breaking everybody's DAG.
 AB_AVAILABLE = [m for m in AB_METALS
-                if abinitio_user_files(m) or not AB["use_cache"] or os.path.exists(abinitio_nc(m))]
+                if abinitio_user_files(m) or not AB["use_cache"] or os.path.exists(abinitio_cached(m))]
 if len(AB_AVAILABLE) < len(AB_METALS):
     print(f"abinitio: no cached NetCDF for {sorted(set(AB_METALS) - set(AB_AVAILABLE))} in "
           "resources/abinitio; left out of the default targets", file=_sys.stderr)

@@ -47,6 +47,10 @@ CONTRACT: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: Attribute ``spin_orbit`` of a run with spin-orbit coupling (absent without).
+SPIN_ORBIT_TEXT = ("noncolin + lspinorb (spinor bands, 1 electron each; nbnd_dos and "
+                   "semicore_bands_excluded count scalar bands)")
+
 #: Config keys that only affect post-processing (the NetCDF step), not the QE runs.
 POSTPROCESS_KEYS = ("elph_sigma_Ry", "stability_window_Ry", "n_valence", "semicore_bands",
                     "dos_step_eV", "a2f_method", "a2f_q_broadening_meV")
@@ -84,6 +88,38 @@ def build_abinitio_dataset(rundir: str | os.PathLike, *, check_rundir: str | os.
     r["verdict"] = _verdicts(tol, r["imag"], r["stab"], r["q_rel"], _is_tetra(spec))
     ds = _assemble_dataset(spec, r)
     attrs = _attributes(spec, summary, tol, r, rundir, check_rundir)
+    return ds, attrs
+
+
+def build_phonon_dataset(rundir: str | os.PathLike, *,
+                         element: Mapping | None = None) -> tuple[xr.Dataset, dict]:
+    """alpha2F (every smearing), lambda and its moments, and the phonon DOS of a run folder
+    joined without the electronic steps (:func:`scimodel.qe.assemble_run` with
+    ``with_dos=False``): the coarse grids of a spin-orbit transfer
+    (:mod:`scimodel.qe.spin_orbit`), which need no nscf run.  Not a :data:`CONTRACT`
+    dataset (no electronic DOS).  Returns ``(dataset, attrs)`` as
+    :func:`build_abinitio_dataset` does."""
+    rundir = Path(rundir)
+    summary, spec = _read_run_folder(rundir, element)
+    r = _alpha2f(rundir, spec)
+    r.update(_coupling(rundir, spec, r["tab"]))
+    r.update(_phonon_dos(rundir, r["tab"]["omega"], r["qsum"], r["blocks"]))
+    sm = r["tab"]["sigma_ry"] * units.RY_TO_MEV
+    data = {k: v for k, v in _spectral_vars({**r, "dos": np.zeros(1), "step": 0.0}, sm).items() if k != "dos"}
+    mom = r["mom"]
+    data.update({"lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
+                 "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
+                 "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)")})
+    coords = {k: v for k, v in _coords({**r, "xi": np.zeros(1)}, sm, _is_tetra(spec)).items() if k != "xi"}
+    ds = xr.Dataset(data, coords=coords)
+    setup = _setup_attrs(spec, summary, {**r, "q_check": None, "bands": {"qe_version": "not recorded"}})
+    for k in ("k_grid_dos", "nbnd_dos", "dos_above_ef_eV", "q_grid_check"):
+        setup.pop(k)
+    attrs = {**setup, **_elph_attrs(spec, r), "electronic_steps": "none (phonons only)",
+             "nproc": summary.get("nproc", 1)}
+    if spec.spin_orbit:
+        attrs["spin_orbit"] = SPIN_ORBIT_TEXT
+    attrs.update(_ph_run_attrs(summary, None, None))
     return ds, attrs
 
 
@@ -331,8 +367,7 @@ def _attributes(spec: MetalSpec, summary: dict, tol: dict, r: dict, rundir: Path
     attrs.update({f"wall_time_{k}_s": round(float(v), 2) for k, v in walls.items()})
     attrs["dos_from_run"] = "q_grid_check" if r["dos_dir"] != rundir else "q_grid"
     if spec.spin_orbit:
-        attrs["spin_orbit"] = ("noncolin + lspinorb (spinor bands, 1 electron each; nbnd_dos and "
-                               "semicore_bands_excluded count scalar bands)")
+        attrs["spin_orbit"] = SPIN_ORBIT_TEXT
     attrs.update(_ph_run_attrs(summary, r["check_summary"], check_rundir))
     attrs.update(_q_point_attrs(r["direct"], r["gamma_acoustic"]))
     if check_rundir is not None:

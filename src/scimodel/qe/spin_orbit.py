@@ -26,8 +26,9 @@ SAME_SETUP = ("metal", "structure", "lattice_constant_angstrom", "pseudopotentia
 
 
 def _spin_orbit(ds: xr.Dataset) -> bool:
-    cfg = json.loads(ds.attrs.get("config", "{}")).get("element", {})
-    return bool(cfg.get("spin_orbit", False))
+    """The run had spin-orbit coupling (attribute ``spin_orbit``, written by
+    :func:`scimodel.qe.build_abinitio_dataset` and :func:`scimodel.qe.build_phonon_dataset`)."""
+    return "spin_orbit" in ds.attrs
 
 
 def _fine_grid(*grids: np.ndarray) -> np.ndarray:
@@ -47,8 +48,9 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
             raise InputError(n_to, key, f"{ref_to.attrs.get(key)!r}; expected {ref_from.attrs.get(key)!r} "
                              f"as in {n_from} (the pair may differ in spin-orbit only)")
     if _spin_orbit(ref_from) or not _spin_orbit(ref_to) or _spin_orbit(scalar):
-        raise InputError(n_to, "config.element.spin_orbit",
-                         "expected false for the scalar file and the first reference, true for the second")
+        raise InputError(n_to, "spin_orbit (attribute)",
+                         "expected it absent from the scalar file and the first reference (no spin-orbit) "
+                         "and present in the second")
     om = scalar["omega"].values
     fine = _fine_grid(om, ref_from["omega"].values, ref_to["omega"].values)
 
