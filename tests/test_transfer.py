@@ -187,3 +187,18 @@ def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_c
                                                  rel=2e-3)
     assert "abinitio_spin_orbit" in out.attrs["source"] and "git_commit" in out.attrs
     assert json.loads(out.attrs["config"])["spin_orbit_transfer"]["spin_orbit_reference"].endswith("synthetic.nc")
+
+
+def test_a_stiffer_target_keeps_its_frequency_scale():
+    """The target a uniformly 15 % stiffer copy of the scalar reference (as the cached Pb is
+    against the spin-orbit campaign's pseudopotential): the result is the spin-orbit
+    reference made 15 % stiffer, lambda times the references' ratio."""
+    s = 1.15
+    stiff = np.interp(OMEGA / s, OMEGA, SCALAR, right=0.0)
+    out = tr.transfer(OMEGA, stiff, SCALAR, SPIN_ORBIT)
+    expect = np.interp(OMEGA / s, OMEGA, SPIN_ORBIT, right=0.0)
+    expect *= el.lambda_from_a2f(OMEGA, out.a2f) / el.lambda_from_a2f(OMEGA, expect)
+    assert np.max(np.abs(out.a2f - expect)) < 5e-3 * expect.max()
+    m_out, m_to = el.moments(OMEGA, out.a2f), el.moments(OMEGA, SPIN_ORBIT)
+    assert m_out["omega_log"] == pytest.approx(s * m_to["omega_log"], rel=2e-3)
+    assert m_out["lam"] == pytest.approx(el.lambda_from_a2f(OMEGA, stiff) * out.lambda_ratio, rel=1e-12)

@@ -12,18 +12,22 @@ Two readings of "the spin-orbit / scalar ratio, frequency-resolved":
     Spin-orbit moves weight down in frequency (Pb at X: TA -30 %, LA -7 % on one
     pseudopotential), so the two coarse spectra are not two amplitudes on common peaks
     and their pointwise ratio is not a property of either.  The change is split instead
-    into a monotone map of frequencies and a factor on the coupling: with the cumulative
-    coupling Lambda(w) = Int_0^w 2 a2F(v)/v dv and its normalised form
-    g = Lambda / lambda, frequency w of ``ref_from`` goes to T(w) = g_to^-1(g_from(w)),
-    the frequency at which ``ref_to`` has accumulated the same fraction of its lambda,
-    and the coupling is multiplied by r = lambda_to / lambda_from.  The result is the
-    spectrum whose cumulative coupling is
+    into a relative shift of frequencies at equal fraction of the coupling and a factor
+    on the coupling.  With the cumulative coupling Lambda(w) = Int_0^w 2 a2F(v)/v dv, its
+    normalised form g = Lambda / lambda and w_X(p) = g_X^-1(p) the frequency below which
+    spectrum X holds the fraction p of its lambda,
 
-        Lambda_new(w) = r Lambda_target(g_from^-1(g_to(w))),
+        w_new(p) = w_target(p) * w_to(p) / w_from(p),   lambda_new = lambda_target * r,
+        r = lambda_to / lambda_from,
 
-    so that ``target = ref_from`` gives ``ref_to`` back and lambda_new = r lambda_target.
-    ``weight="density"`` does the same with the plain integral Int_0^w F(v) dv, for a
-    phonon density of states F.
+    i.e. the coupling of the target at its quantile p moves by the factor by which the
+    references' quantile p moves; Lambda_new is r lambda_target times the distribution
+    function of w_new(p) over uniform p (sorted, so a non-monotone w_new is allowed).
+    Properties: ``target = ref_from`` gives ``ref_to``; a target that is a uniformly
+    stiffer copy of ``ref_from`` (another pseudopotential, say) gives the same stiffening of
+    ``ref_to``; a uniform scaling of all frequencies from ``ref_from`` to ``ref_to`` scales
+    the target's.  ``weight="density"`` does the same with the plain integral
+    Int_0^w F(v) dv, for a phonon density of states F.
 
 ``method="ratio"`` (the literal reading, a labelled variant)
     a2F_new(w) = a2F_target(w) * S[ref_to](w) / S[ref_from](w), with S a Gaussian
@@ -42,6 +46,7 @@ from ..errors import InputError
 from .formulas import lambda_from_a2f
 
 METHODS = ("quantile", "ratio")
+N_QUANTILES = 200_000          # samples of the coupling fraction p in the quantile method
 WEIGHTS = ("coupling", "density")
 
 
@@ -121,12 +126,18 @@ def transfer(omega, target, ref_from, ref_to, *, method: str = "quantile", weigh
         ratio = np.where(held, s_to / np.where(held, s_from, 1.0), 0.0)
         lost = _total(omega, np.where(held, 0.0, ref_to), weight) / lam_to
         return Transfer(target * ratio, method, r, float(lost))
-    g_from = cumulative_lambda(omega, ref_from, weight)
-    g_to = cumulative_lambda(omega, ref_to, weight)
-    big_t = cumulative_lambda(omega, target, weight)
-    g_from, g_to = g_from / g_from[-1], g_to / g_to[-1]
-    source = _inverse(g_from, omega, g_to)                # frequency of target that lands on omega
-    dens = np.gradient(r * np.interp(source, omega, big_t), omega)
+    p = (np.arange(N_QUANTILES) + 0.5) / N_QUANTILES
+    w = {}
+    for name, a in (("target", target), ("from", ref_from), ("to", ref_to)):
+        g = cumulative_lambda(omega, a, weight)
+        w[name] = _inverse(g / g[-1], omega, p)
+    shift = np.where(w["from"] > 0, w["to"] / np.where(w["from"] > 0, w["from"], 1.0), 1.0)
+    moved = np.sort(w["target"] * shift)
+    if moved[-1] > omega[-1]:
+        raise InputError(None, "omega", f"the transferred spectrum reaches {moved[-1]:.4g} meV, above the "
+                         f"grid's top {omega[-1]:.4g} meV: extend the grid")
+    frac = np.searchsorted(moved, omega, side="right") / N_QUANTILES     # distribution function
+    dens = np.gradient(r * _total(omega, target, weight) * frac, omega)
     out = np.clip(dens if weight == "density" else 0.5 * omega * dens, 0.0, None)
     out *= r * _total(omega, target, weight) / _total(omega, out, weight)
     return Transfer(out, method, r, 0.0)

@@ -32,7 +32,7 @@ def _spin_orbit(ds: xr.Dataset) -> bool:
 
 
 def _fine_grid(*grids: np.ndarray) -> np.ndarray:
-    top = max(float(g[-1]) for g in grids)
+    top = 1.25 * max(float(g[-1]) for g in grids)       # room for a transfer that stiffens
     step = min(float(np.min(np.diff(g))) for g in grids) / 4.0
     return np.linspace(0.0, top, int(np.ceil(top / step)) + 1)
 
@@ -57,22 +57,24 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
     def on_fine(ds, a):
         return np.interp(fine, ds["omega"].values, a, right=0.0)
 
-    top = fine[-1]
     out = scalar.copy()
-    r_from, r_to = on_fine(ref_from, ref_from["a2f"].values), on_fine(ref_to, ref_to["a2f"].values)
-    rows = []
-    for row in scalar["a2f_by_smearing"].values:
-        t = transfer(fine, on_fine(scalar, row), r_from, r_to, method=method)
-        rows.append(np.interp(om, fine, t.a2f))
-    chosen = transfer(fine, on_fine(scalar, scalar["a2f"].values), r_from, r_to, method=method)
-    f = transfer(fine, on_fine(scalar, np.clip(scalar["phonon_dos"].values, 0.0, None)),
-                 on_fine(ref_from, np.clip(ref_from["phonon_dos"].values, 0.0, None)),
-                 on_fine(ref_to, np.clip(ref_to["phonon_dos"].values, 0.0, None)),
-                 method=method, weight="density")
-    if top > om[-1] * (1 + 1e-12) and (chosen.a2f[fine > om[-1]] > 0).any():
-        raise InputError(n_to, "omega", f"the transferred alpha2F has weight above the scalar grid's "
-                         f"top ({om[-1]:.3f} meV)")
-    a2f = np.interp(om, fine, chosen.a2f)
+
+    def carry(values, name: str, weight: str = "coupling") -> np.ndarray:
+        """``values`` (on om) transferred on the fine grid and brought back to om, normalised
+        there to the references' ratio times their own lambda (or integral) on om."""
+        refs = [on_fine(d, np.clip(d[name].values, 0.0, None)) for d in (ref_from, ref_to)]
+        t = transfer(fine, on_fine(scalar, np.clip(values, 0.0, None)), *refs, method=method, weight=weight)
+        if t.a2f[fine > om[-1] * (1 + 1e-12)].max(initial=0.0) > 1e-9 * t.a2f.max():
+            raise InputError(n_to, "omega", f"the transferred {name} has weight above the scalar grid's "
+                             f"top ({om[-1]:.3f} meV)")
+        back = np.interp(om, fine, t.a2f)
+        if weight == "density":
+            return back * t.lambda_ratio * np.trapezoid(values, om) / np.trapezoid(back, om)
+        return back * t.lambda_ratio * moments(om, values)["lam"] / moments(om, back)["lam"]
+
+    rows = [carry(row, "a2f") for row in scalar["a2f_by_smearing"].values]
+    a2f = carry(scalar["a2f"].values, "a2f")
+    f_new = carry(np.clip(scalar["phonon_dos"].values, 0.0, None), "phonon_dos", "density")
     mom = moments(om, a2f)
     lam_rows = np.array([moments(om, r)["lam"] for r in rows])
     keep = {k: v.attrs for k, v in scalar.data_vars.items()}
@@ -81,7 +83,7 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
     out["a2f_by_smearing"] = da(np.array(rows), ("smearing", "omega"), "1",
                                 keep["a2f_by_smearing"]["long_name"] + ", spin-orbit by transfer")
     out["lambda_by_smearing"] = da(lam_rows, ("smearing",), "1", "lambda = 2 Int a2F/w dw per smearing")
-    out["phonon_dos"] = da(np.interp(om, fine, f.a2f), ("omega",), "1/meV",
+    out["phonon_dos"] = da(f_new, ("omega",), "1/meV",
                            keep["phonon_dos"]["long_name"] + ", spin-orbit by transfer")
     out["lambda"] = da(mom["lam"], (), "1", "electron-phonon coupling constant lambda")
     out["omega_log"] = da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency")
