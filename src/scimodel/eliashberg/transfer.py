@@ -67,7 +67,7 @@ def _check(omega: np.ndarray, spectra: dict) -> None:
         if a.shape != omega.shape:
             raise InputError(None, name, f"shape {a.shape}; expected the omega grid's {omega.shape}")
         if not np.isfinite(a).all() or np.any(a < 0):
-            raise InputError(None, name, "expected finite, non-negative alpha2F values")
+            raise InputError(None, name, "expected finite, non-negative spectrum values")
         if lambda_from_a2f(omega, a) <= 0:
             raise InputError(None, name, "lambda is 0; expected a spectrum with weight")
 
