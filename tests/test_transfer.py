@@ -130,6 +130,21 @@ def test_transferred_pb_file_keeps_the_contract_and_carries_lambda_and_omega_log
     read_abinitio(tmp_path / "Pb_so.nc")
 
 
+def test_ratio_variant_of_the_pb_file_keeps_the_weight_it_loses_visible():
+    """method='ratio' on the same stand-in pair: lambda is what the literal ratio gives (not
+    normalised back to the pair's ratio), and the lost fraction is an attribute."""
+    from scimodel.qe import read_abinitio
+    from scimodel.qe.spin_orbit import transferred_dataset
+    from tests.conftest import ROOT
+
+    pb = _with_spin_orbit(read_abinitio(ROOT / "resources" / "abinitio" / "Pb.nc").load(), False)
+    so = _with_spin_orbit(_softened(pb, 0.9, 1.2), True)
+    out = transferred_dataset(pb, pb, so, method="ratio", names=("a", "b", "c"))
+    lost = out.attrs["spin_orbit_transfer_lost_fraction"]
+    assert out.attrs["spin_orbit_transfer_method"] == "ratio" and 0.0 < lost < 1.0
+    assert float(out["lambda"]) < out.attrs["spin_orbit_lambda_ratio"] * float(pb["lambda"]) * (1 - 0.5 * lost)
+
+
 def test_transfer_refuses_a_pair_that_differs_in_more_than_spin_orbit():
     from scimodel.qe import read_abinitio
     from scimodel.qe.spin_orbit import transferred_dataset

@@ -59,15 +59,21 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
 
     out = scalar.copy()
 
+    lost = {}
+
     def carry(values, name: str, weight: str = "coupling") -> np.ndarray:
-        """``values`` (on om) transferred on the fine grid and brought back to om, normalised
-        there to the references' ratio times their own lambda (or integral) on om."""
+        """``values`` (on om) transferred on the fine grid and brought back to om; the
+        quantile method's result is normalised there to the references' ratio times the
+        lambda (or integral) of ``values`` on om, the ratio method's is left as it comes."""
         refs = [on_fine(d, np.clip(d[name].values, 0.0, None)) for d in (ref_from, ref_to)]
         t = transfer(fine, on_fine(scalar, np.clip(values, 0.0, None)), *refs, method=method, weight=weight)
+        lost[name] = t.lost_fraction
         if t.a2f[fine > om[-1] * (1 + 1e-12)].max(initial=0.0) > 1e-9 * t.a2f.max():
             raise InputError(n_to, "omega", f"the transferred {name} has weight above the scalar grid's "
                              f"top ({om[-1]:.3f} meV)")
         back = np.interp(om, fine, t.a2f)
+        if method != "quantile":
+            return back
         if weight == "density":
             return back * t.lambda_ratio * np.trapezoid(values, om) / np.trapezoid(back, om)
         return back * t.lambda_ratio * moments(om, values)["lam"] / moments(om, back)["lam"]
@@ -99,6 +105,7 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
             f"(scimodel.eliashberg.transfer, method {method!r}); electronic DOS, E_F and the "
             "free-electron quantities are the scalar file's"),
         "spin_orbit_transfer_method": method,
+        "spin_orbit_transfer_lost_fraction": lost["a2f"],
         "spin_orbit_lambda_ratio": lam_to / lam_from,
         "spin_orbit_reference_lambda_scalar": lam_from,
         "spin_orbit_reference_lambda_spin_orbit": lam_to,
