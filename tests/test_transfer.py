@@ -25,7 +25,7 @@ CONVERGED = peaks((4.1, 8.4), (0.5, 0.3), (0.55, 0.45), 1.35)
 
 def test_quantile_transfer_of_the_reference_gives_the_other_reference():
     out = tr.transfer(OMEGA, SCALAR, SCALAR, SPIN_ORBIT)
-    assert np.max(np.abs(out.a2f - SPIN_ORBIT)) < 1e-3 * SPIN_ORBIT.max()   # measured 1.5e-4
+    assert np.max(np.abs(out.a2f - SPIN_ORBIT)) < 1e-3 * SPIN_ORBIT.max()   # measured 8.8e-4
     assert el.moments(OMEGA, out.a2f)["omega_log"] == pytest.approx(
         el.moments(OMEGA, SPIN_ORBIT)["omega_log"], rel=1e-4)
 
@@ -213,7 +213,7 @@ def test_a_stiffer_target_keeps_its_frequency_scale():
     out = tr.transfer(OMEGA, stiff, SCALAR, SPIN_ORBIT)
     expect = np.interp(OMEGA / s, OMEGA, SPIN_ORBIT, right=0.0)
     expect *= el.lambda_from_a2f(OMEGA, out.a2f) / el.lambda_from_a2f(OMEGA, expect)
-    assert np.max(np.abs(out.a2f - expect)) < 5e-3 * expect.max()
+    assert np.max(np.abs(out.a2f - expect)) < 5e-3 * expect.max()       # measured 1.8e-3
     m_out, m_to = el.moments(OMEGA, out.a2f), el.moments(OMEGA, SPIN_ORBIT)
     assert m_out["omega_log"] == pytest.approx(s * m_to["omega_log"], rel=2e-3)
     assert m_out["lam"] == pytest.approx(el.lambda_from_a2f(OMEGA, stiff) * out.lambda_ratio, rel=1e-12)
