@@ -105,13 +105,8 @@ def build_phonon_dataset(rundir: str | os.PathLike, *,
     r.update(_coupling(rundir, spec, r["tab"]))
     r.update(_phonon_dos(rundir, r["tab"]["omega"], r["qsum"], r["blocks"]))
     sm = r["tab"]["sigma_ry"] * units.RY_TO_MEV
-    data = {k: v for k, v in _spectral_vars({**r, "dos": np.zeros(1), "step": 0.0}, sm).items() if k != "dos"}
-    mom = r["mom"]
-    data.update({"lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
-                 "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
-                 "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)")})
-    coords = {k: v for k, v in _coords({**r, "xi": np.zeros(1)}, sm, _is_tetra(spec)).items() if k != "xi"}
-    ds = xr.Dataset(data, coords=coords)
+    ds = xr.Dataset({**_phonon_vars(r, sm), **moment_vars(r["mom"])},
+                    coords=_phonon_coords(r, sm, _is_tetra(spec)))
     setup = _setup_attrs(spec, summary, {**r, "q_check": None, "bands": {"qe_version": "not recorded"}})
     for k in ("k_grid_dos", "nbnd_dos", "dos_above_ef_eV", "q_grid_check"):
         setup.pop(k)
@@ -308,6 +303,16 @@ def _assemble_dataset(spec: MetalSpec, r: dict) -> xr.Dataset:
 
 def _spectral_vars(r: dict, sm: np.ndarray) -> dict:
     """alpha2F, lambda per smearing, phonon DOS and electronic DOS."""
+    return {
+        **_phonon_vars(r, sm),
+        "dos": da(r["dos"], ("xi",), "1/meV",
+                  "electronic DOS per spin per atom (linear tetrahedra, valence bands)",
+                  bin_width_meV=r["step"] * units.EV_TO_MEV),
+    }
+
+
+def _phonon_vars(r: dict, sm: np.ndarray) -> dict:
+    """alpha2F, lambda per smearing and the phonon DOS."""
     tab, ic, mat = r["tab"], r["ic"], r["mat"]
     return {
         "a2f": da(tab["a2f"][ic], ("omega",), "1", "Eliashberg function alpha2F (chosen smearing)",
@@ -320,19 +325,22 @@ def _spectral_vars(r: dict, sm: np.ndarray) -> dict:
                             ("smearing",), "1", "lambda as printed by matdyn.x (cross-check)"),
         "phonon_dos": da(r["f_grid"], ("omega",), "1/meV",
                          "phonon DOS F(omega) per atom, normalised to 3 modes incl. omega<0"),
-        "dos": da(r["dos"], ("xi",), "1/meV",
-                  "electronic DOS per spin per atom (linear tetrahedra, valence bands)",
-                  bin_width_meV=r["step"] * units.EV_TO_MEV),
+    }
+
+
+def moment_vars(mom: dict) -> dict:
+    """lambda, omega_log and <omega^2>^(1/2) (:func:`scimodel.eliashberg.moments`) as variables."""
+    return {
+        "lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
+        "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
+        "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)"),
     }
 
 
 def _scalar_vars(spec: MetalSpec, r: dict) -> dict:
     """lambda and the moments of alpha2F, Fermi-level and free-electron quantities."""
-    mom = r["mom"]
     return {
-        "lambda": da(mom["lam"], (), "1", "electron-phonon coupling constant lambda"),
-        "omega_log": da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency"),
-        "omega2": da(mom["omega2"], (), "meV", "<omega^2>^(1/2)"),
+        **moment_vars(r["mom"]),
         "dos_ef": da(r["dos_ef"], (), "1/meV",
                      "N(0): DOS at E_F per spin per atom (= dos at xi = 0)"),
         "fermi_energy": da(r["ef"], (), "eV",
@@ -348,9 +356,13 @@ def _scalar_vars(spec: MetalSpec, r: dict) -> dict:
 
 
 def _coords(r: dict, sm: np.ndarray, tetra: bool) -> dict:
+    return {**_phonon_coords(r, sm, tetra),
+            "xi": da(r["xi"], ("xi",), "meV", "electron energy relative to E_F")}
+
+
+def _phonon_coords(r: dict, sm: np.ndarray, tetra: bool) -> dict:
     return {
         "omega": da(r["tab"]["omega"], ("omega",), "meV", "phonon energy"),
-        "xi": da(r["xi"], ("xi",), "meV", "electron energy relative to E_F"),
         "smearing": da(sm, ("smearing",), "meV",
                        "electron-phonon (double-delta) smearing" + (
                            " (0: optimized tetrahedra, no smearing)" if tetra else "")),

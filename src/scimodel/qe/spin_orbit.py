@@ -19,6 +19,7 @@ from ..eliashberg import moments
 from ..eliashberg.transfer import transfer
 from ..errors import InputError
 from ..io import da
+from .contract import moment_vars
 
 #: attributes of the two coarse datasets that must be equal (all but spin-orbit)
 SAME_SETUP = ("metal", "structure", "lattice_constant_angstrom", "pseudopotential_sha256", "ecutwfc_Ry",
@@ -58,7 +59,6 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
         return np.interp(fine, ds["omega"].values, a, right=0.0)
 
     out = scalar.copy()
-
     lost = {}
 
     def carry(values, name: str, weight: str = "coupling") -> np.ndarray:
@@ -91,9 +91,7 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
     out["lambda_by_smearing"] = da(lam_rows, ("smearing",), "1", "lambda = 2 Int a2F/w dw per smearing")
     out["phonon_dos"] = da(f_new, ("omega",), "1/meV",
                            keep["phonon_dos"]["long_name"] + ", spin-orbit by transfer")
-    out["lambda"] = da(mom["lam"], (), "1", "electron-phonon coupling constant lambda")
-    out["omega_log"] = da(mom["omega_log"], (), "meV", "logarithmic average phonon frequency")
-    out["omega2"] = da(mom["omega2"], (), "meV", "<omega^2>^(1/2)")
+    out = out.assign(moment_vars(mom))
     if "lambda_matdyn" in out:
         out = out.drop_vars("lambda_matdyn")     # a matdyn.x print of the scalar run: not this spectrum
     lam_from, lam_to = (float(moments(d["omega"].values, d["a2f"].values)["lam"]) for d in (ref_from, ref_to))
