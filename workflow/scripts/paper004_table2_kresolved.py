@@ -25,7 +25,10 @@ pseudopotentials (resources/pseudo/nc/: *-spn-* keep semicore shells in valence,
 by band index onto the band grid; the deviation of their band energies near E_F is
 band_deviation_mean / _max.
 Miss decomposition: (1 + dev_tf_me_rescaled_percent/100) = (1 + dev_tf_fe_bands_percent/100) x
-(1 + dev_ratio_me_fe_percent/100): the inputs with the free-electron kernel, then the matrix elements."""
+(1 + dev_ratio_me_fe_percent/100): the inputs with the free-electron kernel, then the matrix elements.
+TF-FE here takes its band bottom (mu of Eq. 26) from the valence bands (semicore_bands); with the
+semicore p (Nb, Mo, Ta) or d (Pb) shell in its DOS the split moves, most for Mo (the paper does not
+say which bands its TF-FE DOS held): resources/abinitio/coulomb/tf_fe_depth_check.md."""
 
 
 def pseudo_note(results) -> str:
