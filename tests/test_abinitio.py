@@ -1606,6 +1606,35 @@ def test_pb_spin_orbit_tetra_record_matches_its_outputs():
     assert lam["nc"] == pytest.approx(lam["sr"], rel=5e-3)
 
 
+def test_pb_spin_orbit_dos_record_matches_its_inputs():
+    """dos/dos_so_vs_scalar.md (the N(E_F) the spin-orbit transfer leaves out) holds what the
+    committed dos.x outputs give, and the two ground states it compares differ only by
+    spin-orbit (spinors, and twice the scalar bands)."""
+    folder = CACHE / "Pb_spin_orbit_tetra_check" / "dos"
+
+    def namelist(name):
+        return {k.strip(): v.strip() for k, v in re.findall(r"^\s*(\w[\w()]*)\s*=\s*(\S+)",
+                                                           (folder / name).read_text(), re.M)}
+
+    so, sr = namelist("so_scf.in"), namelist("sr_scf.in")
+    assert {k: v for k, v in so.items() if k not in sr} == {
+        "nbnd": "26", "noncolin": ".true.", "lspinorb": ".true."}
+    assert all(so[k] == v for k, v in sr.items())
+    n0 = {}
+    for run in ("so", "sr"):
+        text = (folder / f"{run}_pb.dos").read_text()
+        ef = float(re.search(r"EFermi =\s*([-\d.]+)", text).group(1))
+        e, n, cum = np.loadtxt(folder / f"{run}_pb.dos").T
+        n0[run] = float(np.interp(ef, e, n))
+        assert float(np.interp(ef, e, cum)) == pytest.approx(14.0, abs=0.02)   # pb_s.UPF: 14 electrons
+    record = (folder / "dos_so_vs_scalar.md").read_text()
+    rows = dict(re.findall(r"^\| (scalar|spin-orbit) \| [\d.]+ \| ([\d.]+) \|", record, re.M))
+    assert float(rows["scalar"]) == pytest.approx(n0["sr"], abs=6e-5)
+    assert float(rows["spin-orbit"]) == pytest.approx(n0["so"], abs=6e-5)
+    ratio = float(re.search(r"N\(E_F\) spin-orbit / scalar: (\d+\.\d+)", record).group(1))
+    assert ratio == pytest.approx(n0["so"] / n0["sr"], abs=6e-5)
+
+
 def test_q_point_attrs_with_only_one_grid_summed_directly():
     """The direct sum of only one grid (a main run without its ph.x output beside a
     check run that has it, or the other way round) is recorded without a relative
