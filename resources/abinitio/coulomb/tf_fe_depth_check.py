@@ -13,6 +13,7 @@ the TF-ME miss under each reading.  The TF-ME Tc is the table's (valence-band so
 Run from the project root (needs the k-resolved table, `snakemake paper004_table2_kresolved`):
     .venv/bin/python resources/abinitio/coulomb/tf_fe_depth_check.py > resources/abinitio/coulomb/tf_fe_depth_check.md
 """
+import functools
 import inspect
 from datetime import date
 
@@ -35,10 +36,15 @@ paper = read_paper_values("resources/paper004/paper004_values.csv")
 kres = pd.read_csv("results/tables/paper004_table2_kresolved.csv", index_col=0)
 
 
-def tc_fe(metal, semicore):
+@functools.lru_cache(maxsize=1)
+def inputs(metal):
+    """Band grid, its star-function fit and the Eliashberg input, built once per metal."""
     grid = abinitio_bands.load_band_grid(f"resources/abinitio/bands/{metal}.nc")
-    fit = abinitio_bands.fit_bands(grid)
-    inp = paper004.load_input(f"resources/abinitio/{metal}.nc", metal)
+    return grid, abinitio_bands.fit_bands(grid), paper004.load_input(f"resources/abinitio/{metal}.nc", metal)
+
+
+def tc_fe(metal, semicore):
+    grid, fit, inp = inputs(metal)
     fb = kconvergence.fitted_bands(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
                                    dos_mesh=DEFAULTS["dos_mesh"], dos_bin_mev=DEFAULTS["dos_bin_mev"],
                                    delta0=DEFAULTS["delta0"], normalisation=None)
