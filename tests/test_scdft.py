@@ -544,3 +544,16 @@ def test_largest_eigenvalue_lanczos_equals_dense():
         v = np.sqrt(ge.nw * _chi_linear(ge.xi, beta) / onez)
         dense = np.linalg.eigvalsh(-0.5 * v[:, None] * k * v[None, :])[-1]
         assert ge.largest_eigenvalue(t) == pytest.approx(dense, rel=1e-12, abs=1e-14)
+
+
+def test_scale_pairs_touches_only_pairs_inside_the_window():
+    from scimodel.scdft.coulomb import scale_pairs
+    xi = np.array([-3000.0, -100.0, 0.0, 200.0, 5000.0])
+    k = np.arange(25.0).reshape(5, 5) + 1.0
+    out = scale_pairs(k, xi, 0.5, 1500.0)
+    inside = np.ix_([1, 2, 3], [1, 2, 3])
+    assert np.array_equal(out[inside], 0.5 * k[inside])
+    mask = np.ones((5, 5), bool)
+    mask[inside] = False
+    assert np.array_equal(out[mask], k[mask])
+    assert np.array_equal(scale_pairs(k, xi, 2.0), 2.0 * k)

@@ -31,7 +31,7 @@ from scimodel import qe, units
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
 from scimodel.scdft import ScdftInput
-from scimodel.scdft.coulomb import coulomb_kernel
+from scimodel.scdft.coulomb import coulomb_kernel, scale_pairs
 from scimodel.scdft.coulomb_me import yukawa_radial, yukawa_slater
 from scimodel.scdft.solver import GapEquation, Settings
 
@@ -153,8 +153,7 @@ def tc_scaled(inp, f):
     def fn(xi):
         k = coulomb_kernel(xi, scheme="tf-sk", dos_ef=inp.dos_ef, volume=inp.volume, mu=inp.mu,
                            kf=inp.kf)
-        near = np.abs(xi) < WINDOW_MEV
-        return np.where(np.outer(near, near), f * k, k)
+        return scale_pairs(k, xi, f, WINDOW_MEV)
     return GapEquation(inp, Settings(coulomb="tf-sk"), coulomb_fn=fn).tc().tc
 
 

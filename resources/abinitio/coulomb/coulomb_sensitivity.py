@@ -24,7 +24,7 @@ from scimodel import qe
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
 from scimodel.scdft import ScdftInput
-from scimodel.scdft.coulomb import coulomb_kernel
+from scimodel.scdft.coulomb import coulomb_kernel, scale_pairs
 from scimodel.scdft.solver import GapEquation, Settings
 
 METALS = ["Al", "Mo", "Ta", "Pb", "Nb"]
@@ -36,10 +36,7 @@ def tc_scaled(inp, f, window):
     def fn(xi):
         k = coulomb_kernel(xi, scheme="tf-sk", dos_ef=inp.dos_ef, volume=inp.volume, mu=inp.mu,
                            kf=inp.kf)
-        if window is None:
-            return f * k
-        near = np.abs(xi) < window
-        return np.where(np.outer(near, near), f * k, k)
+        return scale_pairs(k, xi, f, window)
     res = GapEquation(inp, Settings(coulomb="tf-sk"), coulomb_fn=fn).tc()
     return res.tc if res.found else float("nan")
 

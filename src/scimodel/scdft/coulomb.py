@@ -122,6 +122,17 @@ def coulomb_kernel(xi, *, scheme: str, dos_ef: float, volume: float, mu: float |
     return fn(k, k, q2) * (units.HA_TO_MEV / volume)
 
 
+def scale_pairs(kernel, xi, factor: float, window_mev: float | None = None) -> np.ndarray:
+    """``kernel`` (xi x xi) with every pair of states both within ``window_mev`` of E_F
+    multiplied by ``factor`` (all pairs if ``window_mev`` is None): a model change of the
+    Coulomb term in a window, for sensitivity records."""
+    kernel = np.asarray(kernel, float)
+    if window_mev is None:
+        return factor * kernel
+    near = np.abs(np.asarray(xi, float)) < window_mev
+    return np.where(np.outer(near, near), factor * kernel, kernel)
+
+
 def mu_free_electron(kf: float) -> float:
     """Fermi-surface Coulomb parameter of the free-electron gas with TF screening:
     mu = N(0) K(k_F, k_F) = ln(1 + pi k_F) / (2 pi k_F)   (k_F in 1/bohr)."""
