@@ -605,3 +605,51 @@ def test_ratio_by_energy_of_two_matrices():
     assert coulomb_me.ratio_cells(r) == ["1.000 (1.00..1.00)", "2.000 (2.00..2.00)", "no states"]
     same = coulomb_me.ratio_by_energy(ma, ma, rows, e, [-3.0, 10.0])
     assert same[0] == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():
+    """The committed snapshot of Table 2 k-resolved (input of the records tf_fe_depth_check.md
+    and coulomb_sensitivity.md): its paper columns are the transcribed values, each TF-ME miss
+    is the product of its inputs factor and its matrix-element factor, and the two records
+    quote the snapshot's numbers."""
+    import re
+
+    import pandas as pd
+
+    from scimodel.paper004 import paper_value, read_paper_values
+
+    folder = ROOT / "resources" / "abinitio" / "coulomb"
+    kres = pd.read_csv(folder / "table2_kresolved_snapshot.csv", index_col=0, comment="#")
+    paper = read_paper_values(ROOT / "resources" / "paper004" / "paper004_values.csv")
+    metals = ["Al", "Mo", "Ta", "Pb", "Nb"]
+    v = {row: kres.loc[row, metals].astype(float) for row in kres.index}
+    for m in metals:
+        assert v["tc_tf_me_paper"][m] == paper_value(paper, "tc", m, "TF-ME")
+        assert v["tc_tf_fe_paper"][m] == paper_value(paper, "tc", m, "TF-FE")
+        assert v["lambda_paper"][m] == paper_value(paper, "lambda", m, "paper")
+    miss = v["tc_tf_me_rescaled"] / v["tc_tf_me_paper"]
+    inputs = v["tc_tf_fe_bands_rescaled"] / v["tc_tf_fe_paper"]
+    me = v["ratio_me_fe_bands"] / v["ratio_me_fe_paper"]
+    np.testing.assert_allclose(1 + v["dev_tf_me_rescaled_percent"] / 100, miss, rtol=1e-5)
+    np.testing.assert_allclose(1 + v["dev_tf_fe_bands_percent"] / 100, inputs, rtol=1e-5)
+    np.testing.assert_allclose(1 + v["dev_ratio_me_fe_percent"] / 100, me, rtol=1e-5)
+    np.testing.assert_allclose(inputs * me, miss, rtol=1e-5)
+    np.testing.assert_allclose(v["ratio_me_fe_bands"],
+                               v["tc_tf_me_rescaled"] / v["tc_tf_fe_bands_rescaled"], rtol=1e-5)
+
+    depth = (folder / "tf_fe_depth_check.md").read_text()
+    rows = re.findall(r"^\| (\w\w) \| valence \| [\d.]+ \| ([\d.]+) \| [\d.]+ \| [-+\d]+ % \| "
+                      r"([\d.]+) \| ([\d.]+) \|", depth, re.M)
+    assert sorted(r[0] for r in rows) == sorted(["Mo", "Ta", "Pb", "Nb"])
+    for m, fe, tme, ratio in rows:
+        assert float(fe) == pytest.approx(v["tc_tf_fe_bands_rescaled"][m], abs=6e-4)
+        assert float(tme) == pytest.approx(v["tc_tf_me_rescaled"][m], abs=6e-4)
+        assert float(ratio) == pytest.approx(v["ratio_me_fe_bands"][m], abs=6e-4)
+
+    sens = (folder / "coulomb_sensitivity.md").read_text()
+    rows = re.findall(r"^\| (\w\w) \| near E_F \|.* \| ([\d.]+) \| ([\d.]+) \| [\d.]+ \| [^|]+ \|$",
+                      sens, re.M)
+    assert sorted(r[0] for r in rows) == sorted(metals)
+    for m, want, ours in rows:
+        assert float(want) == pytest.approx(v["ratio_me_fe_paper"][m], abs=6e-4)
+        assert float(ours) == pytest.approx(v["ratio_me_fe_bands"][m], abs=6e-4)

@@ -12,9 +12,12 @@ Tc is to the Coulomb term.  mu = N(0) K(0, 0), the Fermi-surface Coulomb paramet
 (k_F of the valence electrons) and of TF-FE (mu of Eq. 26 the depth of E_F below the band
 bottom of the cached DOS).
 
-Run from the project root (needs the k-resolved table, `snakemake paper004_table2_kresolved`):
+Run from the project root (reads the committed snapshot of the k-resolved table,
+`table2_kresolved_snapshot.csv`; a table rebuilt by `snakemake paper004_table2_kresolved`
+is used when its path is given as the argument):
     .venv/bin/python resources/abinitio/coulomb/coulomb_sensitivity.py > resources/abinitio/coulomb/coulomb_sensitivity.md
 """
+import sys
 from datetime import date
 
 import numpy as np
@@ -52,13 +55,15 @@ def needed(factors, ratio, target):
 
 
 paper = read_paper_values("resources/paper004/paper004_values.csv")
-kres = pd.read_csv("results/tables/paper004_table2_kresolved.csv", index_col=0)
+# the k-resolved table: the committed snapshot, or a rebuilt table given as the argument
+TABLE = sys.argv[1] if len(sys.argv) > 1 else "resources/abinitio/coulomb/table2_kresolved_snapshot.csv"
+kres = pd.read_csv(TABLE, index_col=0, comment="#")
 
 print("# Sensitivity of Tc to the Coulomb kernel, and the matrix-element factor of Table 2 "
       "k-resolved\n")
 print(f"Computed {date.today().isoformat()} with scimodel at commit {git_commit()} from the "
       "committed caches `resources/abinitio/<M>.nc` and the k-resolved table "
-      "(`results/tables/paper004_table2_kresolved.csv`: `ratio_me_fe_bands`, "
+      f"(`{TABLE}`: `ratio_me_fe_bands`, "
       "`ratio_me_fe_paper`).  Produced by coulomb_sensitivity.py (this folder); the method is "
       "in its docstring.\n")
 print("Tc(f) / Tc(1), energy-only TF-SK, alpha2F rescaled to the paper's lambda:\n")

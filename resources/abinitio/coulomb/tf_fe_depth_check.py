@@ -10,11 +10,14 @@ the DOS of the fitted bands with the valence bands only (the workflow's default,
 `semicore_bands`) and with the semicore p (Nb, Mo, Ta) or d (Pb) shell kept, and the split of
 the TF-ME miss under each reading.  The TF-ME Tc is the table's (valence-band solution).
 
-Run from the project root (needs the k-resolved table, `snakemake paper004_table2_kresolved`):
+Run from the project root (reads the committed snapshot of the k-resolved table,
+`table2_kresolved_snapshot.csv`; a table rebuilt by `snakemake paper004_table2_kresolved`
+is used when its path is given as the argument):
     .venv/bin/python resources/abinitio/coulomb/tf_fe_depth_check.py > resources/abinitio/coulomb/tf_fe_depth_check.md
 """
 import functools
 import inspect
+import sys
 from datetime import date
 
 import pandas as pd
@@ -33,7 +36,9 @@ cfg = yaml.safe_load(open("config/config.yaml"))
 elements = cfg["abinitio"]["elements"]
 DEFAULTS = {k: v.default for k, v in inspect.signature(tfme.kresolved_tc).parameters.items()}
 paper = read_paper_values("resources/paper004/paper004_values.csv")
-kres = pd.read_csv("results/tables/paper004_table2_kresolved.csv", index_col=0)
+# the k-resolved table: the committed snapshot, or a rebuilt table given as the argument
+TABLE = sys.argv[1] if len(sys.argv) > 1 else "resources/abinitio/coulomb/table2_kresolved_snapshot.csv"
+kres = pd.read_csv(TABLE, index_col=0, comment="#")
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,7 +66,7 @@ print(f"Computed {date.today().isoformat()} with scimodel at commit {git_commit(
       "tf_fe_depth_check.py (this folder; the method is in its docstring) from the committed band "
       "grids and Eliashberg inputs, alpha2F rescaled to the paper's lambda, the config's solver settings "
       "(`scdft`) and the DOS settings of `scimodel.scdft.tfme.kresolved_tc`; TF-ME Tc from "
-      "`results/tables/paper004_table2_kresolved.csv` (`tc_tf_me_rescaled`).\n")
+      f"`{TABLE}` (`tc_tf_me_rescaled`).\n")
 print("| metal | DOS bands | mu (eV) | TF-FE (K) | paper TF-FE | inputs factor | TF-ME (K) | "
       "TF-ME / TF-FE | paper | matrix-element factor | TF-ME below TF-FE |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
