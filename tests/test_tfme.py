@@ -611,10 +611,13 @@ def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():
     """The committed snapshot of Table 2 k-resolved (input of the records tf_fe_depth_check.md
     and coulomb_sensitivity.md): its paper columns are the transcribed values, each TF-ME miss
     is the product of its inputs factor and its matrix-element factor, and the two records
-    quote the snapshot's numbers."""
+    quote the snapshot's numbers.  sk_fe_order_check.md computes the energy-only TF-FE and
+    TF-SK on the same bands: its workflow reading gives the snapshot's TF-FE, and a TF-SK
+    within 2.5 % of the snapshot's k-resolved TF-SK."""
     import re
 
     import pandas as pd
+    import yaml
 
     from scimodel.paper004 import paper_value, read_paper_values
 
@@ -653,3 +656,14 @@ def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():
     for m, want, ours in rows:
         assert float(want) == pytest.approx(v["ratio_me_fe_paper"][m], abs=6e-4)
         assert float(ours) == pytest.approx(v["ratio_me_fe_bands"][m], abs=6e-4)
+
+    order = (folder / "sk_fe_order_check.md").read_text()
+    elements = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["abinitio"]["elements"]
+    n_val = {m: f"{float(elements[m]['n_valence']):g}" for m in metals}
+    rows = re.findall(r"^\| (\w\w) \| valence \| [\d.]+ \| (\d+) \| [\d.]+ \| ([\d.]+) \| ([\d.]+) \|",
+                      order, re.M)
+    rows = [(m, fe, sk) for m, nel, fe, sk in rows if nel == n_val[m]]
+    assert sorted(r[0] for r in rows) == sorted(metals)
+    for m, fe, sk in rows:
+        assert float(fe) == pytest.approx(v["tc_tf_fe_bands_rescaled"][m], abs=6e-4)
+        assert float(sk) == pytest.approx(v["tc_tf_sk_kresolved_rescaled"][m], rel=0.025)

@@ -28,7 +28,9 @@ Miss decomposition: (1 + dev_tf_me_rescaled_percent/100) = (1 + dev_tf_fe_bands_
 (1 + dev_ratio_me_fe_percent/100): the inputs with the free-electron kernel, then the matrix elements.
 TF-FE here takes its band bottom (mu of Eq. 26) from the valence bands (semicore_bands); with the
 semicore p (Nb, Mo, Ta) or d (Pb) shell in its DOS the split moves, most for Mo (the paper does not
-say which bands its TF-FE DOS held): resources/abinitio/coulomb/tf_fe_depth_check.md."""
+say which bands its TF-FE DOS held): resources/abinitio/coulomb/tf_fe_depth_check.md.  The paper's
+order of TF-SK and TF-FE (no matrix elements) favours the shell in the DOS; under that reading Mo's miss
+sits in its inputs (resources/abinitio/coulomb/sk_fe_order_check.md)."""
 
 
 def pseudo_note(results) -> str:
