@@ -667,3 +667,19 @@ def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():
     for m, fe, sk in rows:
         assert float(fe) == pytest.approx(v["tc_tf_fe_bands_rescaled"][m], abs=6e-4)
         assert float(sk) == pytest.approx(v["tc_tf_sk_kresolved_rescaled"][m], rel=0.025)
+
+
+def test_sk_fe_order_record_follows_the_free_electron_origin():
+    """sk_fe_order_check.md's reading: TF-SK and TF-FE differ only in the origin of the
+    free-electron energy (k_F^2/2 against mu), and the larger origin has the higher Tc in
+    every row; each row's ratio is its two Tc."""
+    import re
+
+    text = (ROOT / "resources" / "abinitio" / "coulomb" / "sk_fe_order_check.md").read_text()
+    rows = re.findall(r"^\| \w\w \| [^|]+ \| ([\d.]+) \| \d+ \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| "
+                      r"([\d.]+) \|", text, re.M)
+    assert len(rows) == 17
+    for mu, ekf, fe, sk, ratio in (tuple(map(float, r)) for r in rows):
+        assert (sk > fe) == (ekf > mu)
+        assert ratio == pytest.approx(sk / fe, abs=1.5e-3)
+
