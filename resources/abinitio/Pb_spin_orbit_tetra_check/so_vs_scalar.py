@@ -59,6 +59,12 @@ def main() -> int:
                   f"ratio {lam['spin-orbit'] / lam['scalar']:.3f}."]
         if len(common) == 8:
             lines.append("All 8 points: these are the 4^3 lambdas (direct sums).")
+    for name, p in pts.items():
+        if len(p) == 8 and len(common) < 8:
+            w = np.array([p[i]["star"] for i in p], float)
+            lam = float(np.sum(w * [p[i]["lambda_q"] for i in p]) / w.sum())
+            lines.append(f"The {name} grid is complete: its 4^3 lambda (star-weighted direct sum over "
+                         f"the {int(w.sum())} star members) is {lam:.3f}.")
     text = "\n".join(lines) + "\n"
     (HERE / "so_vs_scalar.md").write_text(text)
     print(text)
