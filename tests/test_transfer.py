@@ -217,3 +217,44 @@ def test_a_stiffer_target_keeps_its_frequency_scale():
     m_out, m_to = el.moments(OMEGA, out.a2f), el.moments(OMEGA, SPIN_ORBIT)
     assert m_out["omega_log"] == pytest.approx(s * m_to["omega_log"], rel=2e-3)
     assert m_out["lam"] == pytest.approx(el.lambda_from_a2f(OMEGA, stiff) * out.lambda_ratio, rel=1e-12)
+
+
+def test_committed_scalar_member_of_the_pb_pair_is_its_campaign():
+    """resources/abinitio/spin_orbit/Pb_q4_809abecd94d10df3.nc, the scalar member of the
+    spin-orbit pair: the phonon-only join of the campaign of its name (phonon key, pseudopotential
+    and the settings the pair must share, as the scalar campaign file sets them), without
+    spin-orbit, readable as the rule abinitio_spin_orbit reads it, and its lambda is
+    2 Int a2F / omega of its own alpha2F."""
+    import json
+    import zipfile
+    from pathlib import Path
+
+    import yaml
+
+    from scimodel.io import read_dataset
+    from scimodel.qe.spin_orbit import SAME_SETUP
+
+    root = Path(__file__).resolve().parents[1]
+    key = "809abecd94d10df3"
+    ds = read_dataset(root / "resources" / "abinitio" / "spin_orbit" / f"Pb_q4_{key}.nc",
+                      required={"omega": "meV", "a2f": "1", "phonon_dos": "1/meV", "lambda": "1"})
+    assert ds.attrs["phonon_key"] == key
+    assert "spin_orbit" not in ds.attrs
+    assert ds.attrs["electronic_steps"].startswith("none")
+    assert all(k in ds.attrs for k in SAME_SETUP)
+    pb = yaml.safe_load((root / "config" / "campaigns" / "abinitio_pb_s_scalar.yaml").read_text())
+    el = pb["abinitio"]["elements"]["Pb"]
+    assert el["spin_orbit"] is False
+    assert ds.attrs["pseudopotential"] == Path(el["pseudo"]).name
+    assert (ds.attrs["ecutwfc_Ry"], ds.attrs["ecutrho_Ry"]) == (el["ecutwfc_Ry"], el["ecutrho_Ry"])
+    assert (ds.attrs["k_grid_scf"], ds.attrs["k_grid_dense_elph"], ds.attrs["q_grid"]) == (
+        el["k_scf"], el["k_dense"], el["q_grid"])
+    with zipfile.ZipFile(root / "resources" / "abinitio" / "qe_studies" / f"Pb_q4_{key}.zip") as z:
+        points = [json.loads(z.read(n)) for n in z.namelist() if n.endswith("/summary.json")]
+    assert sorted(p["iq"] for p in points) == list(range(1, 9))         # the complete grid
+    assert {p["phonon_key"] for p in points} == {key}
+    assert {p["pseudo_sha256"] for p in points} == {ds.attrs["pseudopotential_sha256"]}
+    w, a2f = ds["omega"].values, ds["a2f"].values
+    held = w > 0
+    lam = 2.0 * np.trapezoid(a2f[held] / w[held], w[held])
+    assert lam == pytest.approx(float(ds["lambda"]), rel=1e-6)
