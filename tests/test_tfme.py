@@ -683,3 +683,28 @@ def test_sk_fe_order_record_follows_the_free_electron_origin():
         assert (sk > fe) == (ekf > mu)
         assert ratio == pytest.approx(sk / fe, abs=1.5e-3)
 
+
+
+def test_energy_only_input_gives_the_tables_energy_only_tf_fe():
+    """tfme.energy_only_input (the fitted bands' DOS with kresolved_tc's DOS settings, used by
+    the records tf_fe_depth_check and sk_fe_order_check) gives Al's energy-only TF-FE Tc of the
+    committed k-resolved table snapshot."""
+    import pandas as pd
+    import yaml
+
+    from scimodel import paper004
+    from scimodel.scdft import Settings, abinitio_bands
+    from scimodel.scdft.solver import GapEquation
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    kres = pd.read_csv(ROOT / "resources" / "abinitio" / "coulomb" / "table2_kresolved_snapshot.csv",
+                       index_col=0, comment="#")
+    grid = abinitio_bands.load_band_grid(ROOT / "resources" / "abinitio" / "bands" / "Al.nc")
+    x = tfme.energy_only_input(abinitio_bands.fit_bands(grid),
+                               paper004.load_input(ROOT / "resources" / "abinitio" / "Al.nc", "Al"),
+                               nelec=float(grid.attrs["nelec"]),
+                               semicore=int(cfg["abinitio"]["elements"]["Al"]["semicore_bands"]),
+                               paper_lambda=float(kres.loc["lambda_paper", "Al"]))
+    tc = GapEquation(x, Settings.from_config(cfg["scdft"]).refined(coulomb="tf-fe",
+                                                                   cutoff=float(x.xi[-1]))).tc().tc
+    assert tc == pytest.approx(float(kres.loc["tc_tf_fe_bands_rescaled", "Al"]), rel=1e-4)

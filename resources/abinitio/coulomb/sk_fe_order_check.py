@@ -22,7 +22,6 @@ Run from the project root:
 """
 import dataclasses
 import functools
-import inspect
 import time
 from datetime import date
 
@@ -31,7 +30,7 @@ import yaml
 from scimodel import paper004
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
-from scimodel.scdft import Settings, abinitio_bands, kconvergence, tfme
+from scimodel.scdft import Settings, abinitio_bands, tfme
 from scimodel.scdft.solver import GapEquation
 
 # the shell kept in the second DOS reading: (name, bands left out, electrons it holds)
@@ -40,7 +39,6 @@ KEPT_SHELL = {"Al": None, "Mo": ("4p", 1, 6), "Ta": ("5p", 1, 6), "Pb": ("5d", 0
 
 cfg = yaml.safe_load(open("config/config.yaml"))
 elements = cfg["abinitio"]["elements"]
-DEFAULTS = {k: v.default for k, v in inspect.signature(tfme.kresolved_tc).parameters.items()}
 paper = read_paper_values("resources/paper004/paper004_values.csv")
 settings = Settings.from_config(cfg["scdft"])
 
@@ -54,10 +52,8 @@ def inputs(metal):
 def dos_input(metal, semicore):
     """The fitted bands' DOS with ``semicore`` bands left out, alpha2F at the paper's lambda."""
     grid, fit, inp = inputs(metal)
-    fb = kconvergence.fitted_bands(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
-                                   dos_mesh=DEFAULTS["dos_mesh"], dos_bin_mev=DEFAULTS["dos_bin_mev"],
-                                   delta0=DEFAULTS["delta0"], normalisation=None)
-    return fb.inp.scaled_to_lambda(paper_value(paper, "lambda", metal, "paper"))
+    return tfme.energy_only_input(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
+                                  paper_lambda=paper_value(paper, "lambda", metal, "paper"))
 
 
 def tc(x, scheme):

@@ -16,7 +16,6 @@ is used when its path is given as the argument):
     .venv/bin/python resources/abinitio/coulomb/tf_fe_depth_check.py > resources/abinitio/coulomb/tf_fe_depth_check.md
 """
 import functools
-import inspect
 import sys
 from datetime import date
 
@@ -26,7 +25,7 @@ import yaml
 from scimodel import paper004
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
-from scimodel.scdft import Settings, abinitio_bands, kconvergence, tfme
+from scimodel.scdft import Settings, abinitio_bands, tfme
 from scimodel.scdft.solver import GapEquation
 
 # bands left out in each reading: the config's semicore_bands, and the s shell only
@@ -34,7 +33,6 @@ KEPT_SHELL = {"Mo": ("4p", 1), "Ta": ("5p", 1), "Pb": ("5d", 0), "Nb": ("4p", 1)
 
 cfg = yaml.safe_load(open("config/config.yaml"))
 elements = cfg["abinitio"]["elements"]
-DEFAULTS = {k: v.default for k, v in inspect.signature(tfme.kresolved_tc).parameters.items()}
 paper = read_paper_values("resources/paper004/paper004_values.csv")
 # the k-resolved table: the committed snapshot, or a rebuilt table given as the argument
 TABLE = sys.argv[1] if len(sys.argv) > 1 else "resources/abinitio/coulomb/table2_kresolved_snapshot.csv"
@@ -50,10 +48,8 @@ def inputs(metal):
 
 def tc_fe(metal, semicore):
     grid, fit, inp = inputs(metal)
-    fb = kconvergence.fitted_bands(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
-                                   dos_mesh=DEFAULTS["dos_mesh"], dos_bin_mev=DEFAULTS["dos_bin_mev"],
-                                   delta0=DEFAULTS["delta0"], normalisation=None)
-    x = fb.inp.scaled_to_lambda(paper_value(paper, "lambda", metal, "paper"))
+    x = tfme.energy_only_input(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
+                               paper_lambda=paper_value(paper, "lambda", metal, "paper"))
     res = GapEquation(x, Settings.from_config(cfg["scdft"]).refined(coulomb="tf-fe",
                                                                     cutoff=float(x.xi[-1]))).tc()
     if not res.found:

@@ -13,6 +13,7 @@ effect of the matrix elements.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
@@ -306,6 +307,18 @@ class EnergySolutions:
         if key not in self._by_t:
             self._by_t[key] = self.ge.solve(float(t), amplitude=0.5)
         return self._by_t[key]
+
+
+def energy_only_input(fit, inp: ScdftInput, *, nelec: float, semicore: int,
+                      paper_lambda: float | None = None) -> ScdftInput:
+    """The energy-only input on the DOS of the fitted bands with ``semicore`` bands left out,
+    built with the DOS settings of :func:`kresolved_tc` (``dos_mesh``, ``dos_bin_mev``,
+    ``delta0``, its defaults), alpha2F rescaled to ``paper_lambda`` if given: the input of
+    the energy-only Tc that :func:`kresolved_tc` solves next to the k-resolved ones."""
+    defaults = inspect.signature(kresolved_tc).parameters
+    fb = fitted_bands(fit, inp, nelec=nelec, semicore=semicore, normalisation=None,
+                      **{k: defaults[k].default for k in ("dos_mesh", "dos_bin_mev", "delta0")})
+    return fb.inp if paper_lambda is None else fb.inp.scaled_to_lambda(float(paper_lambda))
 
 
 def _energy_guess(kg: KResolvedGap, ge: EnergySolutions, tc_k: float, tc_e: float, t: float) -> np.ndarray:
