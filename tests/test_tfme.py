@@ -686,25 +686,22 @@ def test_sk_fe_order_record_follows_the_free_electron_origin():
 
 
 def test_energy_only_input_gives_the_tables_energy_only_tf_fe():
-    """tfme.energy_only_input (the fitted bands' DOS with kresolved_tc's DOS settings, used by
-    the records tf_fe_depth_check and sk_fe_order_check) gives Al's energy-only TF-FE Tc of the
-    committed k-resolved table snapshot."""
+    """paper004.fitted_band_input (tfme.energy_only_input on the committed band grid's fit,
+    with kresolved_tc's DOS settings; the input of the records tf_fe_depth_check and
+    sk_fe_order_check) gives Al's energy-only TF-FE Tc of the committed k-resolved table
+    snapshot."""
     import pandas as pd
     import yaml
 
     from scimodel import paper004
-    from scimodel.scdft import Settings, abinitio_bands
+    from scimodel.scdft import Settings
     from scimodel.scdft.solver import GapEquation
 
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     kres = pd.read_csv(ROOT / "resources" / "abinitio" / "coulomb" / "table2_kresolved_snapshot.csv",
                        index_col=0, comment="#")
-    grid = abinitio_bands.load_band_grid(ROOT / "resources" / "abinitio" / "bands" / "Al.nc")
-    x = tfme.energy_only_input(abinitio_bands.fit_bands(grid),
-                               paper004.load_input(ROOT / "resources" / "abinitio" / "Al.nc", "Al"),
-                               nelec=float(grid.attrs["nelec"]),
-                               semicore=int(cfg["abinitio"]["elements"]["Al"]["semicore_bands"]),
-                               paper_lambda=float(kres.loc["lambda_paper", "Al"]))
+    x = paper004.fitted_band_input("Al", int(cfg["abinitio"]["elements"]["Al"]["semicore_bands"]),
+                                   float(kres.loc["lambda_paper", "Al"]), root=ROOT)
     tc = GapEquation(x, Settings.from_config(cfg["scdft"]).refined(coulomb="tf-fe",
                                                                    cutoff=float(x.xi[-1]))).tc().tc
     assert tc == pytest.approx(float(kres.loc["tc_tf_fe_bands_rescaled", "Al"]), rel=1e-4)

@@ -10,6 +10,7 @@ Energies in meV, temperatures in K, entropies and heat capacities in k_B per ato
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from pathlib import Path
@@ -86,6 +87,29 @@ def load_input(path: str | Path, metal: str) -> ScdftInput:
     from .qe import read_abinitio
     ds = read_abinitio(path)
     return ScdftInput.from_dataset(ds, path=path, name=metal)
+
+
+def fitted_band_input(metal: str, semicore: int, paper_lambda: float | None = None,
+                      root: str | Path = ".") -> ScdftInput:
+    """The energy-only input of ``metal`` on the DOS of its committed band grid's fit
+    (``resources/abinitio/bands/<M>.nc`` under ``root``) with ``semicore`` bands left out, and
+    the Eliashberg input of ``resources/abinitio/<M>.nc``, alpha2F rescaled to ``paper_lambda``
+    if given (:func:`scimodel.scdft.tfme.energy_only_input`).  The band fit is built once per
+    metal and root."""
+    from .scdft import tfme
+
+    grid, fit, inp = _fitted_bands(metal, str(root))
+    return tfme.energy_only_input(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
+                                  paper_lambda=paper_lambda)
+
+
+@functools.lru_cache(maxsize=2)
+def _fitted_bands(metal: str, root: str):
+    from .scdft import abinitio_bands
+
+    grid = abinitio_bands.load_band_grid(Path(root) / "resources" / "abinitio" / "bands" / f"{metal}.nc")
+    return grid, abinitio_bands.fit_bands(grid), load_input(Path(root) / "resources" / "abinitio" / f"{metal}.nc",
+                                                            metal)
 
 
 def kresolved_tfme(metal: str, bands, nc, coulomb: xr.Dataset, paper, tfme_cfg: dict, scdft_cfg: dict,

@@ -21,7 +21,6 @@ Run from the project root:
     .venv/bin/python resources/abinitio/coulomb/sk_fe_order_check.py > resources/abinitio/coulomb/sk_fe_order_check.md
 """
 import dataclasses
-import functools
 import time
 from datetime import date
 
@@ -30,7 +29,7 @@ import yaml
 from scimodel import paper004
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
-from scimodel.scdft import Settings, abinitio_bands, tfme
+from scimodel.scdft import Settings
 from scimodel.scdft.solver import GapEquation
 
 # the shell kept in the second DOS reading: (name, bands left out, electrons it holds)
@@ -43,17 +42,9 @@ paper = read_paper_values("resources/paper004/paper004_values.csv")
 settings = Settings.from_config(cfg["scdft"])
 
 
-@functools.lru_cache(maxsize=1)
-def inputs(metal):
-    grid = abinitio_bands.load_band_grid(f"resources/abinitio/bands/{metal}.nc")
-    return grid, abinitio_bands.fit_bands(grid), paper004.load_input(f"resources/abinitio/{metal}.nc", metal)
-
-
 def dos_input(metal, semicore):
     """The fitted bands' DOS with ``semicore`` bands left out, alpha2F at the paper's lambda."""
-    grid, fit, inp = inputs(metal)
-    return tfme.energy_only_input(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
-                                  paper_lambda=paper_value(paper, "lambda", metal, "paper"))
+    return paper004.fitted_band_input(metal, semicore, paper_value(paper, "lambda", metal, "paper"))
 
 
 def tc(x, scheme):

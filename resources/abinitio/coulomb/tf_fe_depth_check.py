@@ -15,7 +15,6 @@ Run from the project root (reads the committed snapshot of the k-resolved table,
 is used when its path is given as the argument):
     .venv/bin/python resources/abinitio/coulomb/tf_fe_depth_check.py > resources/abinitio/coulomb/tf_fe_depth_check.md
 """
-import functools
 import sys
 from datetime import date
 
@@ -25,7 +24,7 @@ import yaml
 from scimodel import paper004
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
-from scimodel.scdft import Settings, abinitio_bands, tfme
+from scimodel.scdft import Settings
 from scimodel.scdft.solver import GapEquation
 
 # bands left out in each reading: the config's semicore_bands, and the s shell only
@@ -39,17 +38,8 @@ TABLE = sys.argv[1] if len(sys.argv) > 1 else "resources/abinitio/coulomb/table2
 kres = pd.read_csv(TABLE, index_col=0, comment="#")
 
 
-@functools.lru_cache(maxsize=1)
-def inputs(metal):
-    """Band grid, its star-function fit and the Eliashberg input, built once per metal."""
-    grid = abinitio_bands.load_band_grid(f"resources/abinitio/bands/{metal}.nc")
-    return grid, abinitio_bands.fit_bands(grid), paper004.load_input(f"resources/abinitio/{metal}.nc", metal)
-
-
 def tc_fe(metal, semicore):
-    grid, fit, inp = inputs(metal)
-    x = tfme.energy_only_input(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=semicore,
-                               paper_lambda=paper_value(paper, "lambda", metal, "paper"))
+    x = paper004.fitted_band_input(metal, semicore, paper_value(paper, "lambda", metal, "paper"))
     res = GapEquation(x, Settings.from_config(cfg["scdft"]).refined(coulomb="tf-fe",
                                                                     cutoff=float(x.xi[-1]))).tc()
     if not res.found:
