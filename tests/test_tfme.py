@@ -684,7 +684,6 @@ def test_sk_fe_order_record_follows_the_free_electron_origin():
         assert ratio == pytest.approx(sk / fe, abs=1.5e-3)
 
 
-
 def test_energy_only_input_gives_the_tables_energy_only_tf_fe():
     """paper004.fitted_band_input (tfme.energy_only_input on the committed band grid's fit,
     with kresolved_tc's DOS settings; the input of the records tf_fe_depth_check and

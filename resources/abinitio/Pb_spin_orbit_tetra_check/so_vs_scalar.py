@@ -21,6 +21,12 @@ ROOT = HERE.parents[2]
 ARCHIVES = {"spin-orbit": "Pb_q4_059e9f38a0077bc5", "scalar": "Pb_q4_809abecd94d10df3"}
 
 
+def star_mean(points: dict, iqs) -> tuple[float, int]:
+    """Star-weighted mean of lambda_q over the q points ``iqs`` and their number of star members."""
+    w = np.array([points[i]["star"] for i in iqs], float)
+    return float(np.sum(w * [points[i]["lambda_q"] for i in iqs]) / w.sum()), int(w.sum())
+
+
 def main() -> int:
     from scimodel.qe import campaigns, store
 
@@ -52,19 +58,18 @@ def main() -> int:
         r = f"{b['lambda_q'] / a['lambda_q']:.2f}" if a and b and a["lambda_q"] > 0 else ""
         lines.append(f"| {iq} | ({q}) | {ref['star']} | {fa} | {fb} | {la} | {lb} | {r} |")
     if any(sr[i]["lambda_q"] > 0 for i in common):
-        w = np.array([sr[i]["star"] for i in common], float)
-        lam = {n: float(np.sum(w * [p[i]["lambda_q"] for i in common]) / w.sum()) for n, p in pts.items()}
-        lines += ["", f"Star-weighted lambda over the {len(common)} points both hold ({int(w.sum())} of the "
+        lam = {n: star_mean(p, common)[0] for n, p in pts.items()}
+        members = star_mean(sr, common)[1]
+        lines += ["", f"Star-weighted lambda over the {len(common)} points both hold ({members} of the "
                   f"64 star members): scalar {lam['scalar']:.3f}, spin-orbit {lam['spin-orbit']:.3f}, "
                   f"ratio {lam['spin-orbit'] / lam['scalar']:.3f}."]
         if len(common) == 8:
             lines.append("All 8 points: these are the 4^3 lambdas (direct sums).")
     for name, p in pts.items():
         if len(p) == 8 and len(common) < 8:
-            w = np.array([p[i]["star"] for i in p], float)
-            lam = float(np.sum(w * [p[i]["lambda_q"] for i in p]) / w.sum())
+            lam, members = star_mean(p, p)
             lines.append(f"The {name} grid is complete: its 4^3 lambda (star-weighted direct sum over "
-                         f"the {int(w.sum())} star members) is {lam:.3f}.")
+                         f"the {members} star members) is {lam:.3f}.")
     text = "\n".join(lines) + "\n"
     (HERE / "so_vs_scalar.md").write_text(text)
     print(text)

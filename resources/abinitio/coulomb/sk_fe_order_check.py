@@ -26,7 +26,7 @@ from datetime import date
 
 import yaml
 
-from scimodel import paper004
+from scimodel import paper004, units
 from scimodel.paper004 import paper_value, read_paper_values
 from scimodel.provenance import git_commit
 from scimodel.scdft import Settings
@@ -58,17 +58,19 @@ t0 = time.time()
 rows = []
 for metal, shell in KEPT_SHELL.items():
     n_val = float(elements[metal]["n_valence"])
-    readings = [("valence", int(elements[metal]["semicore_bands"]), 0)]
+    readings = [("valence", int(elements[metal]["semicore_bands"]))]
+    extras = [0]                        # electrons added to n_valence in k_F
     if shell is not None:
-        readings.append((f"with {shell[0]}", shell[1], shell[2]))
-    for label, semicore, _ in readings:
+        readings.append((f"with {shell[0]}", shell[1]))
+        extras.append(shell[2])
+    for label, semicore in readings:
         x = dos_input(metal, semicore)
         fe = tc(x, "tf-fe")
-        for kf_label, extra in [("valence", 0)] + ([(f"+ {shell[0]}", shell[2])] if shell else []):
+        for extra in extras:
             kf = x.kf * ((n_val + extra) / n_val) ** (1.0 / 3.0)
             sk = tc(dataclasses.replace(x, kf=kf), "tf-sk")
-            rows.append((metal, label, x.mu / 1000, f"{n_val + extra:g}", 0.5 * kf**2 * 27.211386,
-                         fe, sk))
+            rows.append((metal, label, x.mu / units.EV_TO_MEV, f"{n_val + extra:g}",
+                         0.5 * kf**2 * units.HA_TO_EV, fe, sk))
 
 print("# TF-SK against TF-FE on the same inputs (paper 004, Table 2)\n")
 print(f"Computed {date.today().isoformat()} with scimodel at commit {git_commit()} by "
