@@ -346,6 +346,12 @@ def test_kresolved_tfme_on_the_cached_al_inputs(al_coulomb):
         (1.0 + float(tab["dev_tf_fe_bands_percent"]) / 100.0)
         * (1.0 + float(tab["dev_ratio_me_fe_percent"]) / 100.0), rel=1e-12)
     assert all(tab[v].attrs["units"] and tab[v].attrs["long_name"] for v in tab.data_vars)
+    # Al has no semicore shell: its shell reading is flagged not computed, its cells empty
+    assert ds.attrs["semicore_shell"] == "none" and (ds["found_energy_only_shell"].values == -1).all()
+    assert np.isnan(ds["tc_energy_only_shell"].values).all()
+    assert np.isnan([float(tab[r]) for r in ("tc_tf_fe_shell_rescaled", "dev_ratio_me_fe_shell_percent")]).all()
+    sk = float(ds["tc_energy_only"].sel(variant="rescaled", scheme_energy="tf-sk"))
+    assert float(tab["ratio_sk_fe_bands"]) == pytest.approx(sk / fe, rel=1e-12)
 
 
 # --------------------------------------------------------------------------- pw.x end to end
@@ -605,6 +611,43 @@ def test_ratio_by_energy_of_two_matrices():
     assert coulomb_me.ratio_cells(r) == ["1.000 (1.00..1.00)", "2.000 (2.00..2.00)", "no states"]
     same = coulomb_me.ratio_by_energy(ma, ma, rows, e, [-3.0, 10.0])
     assert same[0] == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_shell_reading_moves_only_the_free_electron_origin():
+    """The second reading of the free-electron inputs (tfme.shell_reading_tc) on Nb's committed
+    bands (coarse 32^3 DOS mesh): keeping the 4p shell in the DOS deepens its bottom (mu of
+    Eq. 26), which weakens the TF-FE kernel near E_F and raises TF-FE's Tc above the valence
+    reading's; the shell's electrons enter TF-SK's k_F only, so TF-FE does not depend on
+    them and TF-SK rises with them (a larger origin k_F^2/2).  A shell larger than the
+    metal's semicore bands is refused by name."""
+    from scimodel import paper004
+    from scimodel.scdft import Settings, abinitio_bands
+    from scimodel.scdft.solver import GapEquation
+
+    grid = abinitio_bands.load_band_grid(ROOT / "resources" / "abinitio" / "bands" / "Nb.nc")
+    fit = abinitio_bands.fit_bands(grid)
+    inp = paper004.load_input(ROOT / "resources" / "abinitio" / "Nb.nc", "Nb")
+    dos = dict(dos_mesh=32, dos_bin_mev=5.0, delta0=1.0)
+    fb = kconvergence.fitted_bands(fit, inp, nelec=float(grid.attrs["nelec"]), semicore=4, normalisation=None, **dos)
+    x = fb.inp.scaled_to_lambda(1.18)
+    s = Settings()
+    valence_fe = GapEquation(x, s.refined(coulomb="tf-fe", cutoff=fb.top)).tc().tc
+
+    def shell(electrons):
+        return tfme.shell_reading_tc(fit, inp, {"rescaled": x}, s, nelec=float(grid.attrs["nelec"]),
+                                     semicore=4, shell={"name": "4p", "bands": 3, "electrons": electrons},
+                                     **dos)
+
+    few, full = shell(1.0), shell(6.0)
+    r = tfme.VARIANTS.index("rescaled")
+    assert (full[1][r] == 1).all() and (full[1][1 - r] == -1).all()
+    assert np.isnan(full[0][1 - r]).all()
+    assert full[0][r, 0] > 1.1 * valence_fe          # TF-FE: deeper band bottom, higher Tc
+    assert few[0][r, 0] == full[0][r, 0]              # TF-FE has no k_F
+    assert full[0][r, 1] > few[0][r, 1]               # TF-SK: larger k_F, higher Tc
+    with pytest.raises(InputError, match="semicore_shell.Nb.bands"):
+        tfme.shell_reading_tc(fit, inp, {"rescaled": x}, s, nelec=float(grid.attrs["nelec"]), semicore=4,
+                              shell={"name": "4s4p", "bands": 5, "electrons": 8}, **dos)
 
 
 def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():

@@ -118,7 +118,8 @@ def kresolved_tfme(metal: str, bands, nc, coulomb: xr.Dataset, paper, tfme_cfg: 
     from the files the rule ``kresolved_tfme`` reads: the band grid ``bands``, the
     Eliashberg input ``nc``, the K^TF-ME dataset ``coulomb`` (loaded), the paper's values
     ``paper`` (its lambda for the rescaled variant), the ``paper004.kresolved_tfme`` and
-    ``scdft`` config sections and the metal's semicore bands."""
+    ``scdft`` config sections (``semicore_shell`` of the former: the metal's shell of the
+    second TF-FE / TF-SK reading, if any) and the metal's semicore bands."""
     from .scdft import abinitio_bands, tfme
 
     cfg = dict(tfme_cfg)
@@ -133,7 +134,8 @@ def kresolved_tfme(metal: str, bands, nc, coulomb: xr.Dataset, paper, tfme_cfg: 
         seeds=cfg["seeds"], distribution=cfg["distribution"], dos_mesh=cfg["dos_mesh"],
         dos_bin_mev=cfg["dos_bin_meV"], normalisation=cfg["normalisation"],
         average_bin_mev=cfg["average_bin_meV"],
-        t_gap=float(scdft_cfg.get("t_gap_K", 0.01)))
+        t_gap=float(scdft_cfg.get("t_gap_K", 0.01)),
+        shell=(cfg.get("semicore_shell") or {}).get(metal))
 
 
 def hbar_vf_mev_nm(inp: ScdftInput) -> float:

@@ -1,4 +1,6 @@
 """Paper 004, Table 2, k-resolved columns (TF-ME, TF-SK) -> NetCDF, CSV, Markdown."""
+import json
+
 import pandas as pd
 import xarray as xr
 
@@ -26,11 +28,22 @@ by band index onto the band grid; the deviation of their band energies near E_F 
 band_deviation_mean / _max.
 Miss decomposition: (1 + dev_tf_me_rescaled_percent/100) = (1 + dev_tf_fe_bands_percent/100) x
 (1 + dev_ratio_me_fe_percent/100): the inputs with the free-electron kernel, then the matrix elements.
-TF-FE here takes its band bottom (mu of Eq. 26) from the valence bands (semicore_bands); with the
-semicore p (Nb, Mo, Ta) or d (Pb) shell in its DOS the split moves, most for Mo (the paper does not
-say which bands its TF-FE DOS held): resources/abinitio/coulomb/tf_fe_depth_check.md.  The paper's
-order of TF-SK and TF-FE (no matrix elements) favours the shell in the DOS; under that reading Mo's miss
-sits in its inputs (resources/abinitio/coulomb/sk_fe_order_check.md)."""
+Two readings of the free-electron inputs, which the paper does not state (which bands its DOS held,
+which electrons its "average density" counted).  Valence (tc_tf_fe_bands_rescaled and the split above):
+the DOS of the bands above semicore_bands, k_F from n_valence.  Semicore shell (rows *_shell*): the
+semicore p (Nb, Mo, Ta) or d (Pb) shell kept in the DOS, so its bottom is mu of Eq. 26, and its
+electrons added in k_F; the same split follows (dev_tf_fe_shell_percent, dev_ratio_me_fe_shell_percent).
+TF-SK and TF-FE differ only in the origin of the free-electron energy (k_F^2/2 against mu), so the
+paper's order of the two (ratio_sk_fe_paper, no matrix element) tests the reading: the shell reading
+gives its order for Ta, Pb and Nb, the valence reading for none of Al, Ta, Pb, Nb
+(resources/abinitio/coulomb/sk_fe_order_check.md, tf_fe_depth_check.md)."""
+
+
+def shell_note(results) -> str:
+    """The semicore shell of each metal's second reading (attribute semicore_shell of the runs)."""
+    shells = {m: d.attrs.get("semicore_shell", "none") for m, d in results.items()}
+    parts = [f"{m} {json.loads(v)['name']}" if v != "none" else f"{m} none" for m, v in shells.items()]
+    return "Semicore shell of the *_shell* rows: " + "; ".join(parts) + "."
 
 
 def pseudo_note(results) -> str:
@@ -73,7 +86,8 @@ def main(sm):
         shown[m] = ["" if v != v else f"{v:.4g}" for v in df[m]]
     shown["meaning"] = [t.replace("|", "\\|") for t in df["meaning"]]     # a pipe would split the cell
     write_table(shown, md=sm.output.md, title="Paper 004, Tables 2-3: k-resolved TF-ME and TF-SK",
-                notes=NOTES + "  " + pseudo_note(results) + "  " + g_sum_note(results))
+                notes=NOTES + "  " + pseudo_note(results) + "  " + g_sum_note(results) + "  "
+                + shell_note(results))
 
 
 run_script(main, snakemake)  # noqa: F821

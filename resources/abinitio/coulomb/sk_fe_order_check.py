@@ -32,12 +32,10 @@ from scimodel.provenance import git_commit
 from scimodel.scdft import Settings
 from scimodel.scdft.solver import GapEquation
 
-# the shell kept in the second DOS reading: (name, bands left out, electrons it holds)
-KEPT_SHELL = {"Al": None, "Mo": ("4p", 1, 6), "Ta": ("5p", 1, 6), "Pb": ("5d", 0, 10),
-              "Nb": ("4p", 1, 6)}
-
 cfg = yaml.safe_load(open("config/config.yaml"))
 elements = cfg["abinitio"]["elements"]
+# the shell kept in the second DOS reading (config paper004.kresolved_tfme.semicore_shell; Al has none)
+SHELLS = {"Al": None, **cfg["paper004"]["kresolved_tfme"]["semicore_shell"]}
 paper = read_paper_values("resources/paper004/paper004_values.csv")
 settings = Settings.from_config(cfg["scdft"])
 
@@ -56,13 +54,14 @@ def tc(x, scheme):
 
 t0 = time.time()
 rows = []
-for metal, shell in KEPT_SHELL.items():
+for metal, shell in SHELLS.items():
     n_val = float(elements[metal]["n_valence"])
-    readings = [("valence", int(elements[metal]["semicore_bands"]))]
+    valence = int(elements[metal]["semicore_bands"])
+    readings = [("valence", valence)]
     extras = [0]                        # electrons added to n_valence in k_F
     if shell is not None:
-        readings.append((f"with {shell[0]}", shell[1]))
-        extras.append(shell[2])
+        readings.append((f"with {shell['name']}", valence - shell["bands"]))
+        extras.append(shell["electrons"])
     for label, semicore in readings:
         x = dos_input(metal, semicore)
         fe = tc(x, "tf-fe")

@@ -27,11 +27,10 @@ from scimodel.provenance import git_commit
 from scimodel.scdft import Settings
 from scimodel.scdft.solver import GapEquation
 
-# bands left out in each reading: the config's semicore_bands, and the s shell only
-KEPT_SHELL = {"Mo": ("4p", 1), "Ta": ("5p", 1), "Pb": ("5d", 0), "Nb": ("4p", 1)}
-
 cfg = yaml.safe_load(open("config/config.yaml"))
 elements = cfg["abinitio"]["elements"]
+# the shell kept in the second reading (config paper004.kresolved_tfme.semicore_shell)
+SHELLS = cfg["paper004"]["kresolved_tfme"]["semicore_shell"]
 paper = read_paper_values("resources/paper004/paper004_values.csv")
 # the k-resolved table: the committed snapshot, or a rebuilt table given as the argument
 TABLE = sys.argv[1] if len(sys.argv) > 1 else "resources/abinitio/coulomb/table2_kresolved_snapshot.csv"
@@ -56,12 +55,12 @@ print(f"Computed {date.today().isoformat()} with scimodel at commit {git_commit(
 print("| metal | DOS bands | mu (eV) | TF-FE (K) | paper TF-FE | inputs factor | TF-ME (K) | "
       "TF-ME / TF-FE | paper | matrix-element factor | TF-ME below TF-FE |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-for metal, (shell, kept) in KEPT_SHELL.items():
+for metal, shell in SHELLS.items():
+    valence = int(elements[metal]["semicore_bands"])
     me = float(kres.loc["tc_tf_me_rescaled", metal])
     p_fe = paper_value(paper, "tc", metal, "TF-FE")
     p_me = paper_value(paper, "tc", metal, "TF-ME")
-    for label, semicore in (("valence", int(elements[metal]["semicore_bands"])),
-                            (f"with {shell}", kept)):
+    for label, semicore in (("valence", valence), (f"with {shell['name']}", valence - shell["bands"])):
         fe, mu = tc_fe(metal, semicore)
         ratio, p_ratio = me / fe, p_me / p_fe
         print(f"| {metal} | {label} | {mu / 1000:.1f} | {fe:.3f} | {p_fe:g} | "

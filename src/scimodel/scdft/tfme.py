@@ -17,6 +17,7 @@ import inspect
 import json
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -64,7 +65,8 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                  dos_bin_mev: float = 5.0, delta0: float = 1.0,
                  normalisation: str = "tetrahedra", t_gap: float = 0.01, average_bin_mev: float = 100.0,
                  fractions=(0.97, 0.95, 0.93, 0.91, 0.89),
-                 curve_fractions=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)) -> xr.Dataset:
+                 curve_fractions=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99),
+                 shell: dict | None = None) -> xr.Dataset:
     """k-resolved TF-ME and TF-SK Tc for each seed, and the energy-only TF-FE and TF-SK
     Tc on the DOS of the same bands (module doc), with alpha2F as computed and, if
     ``paper_lambda`` is given, rescaled to it (``variant``).  ``fit``: star-function fit
@@ -92,6 +94,9 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
     of ``average_bin_mev``).  Against the energy-only TF-SK Tc it measures what the
     energy dependence of the matrix elements does; against the k-resolved TF-ME Tc, what
     their anisotropy on energy shells does.
+
+    ``tc_energy_only_shell``: the energy-only TF-FE and TF-SK Tc in the second reading of
+    their inputs, ``shell`` = {name, bands, electrons} (:func:`shell_reading_tc`).
     """
     if normalisation not in NORMALISATIONS:
         raise InputError(None, "normalisation", f"got {normalisation!r}; expected one of {NORMALISATIONS}")
@@ -134,6 +139,9 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
             e_jump[v, a] = jump_from_entropy(temps, [ge.entropy_difference(memo(t)) for t in temps], r.tc,
                                              ge.normal_heat_capacity(r.tc)).ratio
             e_eq[(v, a)] = memo
+    shell_tc, shell_found = shell_reading_tc(fit, inp, inputs, settings, nelec=nelec, semicore=semicore,
+                                             shell=shell, dos_mesh=dos_mesh, dos_bin_mev=dos_bin_mev,
+                                             delta0=delta0)
     schemes = ("tf-me", "tf-sk")
     tc = np.full((nv, 2, ns), np.nan)
     gap0 = np.full((nv, 2, ns), np.nan)
@@ -236,6 +244,13 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
         "tc_energy_only": da(energy_only, ("variant", "scheme_energy"), "K",
                              "Tc, energy-only equation (Eq. 20) on the DOS of the same fitted bands and "
                              "cutoff; NaN for a variant not computed or where found_energy_only = 0"),
+        "tc_energy_only_shell": da(shell_tc, ("variant", "scheme_energy"), "K",
+                                   "Tc, energy-only equation with the semicore shell (attribute semicore_shell) "
+                                   "kept in the DOS and its electrons in k_F; NaN where found_energy_only_shell "
+                                   "is not 1"),
+        "found_energy_only_shell": da(shell_found, ("variant", "scheme_energy"), "1",
+                                      "1: tc_energy_only_shell found above t_search_min_K; 0: none found; "
+                                      "-1: not computed (no semicore shell, or a variant not computed)"),
         "tc_energy_only_me_averaged": da(me_averaged, vdims, "K",
                                          "Tc, energy-only equation on the DOS of the fitted bands with the "
                                          "TF-ME blocks averaged over energy shells of the first seed's "
@@ -289,8 +304,48 @@ def kresolved_tc(fit, inp: ScdftInput, coulomb: xr.Dataset, settings: Settings, 
                     # files written before the cutoff existed (Al, Pb) hold every component
                     coulomb_g_cut_Ry=float(coulomb.attrs.get("g_cut_Ry", float("inf"))),
                     coulomb_pseudopotential=str(coulomb.attrs.get("pseudopotential", "not recorded")),
-                    average_bin_mev=float(average_bin_mev), t_search_min_K=float(settings.t_search_min))
+                    average_bin_mev=float(average_bin_mev), t_search_min_K=float(settings.t_search_min),
+                    semicore_shell=json.dumps(shell) if shell else "none")
     return ds
+
+
+def shell_reading_tc(fit, inp: ScdftInput, inputs: dict, settings: Settings, *, nelec: float,
+                     semicore: int, shell: dict | None, dos_mesh: int, dos_bin_mev: float,
+                     delta0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Energy-only TF-FE and TF-SK Tc (``VARIANTS`` x (tf-fe, tf-sk)) in the second reading
+    of paper 004's free-electron inputs, which the paper does not state: the semicore shell
+    ``shell`` = {name, bands, electrons} kept in the DOS (its ``bands`` of the ``semicore``
+    ones, so the DOS bottom, mu of Eq. 26, is the shell's) and its electrons added to the
+    metal's ``n_valence`` in the homogeneous-gas k_F of Eq. 29.  ``inputs``: the variants of
+    :func:`kresolved_tc` (their alpha2F is reused).  Returns the Tc (NaN where not found or
+    not computed) and a flag: 1 found, 0 none above t_search_min, -1 not computed."""
+    tc = np.full((len(VARIANTS), 2), np.nan)
+    found = np.full((len(VARIANTS), 2), -1, dtype=np.int8)
+    if not shell:
+        return tc, found
+    nb, extra = int(shell["bands"]), float(shell["electrons"])
+    if not 0 < nb <= semicore:
+        raise InputError(None, f"semicore_shell.{inp.name}.bands",
+                         f"got {nb}; expected 1..{semicore} (the metal's semicore_bands)")
+    n_val = (inp.attrs or {}).get("n_valence")
+    if not (n_val and extra > 0):
+        raise InputError(None, f"semicore_shell.{inp.name}",
+                         f"needs the input's n_valence (got {n_val}) and electrons > 0 (got {extra})")
+    fb = fitted_bands(fit, inp, nelec=nelec, semicore=semicore - nb, dos_mesh=dos_mesh,
+                      dos_bin_mev=dos_bin_mev, delta0=delta0, normalisation=None)
+    kf = fb.inp.kf * ((n_val + extra) / n_val) ** (1.0 / 3.0)
+    for v, name in enumerate(VARIANTS):
+        if name not in inputs:
+            continue
+        x = replace(fb.inp, kf=kf).with_a2f(inputs[name].omega, inputs[name].a2f)
+        for a, scheme in enumerate(("tf-fe", "tf-sk")):
+            r = GapEquation(x, settings.refined(coulomb=scheme, cutoff=fb.top)).tc()
+            found[v, a] = int(r.found)
+            if r.found:
+                tc[v, a] = r.tc
+            log.info("%s (%s alpha2F), %s shell kept: energy-only %s Tc %s", inp.name, name,
+                     shell["name"], scheme, f"{r.tc:.4g} K" if r.found else "not found")
+    return tc, found
 
 
 class EnergySolutions:
@@ -383,6 +438,46 @@ def _miss_decomposition(rows: dict, tc_fe_paper: np.ndarray) -> dict:
     }
 
 
+def shell_tc(scheme: str):
+    """Table-column function: the rescaled energy-only ``scheme`` Tc of a :func:`kresolved_tc`
+    dataset in the semicore-shell reading; NaN where the metal has no shell or no Tc."""
+    def f(ds, metal):
+        if "tc_energy_only_shell" not in ds:
+            raise InputError(None, f"k-resolved run of {metal}", "no tc_energy_only_shell (a run of an "
+                             "older scimodel; rebuild it)")
+        return float(ds["tc_energy_only_shell"].sel(variant="rescaled", scheme_energy=scheme))
+    return f
+
+
+def _shell_rows(rows: dict, tc_sk_bands: np.ndarray, fe_shell: np.ndarray, sk_shell: np.ndarray,
+                tc_sk_paper: np.ndarray) -> dict:
+    """The TF-SK / TF-FE order and the split of :func:`_miss_decomposition` in both readings
+    of the free-electron inputs: the valence bands (the table's TF-FE) and the semicore shell
+    kept (:func:`shell_reading_tc`).  TF-SK and TF-FE differ only in the origin of the
+    free-electron energy (k_F^2/2 against mu), so the paper's order of the two tells which
+    reading its inputs followed, without a matrix element."""
+    fe_bands, fe_paper = rows["tc_tf_fe_bands_rescaled"][0], rows["tc_tf_fe_paper"][0]
+    ratio_shell = rows["tc_tf_me_rescaled"][0] / fe_shell
+    empty = "; empty: no semicore shell (config paper004.kresolved_tfme.semicore_shell)"
+    return {
+        "ratio_sk_fe_bands": (tc_sk_bands / fe_bands, "1",
+                              "energy-only TF-SK / TF-FE Tc on the valence bands (rescaled alpha2F)"),
+        "ratio_sk_fe_paper": (tc_sk_paper / fe_paper, "1", "paper 004: TF-SK / TF-FE Tc"),
+        "tc_tf_fe_shell_rescaled": (fe_shell, "K", "energy-only TF-FE Tc with the semicore shell kept in the "
+                                    "DOS (its bottom is mu of Eq. 26), rescaled alpha2F" + empty),
+        "tc_tf_sk_shell_rescaled": (sk_shell, "K", "energy-only TF-SK Tc with the semicore shell kept in the "
+                                    "DOS and its electrons in k_F, rescaled alpha2F" + empty),
+        "ratio_sk_fe_shell": (sk_shell / fe_shell, "1", "tc_tf_sk_shell_rescaled / tc_tf_fe_shell_rescaled"),
+        "dev_tf_fe_shell_percent": (100.0 * (fe_shell / fe_paper - 1.0), "percent",
+                                    "tc_tf_fe_shell_rescaled vs the paper's TF-FE: the inputs' part of "
+                                    "dev_tf_me_rescaled_percent in the shell reading"),
+        "ratio_me_fe_shell": (ratio_shell, "1", "tc_tf_me_rescaled / tc_tf_fe_shell_rescaled"),
+        "dev_ratio_me_fe_shell_percent": (100.0 * (ratio_shell / rows["ratio_me_fe_paper"][0] - 1.0), "percent",
+                                          "ratio_me_fe_shell vs ratio_me_fe_paper: the matrix elements' part "
+                                          "of dev_tf_me_rescaled_percent in the shell reading"),
+    }
+
+
 def table2_kresolved(results: dict, paper) -> xr.Dataset:
     """Table 2, k-resolved columns: one row per metal from :func:`kresolved_tc` datasets
     (``results`` by metal) next to paper 004's TF-ME and TF-SK Tc (``paper``: the
@@ -470,6 +565,9 @@ def table2_kresolved(results: dict, paper) -> xr.Dataset:
         dev = 100.0 * (rows["tc_tf_me_rescaled"][0] / rows["tc_tf_me_paper"][0] - 1.0)
         rows["dev_tf_me_rescaled_percent"] = (dev, "percent", "tc_tf_me_rescaled vs the paper's TF-ME")
         rows.update(_miss_decomposition(rows, col(lambda d, m: paper_value(paper, "tc", m, "TF-FE"))))
+        rows.update(_shell_rows(rows, col(lambda d, m: float(d["tc_energy_only"].sel(
+            variant="rescaled", scheme_energy="tf-sk"))), col(shell_tc("tf-fe")), col(shell_tc("tf-sk")),
+            col(lambda d, m: paper_value(paper, "tc", m, "TF-SK"))))
     ds = xr.Dataset({k: da(v, ("metal",), u, ln) for k, (v, u, ln) in rows.items()},
                     coords={"metal": da(np.asarray(metals, dtype=str), ("metal",), "1", "metal")})
     ds.attrs["seeds"] = json.dumps({m: [int(s) for s in results[m]["seed"].values] for m in metals})
