@@ -711,6 +711,24 @@ def test_kresolved_snapshot_splits_each_miss_and_its_records_quote_it():
         assert float(fe) == pytest.approx(v["tc_tf_fe_bands_rescaled"][m], abs=6e-4)
         assert float(sk) == pytest.approx(v["tc_tf_sk_kresolved_rescaled"][m], rel=0.025)
 
+    # the semicore-shell rows are both records' shell reading (the shell in the DOS and k_F)
+    shells = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["paper004"]["kresolved_tfme"][
+        "semicore_shell"]
+    assert set(shells) == {"Mo", "Ta", "Pb", "Nb"} and np.isnan(v["tc_tf_fe_shell_rescaled"]["Al"])
+    for m, sh in shells.items():
+        nel = f"{float(elements[m]['n_valence']) + sh['electrons']:g}"
+        fe = re.search(rf"^\| {m} \| with {sh['name']} \| [\d.]+ \| ([\d.]+) \|", depth, re.M)
+        sk = re.search(rf"^\| {m} \| with {sh['name']} \| [\d.]+ \| {nel} \| [\d.]+ \| ([\d.]+) \| "
+                       r"([\d.]+) \|", order, re.M)
+        assert float(fe.group(1)) == float(sk.group(1)) == pytest.approx(v["tc_tf_fe_shell_rescaled"][m],
+                                                                         abs=6e-4)
+        assert float(sk.group(2)) == pytest.approx(v["tc_tf_sk_shell_rescaled"][m], abs=6e-4)
+    sm = list(shells)
+    np.testing.assert_allclose(1 + v["dev_tf_fe_shell_percent"][sm] / 100, v["tc_tf_fe_shell_rescaled"][sm]
+                               / v["tc_tf_fe_paper"][sm], rtol=1e-5)
+    np.testing.assert_allclose((1 + v["dev_tf_fe_shell_percent"][sm] / 100)
+                               * (1 + v["dev_ratio_me_fe_shell_percent"][sm] / 100), miss[sm], rtol=1e-5)
+
 
 def test_sk_fe_order_record_follows_the_free_electron_origin():
     """sk_fe_order_check.md's reading: TF-SK and TF-FE differ only in the origin of the
