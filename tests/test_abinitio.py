@@ -1268,8 +1268,8 @@ def test_q_point_continues_at_its_first_unfinished_representation(tmp_path, monk
     folder (another machine) takes it from there, computes representation 2 alone
     (start_irr = 2) and joins the two.  The dynamical matrix's frequencies and
     lambda_tetra equal one uninterrupted process's to every printed digit (ph.x's
-    own recover from mid-SCF does not: 0.02-0.1 % on this cell); storing the finished
-    q point drops its partial files."""
+    own recover in the interrupted outdir does not: resources/abinitio/
+    ph_recover_tetra_check.md); storing the finished q point drops its partial files."""
     from scimodel.errors import ExternalProgramError
     from scimodel.qe import pipeline, store
 

@@ -17,9 +17,13 @@ machine or another one:
 
 On the tiny Al cell (q = L: representations of 1 and 2 modes, tests/test_abinitio.py)
 the joined dynamical matrix and lambda_tetra equal an uninterrupted run's to every
-printed digit.  ph.x's own ``recover`` from the middle of a representation's SCF
-does not (its converged frequencies differ by 0.02-0.1 % on that cell), so the
-pipeline restarts at representation boundaries instead (:func:`scimodel.qe.run_q_point`).
+printed digit.  ph.x 6.7's own ``recover`` in the interrupted process's outdir gives
+wrong frequencies in a tetrahedron DFPT run (resources/abinitio/ph_recover_tetra_check.md,
+same cell): a representation computed on the bands it reads back instead of redoing the
+nscf (TA at L 379 instead of 147 cm-1), and one continued from the middle of its SCF
+(LA 1083 instead of 275 cm-1 with the bands recomputed).  So the pipeline restarts at
+representation boundaries, in a fresh process with its own nscf
+(:func:`scimodel.qe.run_q_point`); a representation must finish within one process.
 
 Finished representations of an unfinished q point are kept in the campaign archive
 (:mod:`.store`) under ``partial/iq<i>/``: ``irreps.json`` (sizes, record length,
