@@ -28,7 +28,7 @@ from scimodel.errors import InputError
 from scimodel.io import da, write_dataset
 from scimodel.workflow import mock_snakemake
 
-from conftest import QPOINT_ROOTS, ROOT, run_qe_rule_scripts, run_snakemake
+from conftest import QPOINT_ROOTS, ROOT, campaign_config, run_qe_rule_scripts, run_snakemake
 
 CACHE = ROOT / "resources" / "abinitio"
 CACHED = sorted(p for p in CACHE.glob("*.nc"))
@@ -594,28 +594,34 @@ CAMPAIGN_Q_POINTS = {
 }
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
-    """Snakemake's merge of --configfile overrides: nested mappings are updated key by key."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 @pytest.mark.parametrize("campaign", sorted(CAMPAIGN_Q_POINTS))
 def test_campaign_configs_still_reach_their_committed_q_points(campaign):
     """A change of config/config.yaml (e.g. Ta's switch to tetrahedra on 20^3 k) must not
     silently move a campaign override onto other phonon settings: merged as
     its header says, each campaign resolves to the phonon keys of its committed folders."""
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for f in ("abinitio_recompute.yaml", campaign):
-        cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / "campaigns" / f).read_text()))
-    validate_config(cfg, ROOT / "src" / "scimodel" / "schemas" / "config.schema.yaml")
+    cfg = campaign_config(campaign)
     for folder in CAMPAIGN_Q_POINTS[campaign]:
         assert qe.campaign_archive(QPOINT_ROOTS, folder) is not None, folder
         metal, q, _ = folder.split("_")
         spec = qe.metal_spec(metal, cfg["abinitio"]["elements"][metal], q_grid=int(q[1:]))
         assert f"{metal}_{q}_{qe.phonon_key(spec)}" == folder
+
+
+def test_q_point_spectrum_rule_reads_the_configured_campaign_archive():
+    """Rule abinitio_q_point_spectrum under a campaign override takes that campaign's
+    committed archive (by its phonon key) as input; a q-point list that is not one
+    ('1-x') matches no rule."""
+    args = ("--configfile", "config/campaigns/abinitio_recompute.yaml",
+            "config/campaigns/abinitio_pb_s_scalar.yaml")
+    res = run_snakemake(ROOT, "results/abinitio/phonon_spectra/Pb_q4_points_1-2.nc", "-n",
+                        "--cores", "1", "--forceall", *args, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert "rule abinitio_q_point_spectrum" in out
+    assert "resources/abinitio/qe_studies/Pb_q4_809abecd94d10df3.zip" in out
+    res = run_snakemake(ROOT, "results/abinitio/phonon_spectra/Pb_q4_points_1-x.nc", "-n",
+                        "--cores", "1", *args, timeout=300)
+    assert res.returncode != 0 and "MissingRuleException" in res.stdout + res.stderr
 
 
 def test_recompute_dry_run_schedules_qe():

@@ -1,12 +1,16 @@
 """scimodel.eliashberg.transfer: a coarse-grid change of alpha2F carried onto another spectrum."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from scimodel import eliashberg as el
 from scimodel.eliashberg import transfer as tr
 from scimodel.errors import InputError
+from scimodel.io import write_dataset
 
 OMEGA = np.linspace(0.0, 14.0, 1401)          # meV
 
@@ -258,3 +262,57 @@ def test_committed_scalar_member_of_the_pb_pair_is_its_campaign():
     held = w > 0
     lam = 2.0 * np.trapezoid(a2f[held] / w[held], w[held])
     assert lam == pytest.approx(float(ds["lambda"]), rel=1e-6)
+
+
+def test_q_point_pair_of_the_pb_campaigns_and_its_transfer(tmp_path):
+    """The coarse pair of a transfer on the q points both Pb 4^3 campaigns hold
+    (scimodel.qe.build_q_point_dataset on the committed archives, as rule
+    abinitio_q_point_spectrum builds it): each member's lambda is the star-weighted mean of
+    its lambda_q (campaigns.q_point_lambdas, summed here by hand) and 2 Int a2F / omega of its
+    spectrum within 1 %; F integrates to 3 modes on every point but Gamma; the pair shares
+    the setup the transfer checks, and a pair over different q points is refused."""
+    from conftest import campaign_config
+    from scimodel import qe
+    from scimodel.qe import campaigns, store
+    from scimodel.io import read_dataset
+    from scimodel.qe.spin_orbit import SAME_SETUP, transferred_dataset
+
+    root = Path(__file__).resolve().parents[1]
+    keys = {"abinitio_pb_s_scalar.yaml": "Pb_q4_809abecd94d10df3",
+            "abinitio_pb_spin_orbit.yaml": "Pb_q4_059e9f38a0077bc5"}
+    archives = {c: root / "resources" / "abinitio" / "qe_studies" / f"{k}.zip" for c, k in keys.items()}
+    common = sorted(set.intersection(*(set(qe.stored_points(a)) for a in archives.values())))
+    assert 1 in common and len(common) >= 2
+    pair = {}
+    for c, a in archives.items():
+        folder = store.extract_campaign(a, tmp_path / c)
+        el = campaign_config(c)["abinitio"]["elements"]["Pb"]
+        ds, attrs = qe.build_q_point_dataset([folder / f"iq{i}" for i in common], "Pb", el, q_grid=4)
+        pts = campaigns.q_point_lambdas(folder)
+        stars = np.array([pts[i]["star"] for i in common], float)
+        by_hand = float(np.sum(stars * [pts[i]["lambda_q"] for i in common]) / stars.sum())
+        assert float(ds["lambda_direct"]) == pytest.approx(by_hand, rel=1e-12)
+        assert float(ds["lambda"]) == pytest.approx(by_hand, rel=0.01)     # measured 0.2-0.4 %
+        gamma_share = pts[1]["star"] / stars.sum()
+        assert np.trapezoid(ds["phonon_dos"].values, ds["omega"].values) == pytest.approx(
+            3.0 * (1.0 - gamma_share), rel=1e-6)
+        assert attrs["q_points"] == json.dumps(common) and attrs["phonon_key"] == keys[c][-16:]
+        p = tmp_path / f"{c}.nc"
+        write_dataset(ds, p, source="test", extra_attrs=attrs)
+        pair[c] = read_dataset(p, required={"omega": "meV", "a2f": "1", "phonon_dos": "1/meV"})
+    sr, so = pair["abinitio_pb_s_scalar.yaml"], pair["abinitio_pb_spin_orbit.yaml"]
+    assert all(sr.attrs[k] == so.attrs[k] for k in SAME_SETUP)
+    assert "spin_orbit" in so.attrs and "spin_orbit" not in sr.attrs
+    cache = read_dataset(root / "resources" / "abinitio" / "Pb.nc")
+    out = transferred_dataset(cache, sr, so, names=("Pb.nc", "sr", "so"))
+    assert out.attrs["spin_orbit_reference_q_points"] == json.dumps(common)
+    assert float(out["lambda"]) == pytest.approx(                       # measured 2.6e-7
+        float(cache["lambda"]) * float(so["lambda"]) / float(sr["lambda"]), rel=1e-5)
+    fewer = sr.copy()
+    fewer.attrs["q_points"] = json.dumps(common[:-1])
+    with pytest.raises(InputError, match="q_points"):
+        transferred_dataset(cache, fewer, so, names=("Pb.nc", "sr", "so"))
+    # a q point of the other campaign is refused by its phonon key
+    el = campaign_config("abinitio_pb_s_scalar.yaml")["abinitio"]["elements"]["Pb"]
+    with pytest.raises(InputError, match="phonon_key"):
+        qe.build_q_point_dataset([tmp_path / "abinitio_pb_spin_orbit.yaml" / "iq2"], "Pb", el, q_grid=4)

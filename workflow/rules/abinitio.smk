@@ -275,6 +275,30 @@ rule abinitio_phonon_spectrum:
         "../scripts/abinitio_phonon_spectrum.py"
 
 
+rule abinitio_q_point_spectrum:
+    # alpha2F, lambda and the phonon DOS as a direct sum over the listed committed q points
+    # of the configured campaign (scimodel.qe.build_q_point_dataset): the coarse members of a
+    # spin-orbit transfer on the q points two campaigns share, when a grid is not complete.
+    # {iqs}: the irreducible q points joined by '-', e.g. Pb_q4_points_1-2-3.nc
+    input:
+        archive=abinitio_campaign_archive,
+    output:
+        nc="results/abinitio/phonon_spectra/{metal}_q{q}_points_{iqs}.nc",
+    wildcard_constraints:
+        metal="[A-Z][a-z]?",
+        q="[0-9]+",
+        iqs="[0-9]+(-[0-9]+)*",
+    params:
+        scimodel_code=SCIMODEL_CODE,
+        element=lambda wc: AB_ELEMENTS[wc.metal],
+    log:
+        "logs/abinitio_q_point_spectrum/{metal}_q{q}_points_{iqs}.log",
+    conda:
+        ENV_SCI
+    script:
+        "../scripts/abinitio_q_point_spectrum.py"
+
+
 rule abinitio_spin_orbit:
     # the cached scalar-relativistic input with alpha2F and the phonon DOS changed as the
     # coarse pair abinitio.spin_orbit_transfer.<M> says (scimodel.qe.spin_orbit); every

@@ -160,11 +160,11 @@ def abinitio_qe_input(wc):
     is unpacked from there (rule abinitio_stored_q); the others are computed (rule
     abinitio_phq).  The join checks the key, the pseudopotential and the q list of
     every part."""
-    from scimodel.qe import campaign_archive, irreducible_q_count, metal_spec, phonon_key, stored_points
+    from scimodel.qe import campaign_archive, irreducible_q_count, stored_points
 
     el = AB_ELEMENTS[wc.metal]
     base = f"results/abinitio/qe_parts/{wc.metal}_q{wc.q}"
-    name = f"{wc.metal}_q{wc.q}_{phonon_key(metal_spec(wc.metal, el, q_grid=int(wc.q)))}"
+    name = abinitio_campaign_name(wc)
     archive = campaign_archive(AB_QPOINT_ROOTS, name)
     stored = set(stored_points(archive)) if archive is not None else set()
     qpoints = []
@@ -173,14 +173,34 @@ def abinitio_qe_input(wc):
     return {"ground": f"{base}/ground", "qpoints": qpoints}
 
 
-def abinitio_stored_archive(wc):
-    """The committed campaign archive that holds ``{campaign}`` (rule abinitio_stored_q)."""
+def abinitio_campaign_name(wc):
+    """``<M>_q<q>_<phonon key>``: the campaign of ``{metal}`` on the ``{q}``^3 grid under the
+    configured settings."""
+    from scimodel.qe import metal_spec, phonon_key
+
+    spec = metal_spec(wc.metal, AB_ELEMENTS[wc.metal], q_grid=int(wc.q))
+    return f"{wc.metal}_q{wc.q}_{phonon_key(spec)}"
+
+
+def _committed_archive(name):
+    """The committed archive of campaign ``name``, or a path that names what is missing."""
     from scimodel.qe import campaign_archive
 
-    archive = campaign_archive(AB_QPOINT_ROOTS, wc.campaign)
+    archive = campaign_archive(AB_QPOINT_ROOTS, name)
     if archive is None:
-        return f"<no {wc.campaign}.zip in {' or '.join(AB_QPOINT_ROOTS)}>"
+        return f"<no {name}.zip in {' or '.join(AB_QPOINT_ROOTS)}>"
     return str(archive)
+
+
+def abinitio_campaign_archive(wc):
+    """The committed archive of the configured campaign ``{metal}_q{q}`` (rule
+    abinitio_q_point_spectrum)."""
+    return _committed_archive(abinitio_campaign_name(wc))
+
+
+def abinitio_stored_archive(wc):
+    """The committed campaign archive that holds ``{campaign}`` (rule abinitio_stored_q)."""
+    return _committed_archive(wc.campaign)
 
 
 # Finished q points committed for reuse, one zip archive per campaign

@@ -63,7 +63,7 @@ from .store import (ARCHIVE_SUFFIX, campaign_archive, stored_points, pack_campai
 from .campaigns import (q_point_table, q_point_lambdas, compare_q_point_runs,
                         compare_lambda_by_smearing)
 from .contract import (RUN_FILES, CONTRACT, POSTPROCESS_KEYS, build_abinitio_dataset, build_phonon_dataset,
-                       read_abinitio)
+                       build_q_point_dataset, read_abinitio)
 from .pseudo import (upf_with_date, upf_without_date, upf_equivalent, generate_pseudo,
                      atomic_wavefunctions)
 from .reports import read_reference_lambda, summary_tables
@@ -83,7 +83,7 @@ __all__ = [
     "dos_window", "ARCHIVE_SUFFIX", "campaign_archive", "stored_points", "pack_campaign",
     "add_points", "extract_point", "extract_campaign", "q_point_table", "q_point_lambdas", "compare_q_point_runs",
     "compare_lambda_by_smearing", "RUN_FILES", "CONTRACT", "POSTPROCESS_KEYS",
-    "build_abinitio_dataset", "build_phonon_dataset", "read_abinitio", "upf_with_date", "upf_without_date",
+    "build_abinitio_dataset", "build_phonon_dataset", "build_q_point_dataset", "read_abinitio", "upf_with_date", "upf_without_date",
     "upf_equivalent", "generate_pseudo", "atomic_wavefunctions", "read_reference_lambda",
     "summary_tables",
 ]

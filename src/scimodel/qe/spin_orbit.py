@@ -1,6 +1,10 @@
 """A first-principles input (:data:`scimodel.qe.contract.CONTRACT`) with the alpha2F of a
 converged scalar-relativistic grid changed as two coarse grids say spin-orbit changes it
 (issue 31, Pb: scalar 6^3, spin-orbit and scalar on one pseudopotential on 4^3).
+The coarse pair is either two whole grids (phonon-only joins, rule
+abinitio_phonon_spectrum) or the same q points of each, as direct sums (rule
+abinitio_q_point_spectrum, :func:`scimodel.qe.build_q_point_dataset`), when a grid is not
+complete.
 
 The coarse pair must share everything but spin-orbit (pseudopotential, cutoffs, k grids,
 electron-phonon method, q grid); :func:`transferred_dataset` checks what the datasets
@@ -50,6 +54,11 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
         if ref_from.attrs.get(key) != ref_to.attrs.get(key):
             raise InputError(n_to, key, f"{ref_to.attrs.get(key)!r}; expected {ref_from.attrs.get(key)!r} "
                              f"as in {n_from} (the pair may differ in spin-orbit only)")
+    if ref_from.attrs.get("q_points") != ref_to.attrs.get("q_points"):
+        # direct sums over a subset of the grid (scimodel.qe.build_q_point_dataset)
+        raise InputError(n_to, "q_points", f"{ref_to.attrs.get('q_points')!r}; expected "
+                         f"{ref_from.attrs.get('q_points')!r} as in {n_from} (the pair must cover the "
+                         "same q points)")
     if _spin_orbit(ref_from) or not _spin_orbit(ref_to) or _spin_orbit(scalar):
         raise InputError(n_to, "spin_orbit (attribute)",
                          "expected it absent from the scalar file and the first reference (no spin-orbit) "
@@ -111,6 +120,8 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
         "spin_orbit_reference_lambda_spin_orbit": lam_to,
         "spin_orbit_reference_phonon_keys": json.dumps([ref_from.attrs.get("phonon_key"),
                                                         ref_to.attrs.get("phonon_key")]),
+        "spin_orbit_reference_q_points": ref_to.attrs.get(
+            "q_points", f"the whole {ref_to.attrs.get('q_grid')}^3 grid (q2r.x/matdyn.x)"),
         "scalar_lambda": float(scalar["lambda"]),
         "scalar_omega_log_meV": float(scalar["omega_log"]),
     })
