@@ -65,6 +65,19 @@ def main() -> int:
                   f"ratio {lam['spin-orbit'] / lam['scalar']:.3f}."]
         if len(common) == 8:
             lines.append("All 8 points: these are the 4^3 lambdas (direct sums).")
+    missing = sorted(set(sr) - set(so))
+    if len(sr) == 8 and missing:
+        # the spin-orbit grid's missing points, bounded by the computed points' ratios
+        ratios = [so[i]["lambda_q"] / sr[i]["lambda_q"] for i in common if sr[i]["lambda_q"] > 0]
+        full_sr, _ = star_mean(sr, sr)
+        share = sum(sr[i]["star"] * sr[i]["lambda_q"] for i in missing) / (64 * full_sr)
+        done_so = sum(so[i]["star"] * so[i]["lambda_q"] for i in common) / 64
+        lo, hi = ((done_so + r * sum(sr[i]["star"] * sr[i]["lambda_q"] for i in missing) / 64) / full_sr
+                  for r in (min(ratios), max(ratios)))
+        lines.append(f"The points the spin-orbit grid lacks ({', '.join(f'iq{i}' for i in missing)}) carry "
+                     f"{100 * share:.1f} % of the scalar 4^3 lambda.  Were their spin-orbit / scalar ratio "
+                     f"anywhere between the computed points' {min(ratios):.2f} and {max(ratios):.2f}, the "
+                     f"whole-grid ratio would lie between {lo:.3f} and {hi:.3f}.")
     for name, p in pts.items():
         if len(p) == 8 and len(common) < 8:
             lam, members = star_mean(p, p)
