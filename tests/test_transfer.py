@@ -107,7 +107,6 @@ def test_transferred_pb_file_keeps_the_contract_and_carries_lambda_and_omega_log
     """The Pb cache as the scalar file and as the coarse scalar reference, the reference
     softened by 10 % with alpha2F x 1.2 as the coarse spin-orbit one: the result has lambda
     x 1.2, omega_log x 0.9, the phonon DOS moved down likewise, and passes read_abinitio."""
-    from scimodel.io import write_dataset
     from scimodel.qe import read_abinitio
     from scimodel.qe.spin_orbit import transferred_dataset
     from tests.conftest import ROOT
@@ -168,10 +167,7 @@ def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_c
     written here from the cache, marked synthetic): the consumers of Pb read
     results/abinitio/spin_orbit/Pb.nc, the file has the pair's lambda ratio and its own
     provenance; without the key (the default) they read the scalar cache."""
-    import json
-
     from conftest import run_snakemake
-    from scimodel.io import write_dataset
     from scimodel.qe import read_abinitio
     from tests.conftest import ROOT
 
@@ -229,9 +225,7 @@ def test_committed_scalar_member_of_the_pb_pair_is_its_campaign():
     and the settings the pair must share, as the scalar campaign file sets them), without
     spin-orbit, readable as the rule abinitio_spin_orbit reads it, and its lambda is
     2 Int a2F / omega of its own alpha2F."""
-    import json
     import zipfile
-    from pathlib import Path
 
     import yaml
 
