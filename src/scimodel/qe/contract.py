@@ -107,11 +107,8 @@ def build_phonon_dataset(rundir: str | os.PathLike, *,
     sm = r["tab"]["sigma_ry"] * units.RY_TO_MEV
     ds = xr.Dataset({**_phonon_vars(r, sm), **moment_vars(r["mom"])},
                     coords=_phonon_coords(r, sm, _is_tetra(spec)))
-    setup = _setup_attrs(spec, summary, {**r, "q_check": None, "bands": {"qe_version": "not recorded"}})
-    for k in ("k_grid_dos", "nbnd_dos", "dos_above_ef_eV", "q_grid_check"):
-        setup.pop(k)
-    attrs = {**setup, **_elph_attrs(spec, r), "electronic_steps": "none (phonons only)",
-             "nproc": summary.get("nproc", 1)}
+    attrs = {**_phonon_only_setup(spec, summary), **_elph_attrs(spec, r),
+             "electronic_steps": "none (phonons only)", "nproc": summary.get("nproc", 1)}
     if spec.spin_orbit:
         attrs["spin_orbit"] = SPIN_ORBIT_TEXT
     attrs.update(_ph_run_attrs(summary, None, None))
@@ -174,11 +171,7 @@ def build_q_point_dataset(qdirs, metal: str, element: Mapping, *, q_grid: int | 
         **moment_vars(mom)},
         coords={"omega": da(omega, ("omega",), "meV", "phonon energy")})
     attrs = {
-        "metal": spec.name, "structure": spec.structure, "lattice_constant_angstrom": spec.a_angstrom,
-        "mass_amu": spec.mass_amu, "qe_version": summaries[0].get("qe_version", "not recorded"),
-        "pseudopotential": spec.pseudo, "pseudopotential_sha256": summaries[0]["pseudo_sha256"],
-        "ecutwfc_Ry": spec.ecutwfc_ry, "ecutrho_Ry": spec.ecutrho_ry, "k_grid_scf": spec.k_scf,
-        "k_grid_dense_elph": spec.k_dense, "q_grid": spec.q_grid,
+        **_phonon_only_setup(spec, summaries[0]),
         "elph_method": _elph_method_text(spec), "phonon_key": key,
         "q_points": json.dumps(sorted(iqs)),
         "q_point_star_members": int(sum(stars)), "q_grid_points": int(spec.q_grid) ** 3,
@@ -191,6 +184,15 @@ def build_q_point_dataset(qdirs, metal: str, element: Mapping, *, q_grid: int | 
     if spec.spin_orbit:
         attrs["spin_orbit"] = SPIN_ORBIT_TEXT
     return ds, attrs
+
+
+def _phonon_only_setup(spec: MetalSpec, summary: dict) -> dict:
+    """:func:`_setup_attrs` of a spectrum without the electronic steps (no DOS grid, no
+    q-grid check)."""
+    setup = _setup_attrs(spec, summary, {"q_check": None, "bands": {"qe_version": "not recorded"}})
+    for k in ("k_grid_dos", "nbnd_dos", "dos_above_ef_eV", "q_grid_check"):
+        setup.pop(k)
+    return setup
 
 
 def _elph_method_text(spec: MetalSpec) -> str:
