@@ -63,7 +63,8 @@ from .store import (ARCHIVE_SUFFIX, campaign_archive, stored_points, pack_campai
 from .campaigns import (q_point_table, q_point_lambdas, compare_q_point_runs,
                         compare_lambda_by_smearing)
 from .contract import (RUN_FILES, CONTRACT, POSTPROCESS_KEYS, build_abinitio_dataset, build_phonon_dataset,
-                       build_q_point_dataset, read_abinitio)
+                       read_abinitio)
+from .spin_orbit import build_q_point_dataset
 from .pseudo import (upf_with_date, upf_without_date, upf_equivalent, generate_pseudo,
                      atomic_wavefunctions)
 from .reports import read_reference_lambda, summary_tables
