@@ -260,6 +260,10 @@ def test_lambda_interval_spans_the_recorded_variants(tmp_path):
     iv = lambda_interval("Mo", 1.0, {"lambda_stability_max_rel_dev": "not applicable (tetrahedra)",
                                      "lambda_q_grid_check": 0.9}, variants)
     assert (iv.low, iv.high) == (pytest.approx(0.9), 1.0)
+    # spin-orbit by transfer: the q check is the scalar grids' ratio, not check / transferred lambda
+    iv = lambda_interval("Cu", 1.5, {"scalar_lambda_q_grid_check": 0.9, "scalar_lambda": 1.0,
+                                     "q_grid_check": 4, "q_grid": 6}, None)
+    assert (iv.low, iv.high) == (pytest.approx(1.35), 1.5) and "scalar grids" in iv.describe()
     bad = tmp_path / "v.csv"
     bad.write_text("metal,variant,lambda_ratio,source,note\nAl,x,-1,y,z\n")
     with pytest.raises(InputError, match="lambda_ratio"):

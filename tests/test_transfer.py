@@ -129,6 +129,10 @@ def test_transferred_pb_file_keeps_the_contract_and_carries_lambda_and_omega_log
                                * pb["lambda_by_smearing"].values, rtol=5e-3)
     np.testing.assert_array_equal(out["dos"].values, pb["dos"].values)
     assert "lambda_matdyn" not in out and out.attrs["variant"] == "spin-orbit by transfer"
+    # the scalar runs' own lambdas are kept under scalar_*, not as lambdas of this spectrum
+    for key in ("lambda_q_grid_check", "lambda_q_points_direct", "lambda_q_grid_check_direct"):
+        assert key not in out.attrs and out.attrs[f"scalar_{key}"] == pb.attrs[key]
+    assert "lambda_q_grid_check" in scalar.attrs
     write_dataset(out, tmp_path / "Pb_so.nc", source="test", references="", config={})
     read_abinitio(tmp_path / "Pb_so.nc")
 

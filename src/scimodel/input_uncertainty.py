@@ -12,9 +12,12 @@ is lambda times [min, max] of the ratios and 1):
   grid, same interpolation as the cache) over the cached lambda;
 * other recorded variants, transcribed with their source in
   ``resources/abinitio/lambda_variants.csv`` (the LDA lattice constant of Al,
-  Nb and Ta).  Not measured and so not included: the lattice constant of Mo,
-  Pb and Cu, and spin-orbit coupling for Pb (its 4^3 campaign is incomplete:
-  resources/abinitio/qe_parts/README.md, Progress).
+  Nb and Ta; for Pb with spin-orbit by transfer, the bounds of the q point its
+  4^3 spin-orbit grid lacks).  Not measured and so not included: the lattice
+  constant of Mo, Pb and Cu.
+
+For a spin-orbit transfer (attributes ``scalar_lambda``,
+``scalar_lambda_q_grid_check``) the q-grid ratio is the scalar grids' one.
 
 The interval is the spread of the recorded alternatives, not a statistical
 confidence interval.
@@ -82,11 +85,16 @@ def lambda_interval(metal: str, lam: float, attrs: dict, variants: pd.DataFrame 
         ratios += [1.0 - dev, 1.0 + dev]
         sources.append(f"smearing stability: +-{dev:.3f} (window "
                        f"{attrs.get('lambda_stability_window_Ry')} Ry)")
-    qc = _finite(attrs.get("lambda_q_grid_check"))
-    if qc is not None and lam > 0:
-        ratios.append(qc / lam)
-        sources.append(f"q grid {attrs.get('q_grid_check')}^3 vs {attrs.get('q_grid')}^3: "
-                       f"ratio {qc / lam:.3f}")
+    qc, ref, of = _finite(attrs.get("lambda_q_grid_check")), lam, ""
+    if qc is None:
+        # a spin-orbit transfer (scimodel.qe.spin_orbit): the q check is the scalar grid's,
+        # a ratio to the scalar lambda
+        qc, ref, of = (_finite(attrs.get("scalar_lambda_q_grid_check")),
+                       _finite(attrs.get("scalar_lambda")) or 0.0, " (scalar grids)")
+    if qc is not None and ref > 0:
+        ratios.append(qc / ref)
+        sources.append(f"q grid {attrs.get('q_grid_check')}^3 vs {attrs.get('q_grid')}^3{of}: "
+                       f"ratio {qc / ref:.3f}")
     if variants is not None:
         for _, row in variants[variants["metal"] == metal].iterrows():
             ratios.append(float(row["lambda_ratio"]))

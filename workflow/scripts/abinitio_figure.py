@@ -14,7 +14,8 @@ def main(sm):
         lam = float(ds["lambda"])
         # tetrahedron runs have one "smearing" (0): a single point at the origin of (b)
         tetra = str(ds.attrs.get("elph_method", "")).startswith("optimized tetrahedra")
-        lab = f"{m}{' (tetrahedra)' if tetra else ''}: $\\lambda$ = {lam:.2f}"
+        so = " (spin-orbit by transfer)" if "spin_orbit_transfer" in ds.attrs else ""
+        lab = f"{m}{' (tetrahedra)' if tetra else ''}{so}: $\\lambda$ = {lam:.2f}"
         if m in ref:
             lab += f" (paper 004: {ref[m]:.2f})"
         ax0.plot(ds["omega"] * units.MEV_TO_THZ, ds["a2f"], color=f"C{i}", label=lab)

@@ -13,7 +13,10 @@ def main(sm):
                 title="Ab-initio electron-phonon and electronic inputs (Quantum ESPRESSO, LDA)",
                 notes="lambda_paper004: Marques et al., PRB 72, 024546 (2005), Table 2 "
                       "(Savrasov's linear-response values). N0: DOS at E_F per spin per atom "
-                      "(linear tetrahedra). Pb without spin-orbit coupling.\n\nConvergence record:\n\n"
+                      "(linear tetrahedra). spin_orbit 'by transfer': the scalar alpha2F changed as a coarse "
+                      "pair without / with spin-orbit says (scimodel.qe.spin_orbit; the file's attributes "
+                      "spin_orbit_transfer, spin_orbit_reference_q_points); its convergence record below "
+                      "is the scalar runs'.\n\nConvergence record:\n\n"
                       + conv.to_markdown(index=False, floatfmt=".3g")
                       + "\n\nq_rel_change: |lambda(q_grid) - lambda(q_check)| / lambda(q_grid) with both "
                         "alpha2F Fourier-interpolated (matdyn.x), the verdict's measure; "

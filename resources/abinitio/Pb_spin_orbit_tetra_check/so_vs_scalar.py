@@ -78,6 +78,10 @@ def main() -> int:
                      f"{100 * share:.1f} % of the scalar 4^3 lambda.  Were their spin-orbit / scalar ratio "
                      f"anywhere between the computed points' {min(ratios):.2f} and {max(ratios):.2f}, the "
                      f"whole-grid ratio would lie between {lo:.3f} and {hi:.3f}.")
+        sub = star_mean(so, common)[0] / star_mean(sr, common)[0]
+        lines.append(f"Relative to the ratio over the points both hold ({sub:.3f}, the pair of rule "
+                     f"abinitio_q_point_spectrum), a spin-orbit lambda transferred with it would change by "
+                     f"a factor {lo / sub:.3f} to {hi / sub:.3f} (resources/abinitio/lambda_variants.csv).")
     for name, p in pts.items():
         if len(p) == 8 and len(common) < 8:
             lam, members = star_mean(p, p)

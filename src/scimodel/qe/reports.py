@@ -33,6 +33,15 @@ def read_reference_lambda(path: str | os.PathLike) -> dict[str, float]:
     return out
 
 
+def spin_orbit_label(attrs: Mapping) -> str:
+    """How an ab-initio NetCDF treats spin-orbit coupling: ``no`` (scalar-relativistic),
+    ``yes`` (spinor run) or ``by transfer (...)`` (:mod:`scimodel.qe.spin_orbit`)."""
+    if "spin_orbit_transfer" in attrs:
+        return (f"by transfer (scalar lambda {float(attrs['scalar_lambda']):.3f}, coarse-pair ratio "
+                f"{float(attrs['spin_orbit_lambda_ratio']):.3f})")
+    return "yes" if "spin_orbit" in attrs else "no"
+
+
 def summary_tables(datasets: Mapping[str, xr.Dataset], reference: Mapping[str, float],
                    tolerance: float = 0.15):
     """Two DataFrames: physics (lambda, omega_log, omega2, N(0), E_F - band bottom, paper 004's
@@ -53,11 +62,12 @@ def summary_tables(datasets: Mapping[str, xr.Dataset], reference: Mapping[str, f
             "N0_per_eV_spin_atom": float(ds["dos_ef"]) * units.EV_TO_MEV,
             "band_bottom_eV": float(ds["band_bottom"]) * units.MEV_TO_EV,
             "kf_per_bohr": float(ds["kf"]),
+            "spin_orbit": spin_orbit_label(ds.attrs),
         })
         a = ds.attrs
         conv.append({
             "metal": m, "q_grid": a.get("q_grid"), "q_check": a.get("q_grid_check"),
-            "lambda_q_check": a.get("lambda_q_grid_check"),
+            "lambda_q_check": a.get("lambda_q_grid_check", a.get("scalar_lambda_q_grid_check")),
             "q_rel_change": a.get("lambda_q_grid_rel_change"),
             "verdict_q": a.get("verdict_q_grid"),
             "q_rel_change_direct": a.get("lambda_q_grid_rel_change_direct", float("nan")),

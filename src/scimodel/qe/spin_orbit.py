@@ -39,6 +39,11 @@ from .spec import metal_spec, phonon_key
 SAME_SETUP = ("metal", "structure", "lattice_constant_angstrom", "pseudopotential_sha256", "ecutwfc_Ry",
               "ecutrho_Ry", "k_grid_scf", "k_grid_dense_elph", "q_grid", "elph_method")
 
+#: lambdas the scalar file records of its own runs; the transferred file keeps them as
+#: ``scalar_<name>`` (they are not lambdas of its spectrum; the relative changes and verdicts,
+#: which describe the scalar grids' convergence, keep their names)
+SCALAR_RUN_LAMBDAS = ("lambda_q_grid_check", "lambda_q_points_direct", "lambda_q_grid_check_direct")
+
 
 def _spin_orbit(ds: xr.Dataset) -> bool:
     """The run had spin-orbit coupling (attribute ``spin_orbit``, written by
@@ -114,6 +119,9 @@ def transferred_dataset(scalar: xr.Dataset, ref_from: xr.Dataset, ref_to: xr.Dat
     if "lambda_matdyn" in out:
         out = out.drop_vars("lambda_matdyn")     # a matdyn.x print of the scalar run: not this spectrum
     lam_from, lam_to = (float(moments(d["omega"].values, d["a2f"].values)["lam"]) for d in (ref_from, ref_to))
+    for key in SCALAR_RUN_LAMBDAS:
+        if key in out.attrs:
+            out.attrs[f"scalar_{key}"] = out.attrs.pop(key)
     out.attrs.update({
         "variant": "spin-orbit by transfer",
         "spin_orbit_transfer": (
