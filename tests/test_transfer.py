@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from scimodel import eliashberg as el
 from scimodel.eliashberg import transfer as tr
@@ -170,7 +171,7 @@ def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_c
     """Rule abinitio_spin_orbit with abinitio.spin_orbit_transfer.Pb set (stand-in pair
     written here from the cache, marked synthetic): the consumers of Pb read
     results/abinitio/spin_orbit/Pb.nc, the file has the pair's lambda ratio and its own
-    provenance; without the key (the default) they read the scalar cache."""
+    provenance; with the key null (config/examples/pb_scalar.yaml) they read the scalar cache."""
     from conftest import run_snakemake
     from scimodel.qe import read_abinitio
     from tests.conftest import ROOT
@@ -194,9 +195,10 @@ def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_c
                          "--configfile", str(over), "--quiet", "rules")
     assert plan.returncode == 0, plan.stderr[-3000:]
     assert "abinitio_spin_orbit" in plan.stdout + plan.stderr
-    default = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/abinitio_summary.md",
-                            "--quiet", "rules")
-    assert default.returncode == 0 and "abinitio_spin_orbit" not in default.stdout + default.stderr
+    scalar = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/abinitio_summary.md",
+                           "--configfile", "config/examples/pb_scalar.yaml", "--quiet", "rules")
+    assert scalar.returncode == 0, scalar.stderr[-3000:]
+    assert "abinitio_spin_orbit" not in scalar.stdout + scalar.stderr
     res = run_snakemake(workflow_copy, "--cores", "1", "results/abinitio/spin_orbit/Pb.nc",
                         "--configfile", str(over))
     assert res.returncode == 0, res.stderr[-3000:]
@@ -268,12 +270,15 @@ def test_q_point_pair_of_the_pb_campaigns_and_its_transfer(tmp_path):
     abinitio_q_point_spectrum builds it): each member's lambda is the star-weighted mean of
     its lambda_q (campaigns.q_point_lambdas, summed here by hand) and 2 Int a2F / omega of its
     spectrum within 1 %; F integrates to 3 modes on every point but Gamma; the pair shares
-    the setup the transfer checks, and a pair over different q points is refused."""
+    the setup the transfer checks, and a pair over different q points is refused.  The pair
+    config.yaml configures (abinitio.spin_orbit_transfer.Pb) is this one, and the Pb rows of
+    lambda_variants.csv are the bounds missing_point_bounds gives for the points it lacks."""
     from conftest import campaign_config
     from scimodel import qe
     from scimodel.qe import campaigns, store
     from scimodel.io import read_dataset
-    from scimodel.qe.spin_orbit import SAME_SETUP, transferred_dataset
+    from scimodel.input_uncertainty import read_lambda_variants
+    from scimodel.qe.spin_orbit import SAME_SETUP, missing_point_bounds, transferred_dataset
 
     root = Path(__file__).resolve().parents[1]
     keys = {"abinitio_pb_s_scalar.yaml": "Pb_q4_809abecd94d10df3",
@@ -281,12 +286,12 @@ def test_q_point_pair_of_the_pb_campaigns_and_its_transfer(tmp_path):
     archives = {c: root / "resources" / "abinitio" / "qe_studies" / f"{k}.zip" for c, k in keys.items()}
     common = sorted(set.intersection(*(set(qe.stored_points(a)) for a in archives.values())))
     assert 1 in common and len(common) >= 2
-    pair = {}
+    pair, points = {}, {}
     for c, a in archives.items():
         folder = store.extract_campaign(a, tmp_path / c)
         el = campaign_config(c)["abinitio"]["elements"]["Pb"]
         ds, attrs = qe.build_q_point_dataset([folder / f"iq{i}" for i in common], "Pb", el, q_grid=4)
-        pts = campaigns.q_point_lambdas(folder)
+        pts = points[c] = campaigns.q_point_lambdas(folder)
         stars = np.array([pts[i]["star"] for i in common], float)
         by_hand = float(np.sum(stars * [pts[i]["lambda_q"] for i in common]) / stars.sum())
         assert float(ds["lambda_direct"]) == pytest.approx(by_hand, rel=1e-12)
@@ -299,6 +304,21 @@ def test_q_point_pair_of_the_pb_campaigns_and_its_transfer(tmp_path):
         write_dataset(ds, p, source="test", extra_attrs=attrs)
         pair[c] = read_dataset(p, required={"omega": "meV", "a2f": "1", "phonon_dos": "1/meV"})
     sr, so = pair["abinitio_pb_s_scalar.yaml"], pair["abinitio_pb_spin_orbit.yaml"]
+    configured = yaml.safe_load((root / "config" / "config.yaml").read_text())["abinitio"]["spin_orbit_transfer"]
+    if "Pb" in configured:
+        for name, member in (("scalar_reference", sr), ("spin_orbit_reference", so)):
+            committed = read_dataset(root / configured["Pb"][name])
+            assert committed.attrs["q_points"] == member.attrs["q_points"]
+            assert committed.attrs["phonon_key"] == member.attrs["phonon_key"]
+            assert float(committed["lambda_direct"]) == pytest.approx(float(member["lambda_direct"]), rel=1e-12)
+    pts_sr, pts_so = points["abinitio_pb_s_scalar.yaml"], points["abinitio_pb_spin_orbit.yaml"]
+    if set(pts_so) < set(pts_sr):
+        b = missing_point_bounds(pts_sr, pts_so)
+        assert b["common"] == common
+        assert b["ratio_common"] == pytest.approx(float(so["lambda_direct"]) / float(sr["lambda_direct"]), rel=1e-12)
+        rows = read_lambda_variants(root / "resources" / "abinitio" / "lambda_variants.csv")
+        recorded = sorted(rows[rows.metal == "Pb"].lambda_ratio)
+        assert recorded == pytest.approx(sorted(b["factor"]), abs=5e-4)      # 3 decimals
     assert all(sr.attrs[k] == so.attrs[k] for k in SAME_SETUP)
     assert "spin_orbit" in so.attrs and "spin_orbit" not in sr.attrs
     cache = read_dataset(root / "resources" / "abinitio" / "Pb.nc")
@@ -314,3 +334,22 @@ def test_q_point_pair_of_the_pb_campaigns_and_its_transfer(tmp_path):
     el = campaign_config("abinitio_pb_s_scalar.yaml")["abinitio"]["elements"]["Pb"]
     with pytest.raises(InputError, match="phonon_key"):
         qe.build_q_point_dataset([tmp_path / "abinitio_pb_spin_orbit.yaml" / "iq2"], "Pb", el, q_grid=4)
+
+
+def test_missing_point_bounds_by_hand():
+    """Scalar grid of 8 members (Gamma 1, stars 3, 2, 2 with lambda_q 1, 2, 1), spin-orbit
+    without iq4 (ratios 2 and 0.5): shared ratio 8/7, the missing point 2/9 of the scalar
+    lambda, whole-grid ratio 1 (iq4 at 0.5) to 4/3 (iq4 at 2)."""
+    from scimodel.qe.spin_orbit import missing_point_bounds
+
+    sr = {1: {"star": 1, "lambda_q": 0.0}, 2: {"star": 3, "lambda_q": 1.0},
+          3: {"star": 2, "lambda_q": 2.0}, 4: {"star": 2, "lambda_q": 1.0}}
+    so = {1: {"star": 1, "lambda_q": 0.0}, 2: {"star": 3, "lambda_q": 2.0}, 3: {"star": 2, "lambda_q": 1.0}}
+    b = missing_point_bounds(sr, so)
+    assert b["common"] == [1, 2, 3] and b["missing"] == [4]
+    assert b["ratio_common"] == pytest.approx(8 / 7) and b["missing_share"] == pytest.approx(2 / 9)
+    assert b["point_ratios"] == (0.5, 2.0)
+    assert b["whole_grid_ratio"] == pytest.approx((1.0, 4 / 3))
+    assert b["factor"] == pytest.approx((7 / 8, 7 / 6))
+    with pytest.raises(InputError, match="q points"):
+        missing_point_bounds(sr, sr)

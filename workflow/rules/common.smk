@@ -88,7 +88,7 @@ def abinitio_nc(metal):
     if abinitio_user_files(metal):
         return f"results/abinitio/user/{metal}.nc"
     if AB["use_cache"]:
-        if metal in AB["spin_orbit_transfer"]:
+        if AB["spin_orbit_transfer"].get(metal) is not None:
             return f"results/abinitio/spin_orbit/{metal}.nc"
         return f"resources/abinitio/{metal}.nc"
     return f"results/abinitio/{metal}.nc"

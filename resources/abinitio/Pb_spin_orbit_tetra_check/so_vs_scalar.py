@@ -29,6 +29,7 @@ def star_mean(points: dict, iqs) -> tuple[float, int]:
 
 def main() -> int:
     from scimodel.qe import campaigns, store
+    from scimodel.qe.spin_orbit import missing_point_bounds
 
     pts = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,23 +66,17 @@ def main() -> int:
                   f"ratio {lam['spin-orbit'] / lam['scalar']:.3f}."]
         if len(common) == 8:
             lines.append("All 8 points: these are the 4^3 lambdas (direct sums).")
-    missing = sorted(set(sr) - set(so))
-    if len(sr) == 8 and missing:
+    if len(sr) == 8 and set(sr) - set(so):
         # the spin-orbit grid's missing points, bounded by the computed points' ratios
-        ratios = [so[i]["lambda_q"] / sr[i]["lambda_q"] for i in common if sr[i]["lambda_q"] > 0]
-        full_sr, _ = star_mean(sr, sr)
-        share = sum(sr[i]["star"] * sr[i]["lambda_q"] for i in missing) / (64 * full_sr)
-        done_so = sum(so[i]["star"] * so[i]["lambda_q"] for i in common) / 64
-        lo, hi = ((done_so + r * sum(sr[i]["star"] * sr[i]["lambda_q"] for i in missing) / 64) / full_sr
-                  for r in (min(ratios), max(ratios)))
-        lines.append(f"The points the spin-orbit grid lacks ({', '.join(f'iq{i}' for i in missing)}) carry "
-                     f"{100 * share:.1f} % of the scalar 4^3 lambda.  Were their spin-orbit / scalar ratio "
-                     f"anywhere between the computed points' {min(ratios):.2f} and {max(ratios):.2f}, the "
-                     f"whole-grid ratio would lie between {lo:.3f} and {hi:.3f}.")
-        sub = star_mean(so, common)[0] / star_mean(sr, common)[0]
-        lines.append(f"Relative to the ratio over the points both hold ({sub:.3f}, the pair of rule "
-                     f"abinitio_q_point_spectrum), a spin-orbit lambda transferred with it would change by "
-                     f"a factor {lo / sub:.3f} to {hi / sub:.3f} (resources/abinitio/lambda_variants.csv).")
+        b = missing_point_bounds(sr, so)
+        (rlo, rhi), (lo, hi), (flo, fhi) = b["point_ratios"], b["whole_grid_ratio"], b["factor"]
+        lines.append(f"The points the spin-orbit grid lacks ({', '.join(f'iq{i}' for i in b['missing'])}) "
+                     f"carry {100 * b['missing_share']:.1f} % of the scalar 4^3 lambda.  Were their "
+                     f"spin-orbit / scalar ratio anywhere between the computed points' {rlo:.2f} and "
+                     f"{rhi:.2f}, the whole-grid ratio would lie between {lo:.3f} and {hi:.3f}.")
+        lines.append(f"Relative to the ratio over the points both hold ({b['ratio_common']:.3f}, the pair of "
+                     f"rule abinitio_q_point_spectrum), a spin-orbit lambda transferred with it would change "
+                     f"by a factor {flo:.3f} to {fhi:.3f} (resources/abinitio/lambda_variants.csv).")
     for name, p in pts.items():
         if len(p) == 8 and len(common) < 8:
             lam, members = star_mean(p, p)

@@ -211,3 +211,35 @@ def build_q_point_dataset(qdirs, metal: str, element: Mapping, *, q_grid: int | 
     if spec.spin_orbit:
         attrs["spin_orbit"] = SPIN_ORBIT_TEXT
     return ds, attrs
+
+
+def missing_point_bounds(scalar_points: Mapping[int, Mapping], so_points: Mapping[int, Mapping]) -> dict:
+    """How far the spin-orbit / scalar lambda ratio over the q points both grids hold can be
+    from the whole-grid ratio, when the scalar grid is complete and the spin-orbit one is not.
+    ``*_points``: :func:`scimodel.qe.campaigns.q_point_lambdas` of each campaign (``star``,
+    ``lambda_q``).  The missing points are given every ratio between the smallest and the
+    largest of the computed points'.  Returns ``common`` (the shared points), ``ratio_common``
+    (the star-weighted ratio over them, that of a pair from :func:`build_q_point_dataset`),
+    ``missing``, ``missing_share`` (their part of the scalar grid's lambda), ``point_ratios``
+    (min, max), ``whole_grid_ratio`` (low, high) and ``factor`` (low, high) = whole-grid ratio /
+    ``ratio_common``, the factor on a lambda transferred with the shared points."""
+    common = sorted(set(scalar_points) & set(so_points))
+    missing = sorted(set(scalar_points) - set(so_points))
+    if not common or not missing or set(so_points) - set(scalar_points):
+        raise InputError(None, "q points", f"a complete scalar grid and a spin-orbit grid missing some of "
+                         f"its points, got scalar {sorted(scalar_points)}, spin-orbit {sorted(so_points)}")
+
+    def weighted(pts, iqs):
+        return sum(pts[i]["star"] * pts[i]["lambda_q"] for i in iqs)
+
+    members = sum(scalar_points[i]["star"] for i in scalar_points)
+    full = weighted(scalar_points, scalar_points) / members
+    ratios = [so_points[i]["lambda_q"] / scalar_points[i]["lambda_q"]
+              for i in common if scalar_points[i]["lambda_q"] > 0]
+    done = weighted(so_points, common) / members
+    lost = weighted(scalar_points, missing) / members
+    whole = tuple((done + r * lost) / full for r in (min(ratios), max(ratios)))
+    sub = weighted(so_points, common) / weighted(scalar_points, common)
+    return {"common": common, "ratio_common": sub, "missing": missing, "missing_share": lost / full,
+            "point_ratios": (min(ratios), max(ratios)), "whole_grid_ratio": whole,
+            "factor": tuple(w / sub for w in whole)}
