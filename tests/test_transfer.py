@@ -195,6 +195,12 @@ def test_spin_orbit_rule_replaces_the_cached_input_for_every_consumer(workflow_c
                          "--configfile", str(over), "--quiet", "rules")
     assert plan.returncode == 0, plan.stderr[-3000:]
     assert "abinitio_spin_orbit" in plan.stdout + plan.stderr
+    # Table 2 of a fresh clone (no results/) has Pb's row from the transfer: the metals with an
+    # input are those with a committed cache, not those whose derived file exists already
+    table = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/table2.md",
+                          "--configfile", str(over), "--quiet", "rules")
+    assert table.returncode == 0, table.stderr[-3000:]
+    assert "abinitio_spin_orbit" in table.stdout + table.stderr and "no first-principles input" not in table.stderr
     scalar = run_snakemake(workflow_copy, "-n", "--cores", "1", "results/tables/abinitio_summary.md",
                            "--configfile", "config/examples/pb_scalar.yaml", "--quiet", "rules")
     assert scalar.returncode == 0, scalar.stderr[-3000:]

@@ -13,7 +13,7 @@ P4 = config["paper004"]
 P4_SCDFT = config["scdft"]
 P4_PAPER = P4["paper_values"]
 P4_METALS = [m for m in P4["metals"]
-             if abinitio_user_files(m) or not AB["use_cache"] or os.path.exists(abinitio_nc(m))]
+             if abinitio_user_files(m) or not AB["use_cache"] or os.path.exists(abinitio_cached(m))]
 P4_MISSING = [m for m in P4["metals"] if m not in P4_METALS]
 if P4_MISSING:
     print(f"paper004: no first-principles input for {P4_MISSING} ({[abinitio_nc(m) for m in P4_MISSING]}); "
