@@ -171,24 +171,10 @@ def same_attrs(a: dict, b: dict) -> bool:
                for k in a)
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
-    """Snakemake's merge of --configfile overrides: nested mappings are updated key by key."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def campaign_config(campaign: str) -> dict:
     """config/config.yaml with abinitio_recompute.yaml and the campaign override
     config/campaigns/<campaign> merged over it (as its header says), schema-checked with
     the defaults filled in."""
-    import yaml
+    from scimodel.config import layered_config
 
-    from scimodel.config import validate_config
-
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for f in ("abinitio_recompute.yaml", campaign):
-        cfg = _deep_merge(cfg, yaml.safe_load((ROOT / "config" / "campaigns" / f).read_text()))
-    validate_config(cfg, ROOT / "src" / "scimodel" / "schemas" / "config.schema.yaml")
-    return cfg
+    return layered_config(ROOT, "config/campaigns/abinitio_recompute.yaml", f"config/campaigns/{campaign}")

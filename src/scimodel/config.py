@@ -456,6 +456,27 @@ def validate_config(config: dict, schema_path: str | Path,
     return config
 
 
+def merge_overrides(base: Mapping, over: Mapping) -> dict:
+    """Snakemake's merge of ``--configfile`` overrides: nested mappings are updated key by key,
+    anything else (null included) replaces the value."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge_overrides(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+def layered_config(root: str | Path, *overrides: str | Path) -> dict:
+    """``root``/config/config.yaml with the ``overrides`` (paths relative to ``root``) merged over
+    it in order, as ``snakemake --configfile <overrides>`` does, schema-checked with the
+    defaults filled in (e.g. a campaign: ``config/campaigns/abinitio_recompute.yaml``,
+    ``config/campaigns/abinitio_pb_spin_orbit.yaml``)."""
+    root = Path(root)
+    cfg = load_config_file(root / "config" / "config.yaml")
+    for f in overrides:
+        cfg = merge_overrides(cfg, load_config_file(root / f))
+    return validate_config(cfg, root / "src" / "scimodel" / "schemas" / "config.schema.yaml")
+
+
 def validate_workflow_config(config: dict, schema_path: str | Path, workflow) -> dict:
     """:func:`validate_config` for a Snakemake run (``workflow`` is Snakemake's
     ``workflow`` object): the layers are ``workflow.configfiles`` and the

@@ -94,6 +94,15 @@ def abinitio_nc(metal):
     return f"results/abinitio/{metal}.nc"
 
 
+def abinitio_dfpt_nc(metal):
+    """The NetCDF of ``metal``'s own DFPT run, which the phonon checks compare with experiment:
+    abinitio_nc(metal), except that a spin-orbit transfer (a derived spectrum) is replaced by
+    the scalar cache it was derived from."""
+    if AB["use_cache"] and not abinitio_user_files(metal) and AB["spin_orbit_transfer"].get(metal) is not None:
+        return abinitio_cached(metal)
+    return abinitio_nc(metal)
+
+
 def abinitio_cached(metal):
     """The committed resources/abinitio/<M>.nc that abinitio_nc(metal) starts from in cache mode."""
     return f"resources/abinitio/{metal}.nc"

@@ -3,7 +3,7 @@
 rule abinitio_phonons:
     # Table: DFPT at X, L / H, N, P (cache and test runs) against the neutron fits
     input:
-        nc=[abinitio_nc(m) for m in PH_METALS],
+        nc=[abinitio_dfpt_nc(m) for m in PH_METALS],
         archives=[a for m in PH_METALS for a in phonon_archives(m)],
         bvk=PH_BVK,
         runs="resources/abinitio/phonon_check/runs.jsonl",
@@ -32,7 +32,7 @@ rule abinitio_phonons:
 rule abinitio_phonon_dispersion:
     # q2r.x + matdyn.x on the cached file's main campaign (recompute only: needs QE)
     input:
-        nc=lambda wc: abinitio_nc(wc.metal),
+        nc=lambda wc: abinitio_dfpt_nc(wc.metal),
         archive=lambda wc: cached_campaign_archive(wc.metal),
     output:
         nc="results/abinitio/phonons/dispersion_{metal}.nc",
@@ -87,13 +87,14 @@ if PH_METALS:
 
 
 # Phonon DOS against a DOS derived from neutron scattering, for the metals whose
-# Born-von Karman fit is unusable (Pb): peak energies of the cached phonon DOS.
+# Born-von Karman fit is unusable (Pb): peak energies of the cached phonon DOS (the DFPT
+# run's: a spin-orbit transfer's derived F is not compared, abinitio_dfpt_nc).
 PH_DOS_METALS = [m for m in PH.get("reference_dos", {}) if m in PH_METALS]
 
 
 rule abinitio_phonon_dos:
     input:
-        nc=[abinitio_nc(m) for m in PH_DOS_METALS],
+        nc=[abinitio_dfpt_nc(m) for m in PH_DOS_METALS],
         reference=[PH["reference_dos"][m] for m in PH_DOS_METALS],
     output:
         nc="results/abinitio/phonons/dos_reference.nc",
