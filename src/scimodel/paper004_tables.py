@@ -175,7 +175,8 @@ def table2_markdown(t2: pd.DataFrame, t_search_min: float, t_gap: float = 0.01, 
               f"and no gap at {t_gap:g} K.  \"no input\": the metal has no first-principles input "
               "(alpha2F and DOS).  \"n/a\": not given in paper 004.  TF-FE input range: TF-FE with "
               "alpha2F rescaled to the ends of the lambda interval of the recorded convergence checks "
-              "(smearing, q grid, lattice constant; scimodel.input_uncertainty, the metal NetCDF "
+              "(smearing, q grid, lattice constant, and for a spin-orbit transfer the q points its "
+              "spin-orbit grid lacks; scimodel.input_uncertainty, the metal NetCDF "
               "attribute lambda_interval_sources)."]
     if notes:
         lines += ["", notes]
