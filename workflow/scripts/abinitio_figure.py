@@ -21,7 +21,7 @@ def main(sm):
         ax0.plot(ds["omega"] * units.MEV_TO_THZ, ds["a2f"], color=f"C{i}", label=lab)
         sig = ds["smearing"].values * units.MEV_TO_EV / units.RY_TO_EV
         ax1.plot(sig, ds["lambda_by_smearing"], "o-", ms=3, color=f"C{i}",
-                 label=f"{m} (tetrahedra, no smearing)" if tetra else m)
+                 label=f"{m} (tetrahedra, no smearing)" if tetra else m + so)
         ax1.plot([float(ds.attrs["elph_smearing_chosen_Ry"])], [lam], "*", ms=10, color=f"C{i}")
         if m in ref:
             ax1.axhline(ref[m], color=f"C{i}", ls=":", lw=0.8)
