@@ -88,17 +88,22 @@ def abinitio_nc(metal):
     if abinitio_user_files(metal):
         return f"results/abinitio/user/{metal}.nc"
     if AB["use_cache"]:
-        if AB["spin_orbit_transfer"].get(metal) is not None:
+        if spin_orbit_transferred(metal):
             return f"results/abinitio/spin_orbit/{metal}.nc"
         return f"resources/abinitio/{metal}.nc"
     return f"results/abinitio/{metal}.nc"
+
+
+def spin_orbit_transferred(metal):
+    """``metal``'s consumers read a spin-orbit transfer (abinitio.spin_orbit_transfer.<M> set, not null)."""
+    return AB["spin_orbit_transfer"].get(metal) is not None
 
 
 def abinitio_dfpt_nc(metal):
     """The NetCDF of ``metal``'s own DFPT run, which the phonon checks compare with experiment:
     abinitio_nc(metal), except that a spin-orbit transfer (a derived spectrum) is replaced by
     the scalar cache it was derived from."""
-    if AB["use_cache"] and not abinitio_user_files(metal) and AB["spin_orbit_transfer"].get(metal) is not None:
+    if AB["use_cache"] and not abinitio_user_files(metal) and spin_orbit_transferred(metal):
         return abinitio_cached(metal)
     return abinitio_nc(metal)
 

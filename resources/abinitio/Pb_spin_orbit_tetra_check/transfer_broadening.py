@@ -16,7 +16,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 HERE = Path(__file__).resolve().parent
@@ -32,17 +31,10 @@ def _campaign_element(name: str) -> dict:
     return cfg["abinitio"]["elements"]["Pb"]
 
 
-def _transverse_peak(ds) -> float:
-    """Frequency of the largest maximum of the phonon DOS below 0.7 x its top (meV)."""
-    w, f = ds["omega"].values, ds["phonon_dos"].values
-    top = w[f > 0.01 * f.max()].max()
-    m = w < 0.7 * top
-    return float(w[m][np.argmax(f[m])])
-
-
 def main() -> int:
     from scimodel import paper004, qe
     from scimodel.io import read_dataset, write_dataset
+    from scimodel.phonons import dos_features
     from scimodel.qe import store
     from scimodel.qe.spin_orbit import transferred_dataset
     from scimodel.scdft import Settings
@@ -55,7 +47,8 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        folders, points = {}, None
+        folders = {}
+        elements = {name: _campaign_element(conf) for name, (conf, _) in CAMPAIGNS.items()}
         for name, (conf, key) in CAMPAIGNS.items():
             folders[name] = store.extract_campaign(ROOT / "resources" / "abinitio" / "qe_studies" / f"{key}.zip",
                                                    tmp / name)
@@ -66,7 +59,7 @@ def main() -> int:
             inp = paper004.load_input(str(path), "Pb")
             ds = read_dataset(path)
             out = [label, f"{float(ds['lambda']):.3f}", f"{float(ds['omega_log']):.2f}",
-                   f"{_transverse_peak(ds):.2f}"]
+                   f"{dos_features(ds['omega'].values, ds['phonon_dos'].values)['transverse']:.2f}"]
             for scheme in ("tf-fe", "tf-sk"):
                 r = GapEquation(inp, settings.refined(coulomb=scheme)).tc()
                 out.append(f"{r.tc:.3f}" if r.found else "none found")
@@ -75,9 +68,9 @@ def main() -> int:
         rows.append(tc_row("scalar cache (no transfer)", cache_path))
         for width in WIDTHS_MEV:
             pair = {}
-            for name, (conf, _) in CAMPAIGNS.items():
+            for name in CAMPAIGNS:
                 ds, attrs = qe.build_q_point_dataset([folders[name] / f"iq{i}" for i in points], "Pb",
-                                                     _campaign_element(conf), q_grid=4, width_mev=width)
+                                                     elements[name], q_grid=4, width_mev=width)
                 p = tmp / f"{name}_{width}.nc"
                 write_dataset(ds, p, source="transfer_broadening.py", extra_attrs=attrs)
                 pair[name] = read_dataset(p).load()
